@@ -1,0 +1,1 @@
+"""Transcript quality inspection (质检), art. 12(三)."""
