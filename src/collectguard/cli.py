@@ -2,17 +2,130 @@
 
 from __future__ import annotations
 
-import typer
+import json
+import sys
+from typing import Annotated
 
+import typer
+from rich.console import Console
+
+from collectguard.config import Settings
 from collectguard.qa.cli import app as qa_app
 
 app = typer.Typer(
     help="催收合规网关 CollectGuard — compliance gate for consumer-credit collection (NIFA 2024).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
+scenario_app = typer.Typer(help="场景 Scenario files: the rulebook's executable specification.", no_args_is_help=True)
+ledger_app = typer.Typer(help="账本 The hash-chained ledger.", no_args_is_help=True)
+db_app = typer.Typer(help="数据库 Database migrations.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(db_app, name="db")
 app.add_typer(qa_app, name="qa")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="数据库 URL (default: $COLLECTGUARD_DB or sqlite:///collectguard.db)"),
+]
+
+
+def _db(url: str | None) -> str:
+    return url or Settings.from_env().db_url
+
+
+@scenario_app.command("run")
+def scenario_run(
+    paths: Annotated[list[str], typer.Argument(help="Scenario files or folders (searched for *.yaml).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Run on this database (PostgreSQL URL) instead of a fresh SQLite file per scenario."),
+    ] = None,
+) -> None:
+    """运行场景文件 Run scenario files; each against a fresh, empty store."""
+    from collectguard.scenario.loader import LoadError
+    from collectguard.scenario.runner import FileResult, FreshStores, collect, run_file
+
+    out = Console(soft_wrap=True, highlight=False)
+    err = Console(stderr=True, soft_wrap=True, highlight=False)
+    algorithm = Settings.from_env().ledger_hash
+    stores = FreshStores(db)
+    results: list[FileResult] = []
+    try:
+        for item in collect(paths):
+            if isinstance(item, LoadError):
+                results.append(FileResult(item.path, error=str(item)))
+                continue
+            results.append(run_file(item, stores, algorithm=algorithm))
+    finally:
+        stores.close()
+    passed = sum(1 for r in results for s in r.steps if s.ok)
+    failed = sum(1 for r in results for s in r.steps if not s.ok)
+    broken = [r for r in results if r.error]
+    if as_json:
+        doc = {"files": [r.as_dict() for r in results], "passed": passed, "failed": failed}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for r in results:
+            if r.error:
+                err.print(f"[red]错误 error[/red] {r.error}", markup=True)
+            for s in r.steps:
+                if not s.ok:
+                    out.print(
+                        f"{r.path}: step {s.index} ({s.action}): expected {json.dumps(s.expected, ensure_ascii=False)}, "
+                        f"got {json.dumps(s.got, ensure_ascii=False)}",
+                        markup=False,
+                    )
+        out.print(f"{passed} passed, {failed} failed", markup=False)
+    if failed or broken:
+        raise typer.Exit(1)
+
+
+@ledger_app.command("verify")
+def ledger_verify(
+    db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """校验账本 Verify the hash chain: the count and head hash, or the first broken record."""
+    from collectguard.db.store import Store
+    from collectguard.ledger.service import verify
+
+    store = Store(_db(db))
+    try:
+        with store.transaction() as session:
+            result = verify(session)
+    finally:
+        store.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict()) + "\n")
+    elif result.ok:
+        typer.echo(f"账本完好 ledger intact: {result.count} records, head {result.head_hash}")
+    else:
+        typer.echo(
+            f"账本损坏 ledger BROKEN at record {result.broken_seq}: {result.reason} "
+            f"({result.count} records verified before it)",
+            err=True,
+        )
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """升级数据库结构 Apply the migrations (SQLite or PostgreSQL)."""
+    from collectguard.db.migrate import current, upgrade
+
+    url = _db(db)
+    upgrade(url)
+    typer.echo(f"数据库已是最新 database at revision {current(url)}")
 
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,95 @@
+"""Engine and transactions. Writers are serialised per debtor: a row lock on PostgreSQL,
+`BEGIN IMMEDIATE` on SQLite (one writer at a time). Services never commit; `Store.transaction` does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+from collectguard.errors import Unavailable
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain `postgresql://` URLs and use psycopg 3 for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            poolclass=StaticPool if memory else None,
+            **kwargs,
+        )
+        _sqlite_setup(engine, wal=not memory)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, **kwargs)
+
+
+def _sqlite_setup(engine: Engine, *, wal: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN, so that it can be BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if wal:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class Store:
+    """A database and its sessions."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = normalise_url(url)
+        self.engine = make_engine(self.url, **engine_kwargs)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any error."""
+        try:
+            session = self.sessions()
+        except OperationalError as exc:  # pragma: no cover - connection refused
+            raise Unavailable("数据库不可用", "database unavailable", code="db-unavailable") from exc
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise Unavailable(
+                "数据库暂不可用，请重试", f"database unavailable, retry: {exc.orig}", code="db-unavailable"
+            ) from exc
+        finally:
+            session.close()
+
+    def lock(self, session: Session, column: Any, key: str) -> None:
+        """Serialise writers on one row (e.g. a debtor). SQLite's BEGIN IMMEDIATE already did."""
+        if self.dialect == "postgresql":
+            session.execute(select(column).where(column == key).with_for_update())
+
+    def dispose(self) -> None:
+        self.engine.dispose()

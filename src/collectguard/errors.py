@@ -1,0 +1,44 @@
+"""One error base class carrying its HTTP status; every message in Chinese and English, with the field."""
+
+from __future__ import annotations
+
+
+class CollectGuardError(Exception):
+    status = 400
+    code = "bad-request"
+
+    def __init__(self, message_zh: str, message_en: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(f"{message_zh} / {message_en}" + (f" [{field}]" if field else ""))
+        self.message_zh = message_zh
+        self.message_en = message_en
+        self.field = field
+        if code is not None:
+            self.code = code
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en, "field": self.field}
+
+
+class NotFound(CollectGuardError):
+    status = 404
+    code = "not-found"
+
+    def __init__(self, kind: str, ident: str, *, field: str | None = None):
+        super().__init__(f"未找到{kind} {ident}", f"{kind} {ident} not found", field=field)
+        self.kind = kind
+        self.ident = ident
+
+
+class Conflict(CollectGuardError):
+    status = 409
+    code = "conflict"
+
+
+class InvalidInput(CollectGuardError):
+    status = 422
+    code = "invalid"
+
+
+class Unavailable(CollectGuardError):
+    status = 503
+    code = "unavailable"

@@ -1,0 +1,1 @@
+"""The contact gate: decide, lease, settle, and the events that change what it decides."""

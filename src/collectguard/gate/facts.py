@@ -1,0 +1,273 @@
+"""Load the immutable facts the rulebook judges from the store, in the decision's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectguard.errors import NotFound
+from collectguard.gate.models import AttemptRow
+from collectguard.gate.schemas import AttemptIn
+from collectguard.registry import models as m
+from collectguard.registry.service import to_policy
+from collectguard.rulebook import facts as f
+from collectguard.rulebook.calendar import Window
+from collectguard.rulebook.policy import DebtorAgreementTerms, Limits, resolve_limits
+from collectguard.rulebook.profile import Profile, UnreachableDefinition, parse_hhmm
+from collectguard.rulebook.vocabulary import (
+    WEEKDAYS,
+    Audience,
+    Channel,
+    CollectorKind,
+    CollectorStatus,
+    DebtorStatus,
+    DebtStatus,
+    Delivery,
+    LeaseState,
+    ListingStatus,
+    Mode,
+    PartyKind,
+    Purpose,
+    ToolType,
+)
+
+MAX_CHAIN = 8  # subcontracting depth we follow before calling it a loop
+
+
+def resolve_party(session: Session, party_id: str) -> tuple[PartyKind, m.Debtor, m.Contact | None]:
+    """A party id names a debtor (borrower or guarantor) or a contact."""
+    debtor = session.get(m.Debtor, party_id)
+    if debtor is not None:
+        return PartyKind.DEBTOR, debtor, None
+    contact = session.get(m.Contact, party_id)
+    if contact is None:
+        raise NotFound("party", party_id, field="party")
+    debtor = session.get(m.Debtor, contact.debtor_id)
+    assert debtor is not None
+    return PartyKind.CONTACT, debtor, contact
+
+
+def limits_for(session: Session, profile: Profile, institution: m.Institution, debtor_id: str) -> Limits:
+    agreement = session.execute(
+        select(m.DebtorAgreement).where(
+            m.DebtorAgreement.debtor_id == debtor_id, m.DebtorAgreement.institution_id == institution.id
+        )
+    ).scalar_one_or_none()
+    terms = None
+    if agreement is not None:
+        terms = DebtorAgreementTerms(
+            windows=tuple(
+                Window(
+                    parse_hhmm(w["from"]),
+                    parse_hhmm(w["to"]),
+                    None if w.get("days") is None else frozenset(WEEKDAYS.index(d) for d in w["days"]),
+                )
+                for w in agreement.windows or []
+            ),
+            voice_cap=agreement.voice_cap,
+            effective_call_cap=agreement.effective_call_cap,
+            visit_cap=agreement.visit_cap,
+            unreachable=UnreachableDefinition(**agreement.unreachable) if agreement.unreachable else None,
+        )
+    return resolve_limits(profile, to_policy(institution.policy or None), terms)
+
+
+def collector_facts(row: m.Collector) -> f.Collector:
+    return f.Collector(
+        id=row.id,
+        kind=CollectorKind(row.kind),
+        org_id=row.org_id,
+        status=CollectorStatus(row.status),
+        pre_job_exam=row.pre_job_exam,
+        pledge_signed=row.pledge_signed,
+        last_training=row.last_training,
+        approved=row.approved,
+    )
+
+
+def agency_facts(session: Session, agency: m.Agency, institution_id: str) -> f.Agency:
+    listing = session.get(m.AgencyListing, (institution_id, agency.id))
+    approval = session.get(m.SubcontractorApproval, (institution_id, agency.id))
+    return f.Agency(
+        id=agency.id,
+        parent_id=agency.parent_id,
+        listing=ListingStatus(listing.status) if listing else None,
+        approved_as_subcontractor=approval is not None,
+    )
+
+
+def template_facts(session: Session, template_id: str | None) -> f.Template | None:
+    if template_id is None:
+        return None
+    row = session.get(m.Template, template_id)
+    if row is None:
+        return None
+    version = session.get(m.TemplateVersion, (row.id, row.current_version))
+    assert version is not None
+    return f.Template(
+        id=row.id,
+        institution_id=row.institution_id,
+        audience=Audience(row.audience),
+        channel=Channel(row.channel),
+        approved=version.status == "approved",
+        text=version.text,
+        sealed=version.sealed,
+        version=version.version,
+        active=row.active,
+    )
+
+
+def history(
+    session: Session, institution_id: str, debtor_id: str, at: datetime, limits: Limits
+) -> tuple[f.PastAttempt, ...]:
+    """Earlier attempts of this institution to the debtor and the debtor's contacts, far enough back for
+    the unreachable window, the letter interval and today's caps."""
+    days = max(limits.unreachable.window_days, limits.letter_interval_days, 1) + 1
+    rows = session.execute(
+        select(AttemptRow).where(
+            AttemptRow.institution_id == institution_id,
+            AttemptRow.debtor_id == debtor_id,
+            AttemptRow.at >= at - timedelta(days=days),
+            AttemptRow.at <= at,
+        )
+    ).scalars()
+    past = []
+    for row in rows:
+        state = LeaseState(row.lease_state)
+        if state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at:
+            state = LeaseState.EXPIRED
+        past.append(
+            f.PastAttempt(
+                id=row.id,
+                at=row.at,
+                channel=Channel(row.channel),
+                mode=Mode(row.mode),
+                allowed=row.allowed,
+                party_id=row.party_id,
+                quota_rule=row.quota_rule,
+                lease_state=state,
+                connected=row.connected,
+                product=row.product,
+            )
+        )
+    return tuple(past)
+
+
+def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datetime) -> f.Facts:
+    debt = session.get(m.Debt, attempt.debt)
+    if debt is None:
+        raise NotFound("debt", attempt.debt, field="debt")
+    collector = session.get(m.Collector, attempt.collector)
+    if collector is None:
+        raise NotFound("collector", attempt.collector, field="collector")
+    kind, debtor, contact = resolve_party(session, attempt.party)
+    institution = session.get(m.Institution, debt.institution_id)
+    assert institution is not None
+    limits = limits_for(session, profile, institution, debtor.id)
+
+    agency = parent = root = None
+    agreements: tuple[f.Agreement, ...] = ()
+    agency_row = session.get(m.Agency, collector.org_id)
+    if agency_row is not None:
+        agency = agency_facts(session, agency_row, institution.id)
+        chain = [agency_row]
+        while chain[-1].parent_id is not None and len(chain) <= MAX_CHAIN:
+            up = session.get(m.Agency, chain[-1].parent_id)
+            if up is None:
+                break
+            chain.append(up)
+        if len(chain) > 1:
+            parent = agency_facts(session, chain[1], institution.id)
+            root = agency_facts(session, chain[-1], institution.id)
+        entrusted = chain[-1].id
+        agreements = tuple(
+            f.Agreement(a.id, a.agency_id, a.valid_from, a.valid_to, a.subcontracting)
+            for a in session.execute(
+                select(m.Agreement).where(m.Agreement.institution_id == institution.id, m.Agreement.agency_id == entrusted)
+            ).scalars()
+        )
+
+    team: dict[str, f.Collector | None] = {}
+    if attempt.channel is Channel.VISIT:
+        for member_id in attempt.team:
+            row = session.get(m.Collector, member_id)
+            team[member_id] = collector_facts(row) if row else None
+
+    tool_row = session.get(m.Tool, attempt.tool) if attempt.tool else None
+    tool = (
+        f.Tool(
+            id=tool_row.id,
+            institution_id=tool_row.institution_id,
+            type=ToolType(tool_row.type),
+            official=tool_row.official,
+            filed=tool_row.filed,
+            org_id=tool_row.org_id,
+            active_from=tool_row.active_from,
+            active_to=tool_row.active_to,
+        )
+        if tool_row
+        else None
+    )
+    guarantors = tuple(
+        session.execute(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id == debt.id)).scalars()
+    )
+    placements = tuple(
+        f.Placement(p.debt_id, p.agency_id, p.valid_from, p.valid_to)
+        for p in session.execute(select(m.Placement).where(m.Placement.debt_id == debt.id)).scalars()
+    )
+    receiver = attempt.receiver
+    return f.Facts(
+        at=at,
+        attempt=f.Attempt(
+            id=attempt.id,
+            collector_id=attempt.collector,
+            debt_id=attempt.debt,
+            party_id=attempt.party,
+            channel=attempt.channel,
+            mode=attempt.mode,
+            tool_id=attempt.tool,
+            template_id=attempt.template,
+            purpose=Purpose(attempt.purpose) if attempt.purpose else None,
+            recording=attempt.recording,
+            team=tuple(attempt.team),
+            ids_shown=attempt.ids_shown,
+            delivery=Delivery(attempt.delivery) if attempt.delivery else None,
+            envelope_template_id=attempt.envelope_template,
+            receiver=f.Receiver(**receiver.model_dump()) if receiver else None,
+        ),
+        institution_id=institution.id,
+        limits=limits,
+        collector=collector_facts(collector),
+        team=team,
+        agency=agency,
+        parent_agency=parent,
+        root_agency=root,
+        agreements=agreements,
+        placements=placements,
+        tool=tool,
+        template=template_facts(session, attempt.template),
+        envelope_template=template_facts(session, attempt.envelope_template),
+        debt=f.Debt(
+            id=debt.id,
+            institution_id=debt.institution_id,
+            debtor_id=debt.debtor_id,
+            product=debt.product,
+            guarantor_ids=guarantors,
+            status=DebtStatus(debt.status),
+            settled_at=debt.settled_at,
+        ),
+        party=f.Party(
+            id=attempt.party,
+            kind=kind,
+            debtor_id=debtor.id,
+            timezone=debtor.timezone,
+            debtor_status=DebtorStatus(debtor.status),
+            refused=bool(contact and contact.refused),
+            offers_to_repay=bool(contact and contact.offers_to_repay),
+        ),
+        history=history(session, institution.id, debtor.id, at, limits),
+    )
+
+

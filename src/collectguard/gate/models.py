@@ -1,0 +1,44 @@
+"""Attempts and their leases on per-day quotas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from collectguard.db.base import Base, Id
+
+
+class AttemptRow(Base):
+    __tablename__ = "attempts"
+    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    decision_id: Mapped[str] = mapped_column(String(36), unique=True)
+    institution_id: Mapped[str] = mapped_column(Id)
+    debt_id: Mapped[str] = mapped_column(Id, index=True)
+    collector_id: Mapped[str] = mapped_column(Id, index=True)
+    party_id: Mapped[str] = mapped_column(Id)
+    party_kind: Mapped[str] = mapped_column(String(16))
+    debtor_id: Mapped[str] = mapped_column(Id)  # the party, or the debtor a contact belongs to
+    channel: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(16))
+    product: Mapped[str | None] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column()
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    failing: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quota_rule: Mapped[str | None] = mapped_column(String(64))
+    lease_state: Mapped[str] = mapped_column(String(16), default="none")
+    lease_expires_at: Mapped[datetime | None] = mapped_column()
+    connected: Mapped[bool | None] = mapped_column(Boolean)
+    duration_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
+    meaningful: Mapped[bool | None] = mapped_column(Boolean)
+    effective: Mapped[bool | None] = mapped_column(Boolean)
+    outcome_at: Mapped[datetime | None] = mapped_column()
+    request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+Index("ix_attempts_counting", AttemptRow.institution_id, AttemptRow.debtor_id, AttemptRow.at)
+Index("ix_attempts_held", AttemptRow.lease_state, AttemptRow.lease_expires_at)

@@ -1,0 +1,326 @@
+"""The gate service: the one public API that scenarios, HTTP and replay call.
+
+`decide` evaluates an attempt and, when it is allowed, takes the lease on its per-day quota in the same
+transaction, serialised per debtor (row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite): never
+check-then-act. `record_outcome` settles leases; the event methods change what later decisions see.
+Each call is one transaction and appends to the ledger.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectguard.db.store import Store
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.gate import schemas as g
+from collectguard.gate.facts import load_facts, resolve_party
+from collectguard.gate.models import AttemptRow
+from collectguard.registry import models as m
+from collectguard.registry.schemas import PlacementIn
+from collectguard.registry.service import Registry
+from collectguard.rulebook import evaluate
+from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, load_profile
+from collectguard.rulebook.usage import lease_consumed
+from collectguard.rulebook.vocabulary import DebtStatus, LeaseState
+
+T = TypeVar("T")
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise InvalidInput("时间必须带时区", "`at` must be timezone-aware", field="at")
+    return at
+
+
+class Gate:
+    def __init__(self, store: Store, *, algorithm: str = "sm3", profile: str = DEFAULT_PROFILE) -> None:
+        self.store = store
+        self.algorithm = algorithm
+        self.profile: Profile = load_profile(profile)
+
+    # -- plumbing --------------------------------------------------------------------------------
+    @contextmanager
+    def _unit(self, at: datetime) -> Iterator[tuple[Session, Registry]]:
+        with self.store.transaction() as session:
+            yield session, Registry(session, at=at, algorithm=self.algorithm)
+
+    def _lock_debtor(self, session: Session, debtor_id: str) -> None:
+        self.store.lock(session, m.Debtor.id, debtor_id)
+
+    def _event(self, at: datetime, action: Callable[[Session, Registry], T]) -> T:
+        at = _aware(at)
+        with self._unit(at) as (session, registry):
+            return action(session, registry)
+
+    # -- the gate --------------------------------------------------------------------------------
+    def decide(self, attempt: g.AttemptIn, at: datetime) -> g.DecisionOut:
+        """Evaluate an attempt and, if allowed, lease its per-day quota — atomically."""
+        at = _aware(at)
+        with self._unit(at) as (session, registry):
+            _, debtor, _ = resolve_party(session, attempt.party)
+            # INVARIANT: the debtor is locked before anything is counted, so two deciders can never
+            # both see the last unit of a quota.
+            self._lock_debtor(session, debtor.id)
+            existing = session.get(AttemptRow, attempt.id)
+            if existing is not None:
+                return self._replay(existing, attempt)
+            self._expire(session, registry, at, AttemptRow.debtor_id == debtor.id)
+            facts = load_facts(session, self.profile, attempt, at)
+            decision = evaluate(facts, self.profile)
+            decision_id = str(uuid.uuid4())
+            expires = at + timedelta(seconds=facts.limits.lease_ttl_s) if decision.lease_rule else None
+            out = g.DecisionOut.build(decision, decision_id=decision_id, attempt_id=attempt.id, lease_expires_at=expires)
+            assert facts.debt is not None and facts.party is not None
+            session.add(
+                AttemptRow(
+                    id=attempt.id,
+                    decision_id=decision_id,
+                    institution_id=facts.institution_id,
+                    debt_id=facts.debt.id,
+                    collector_id=attempt.collector,
+                    party_id=attempt.party,
+                    party_kind=facts.party.kind,
+                    debtor_id=debtor.id,
+                    channel=attempt.channel,
+                    mode=attempt.mode,
+                    product=facts.debt.product,
+                    at=at,
+                    allowed=decision.allowed,
+                    failing=list(decision.failing_rules),
+                    quota_rule=decision.lease_rule,
+                    lease_state=LeaseState.HELD if decision.lease_rule else LeaseState.NONE,
+                    lease_expires_at=expires,
+                    request=attempt.model_dump(mode="json", exclude_none=True),
+                    decision=out.model_dump(mode="json"),
+                )
+            )
+            registry.record(
+                "gate:attempt:decided",
+                attempt.id,
+                {"request": attempt.model_dump(mode="json", exclude_none=True), "decision": out.model_dump(mode="json")},
+                facts.institution_id,
+            )
+            return out
+
+    def _replay(self, row: AttemptRow, attempt: g.AttemptIn) -> g.DecisionOut:
+        """A retry of an attempt already decided gets the first answer and never a second lease."""
+        if row.request != attempt.model_dump(mode="json", exclude_none=True):
+            raise Conflict(
+                f"尝试 {attempt.id} 已用不同内容提交过",
+                f"attempt {attempt.id} was already submitted with different content",
+                field="id",
+                code="attempt-id-reused",
+            )
+        return g.DecisionOut.model_validate(row.decision)
+
+    def record_outcome(self, outcome: g.OutcomeIn, at: datetime) -> g.OutcomeOut:
+        """Settle a lease: connected/effective consumes it, anything else releases it. A late outcome
+        (after the lease expired) still settles it."""
+        at = _aware(at)
+        with self._unit(at) as (session, registry):
+            row = session.get(AttemptRow, outcome.attempt)
+            if row is None:
+                raise NotFound("attempt", outcome.attempt, field="attempt")
+            self._lock_debtor(session, row.debtor_id)
+            session.refresh(row)
+            if at < row.at:
+                raise InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
+            if row.outcome_at is not None:
+                raise Conflict(
+                    f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
+                    field="attempt", code="outcome-already-recorded",
+                )
+            state = LeaseState(row.lease_state)
+            late = state is LeaseState.EXPIRED or (
+                state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at
+            )
+            duration = float(outcome.duration_s) if outcome.duration_s is not None else None
+            consumed = False
+            if row.quota_rule and state in (LeaseState.HELD, LeaseState.EXPIRED):
+                consumed = lease_consumed(
+                    row.quota_rule,
+                    connected=outcome.connected,
+                    duration_s=duration,
+                    meaningful=outcome.meaningful,
+                    effective=outcome.effective,
+                    min_duration_s=self.profile.effective_call_min_duration_s,
+                )
+                row.lease_state = LeaseState.CONSUMED if consumed else LeaseState.RELEASED
+            row.connected = outcome.connected
+            row.duration_s = outcome.duration_s
+            row.meaningful = outcome.meaningful
+            row.effective = outcome.effective
+            row.outcome_at = at
+            registry.record(
+                "gate:attempt:outcome",
+                row.id,
+                {**outcome.model_dump(mode="json", exclude_none=True), "lease_state": row.lease_state,
+                 "late": late, "attempt_allowed": row.allowed},
+                row.institution_id,
+            )
+            return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
+
+    def expire_leases(self, at: datetime) -> list[str]:
+        """Mark leases whose outcome has not arrived by their expiry: they count as consumed (fail safe)
+        and each is recorded as a missing outcome."""
+        at = _aware(at)
+        with self._unit(at) as (session, registry):
+            return self._expire(session, registry, at)
+
+    @staticmethod
+    def _expire(session: Session, registry: Registry, at: datetime, *where: Any) -> list[str]:
+        rows = session.execute(
+            select(AttemptRow).where(
+                AttemptRow.lease_state == LeaseState.HELD, AttemptRow.lease_expires_at <= at, *where
+            )
+        ).scalars().all()
+        for row in rows:
+            row.lease_state = LeaseState.EXPIRED
+            registry.record(
+                "gate:lease:expired", row.id,
+                {"quota_rule": row.quota_rule, "expired_at": row.lease_expires_at, "missing_outcome": True},
+                row.institution_id,
+            )
+        return [row.id for row in rows]
+
+    # -- events ----------------------------------------------------------------------------------
+    def repayment(self, data: g.RepaymentIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
+            self._lock_debtor(session, debt.debtor_id)
+            if data.amount is not None:
+                debt.repaid_total = (debt.repaid_total or 0) + data.amount
+            detail: dict[str, Any] = {"amount": data.amount, "settled": data.settled}
+            if data.settled and debt.status != DebtStatus.SETTLED:
+                debt.status = DebtStatus.SETTLED
+                debt.settled_at = at
+                debtor = registry.get(m.Debtor, debt.debtor_id, kind="debtor")
+                today = local_date(at, ZoneInfo(debtor.timezone))
+                holder = session.execute(
+                    select(m.Placement.agency_id).where(
+                        m.Placement.debt_id == debt.id,
+                        m.Placement.valid_from <= today,
+                        m.Placement.valid_to >= today,
+                    )
+                ).scalar_one_or_none()
+                detail["stop_notice_to"] = holder
+            record = registry.record("debt:repayment:recorded", debt.id, detail, debt.institution_id)
+            if detail.get("stop_notice_to"):
+                # Art. 11(五): tell the holding agency to stop. Delivery is tracked by the outbox (HTTP layer).
+                registry.record("gate:stop-notice:queued", debt.id, {"agency": detail["stop_notice_to"], "reason": "settled"},
+                                debt.institution_id)
+            return g.EventOut(kind="debt:repayment:recorded", subject=debt.id, ledger_seq=record, detail=_json(detail))
+
+        return self._event(at, act)
+
+    def contact_refused(self, data: g.ContactRefusedIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            contact = registry.get(m.Contact, data.contact, kind="contact", field="contact")
+            self._lock_debtor(session, contact.debtor_id)
+            contact.refused = True
+            contact.refused_at = at
+            seq = registry.record("contact:contact:refused", contact.id, {"debtor": contact.debtor_id}, None)
+            return g.EventOut(kind="contact:contact:refused", subject=contact.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def debtor_status(self, data: g.DebtorStatusIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            debtor = registry.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+            self._lock_debtor(session, debtor.id)
+            debtor.status = data.status
+            debtor.status_reason = data.reason
+            seq = registry.record("debtor:status:changed", debtor.id, {"status": data.status, "reason": data.reason}, None)
+            return g.EventOut(kind="debtor:status:changed", subject=debtor.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def agency_status(self, data: g.AgencyStatusIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            registry.get(m.Institution, data.institution, kind="institution", field="institution")
+            registry.get(m.Agency, data.agency, kind="agency", field="agency")
+            listing = session.get(m.AgencyListing, (data.institution, data.agency))
+            if listing is None:
+                listing = m.AgencyListing(institution_id=data.institution, agency_id=data.agency, status=data.status, since=at)
+                session.add(listing)
+            listing.status = data.status
+            listing.since = at
+            seq = registry.record("agency:listing:changed", data.agency, {"status": data.status}, data.institution)
+            return g.EventOut(kind="agency:listing:changed", subject=data.agency, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def collector_status(self, data: g.CollectorStatusIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            collector = registry.get(m.Collector, data.collector, kind="collector", field="collector")
+            collector.status = data.status
+            seq = registry.record("collector:status:changed", collector.id, {"status": data.status}, None)
+            return g.EventOut(kind="collector:status:changed", subject=collector.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def training(self, data: g.TrainingIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            collector = registry.get(m.Collector, data.collector, kind="collector", field="collector")
+            session.add(m.Training(collector_id=collector.id, day=data.date))
+            if collector.last_training is None or data.date > collector.last_training:
+                collector.last_training = data.date
+            seq = registry.record("collector:training:recorded", collector.id, {"date": data.date}, None)
+            return g.EventOut(kind="collector:training:recorded", subject=collector.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def template_approval(self, data: g.TemplateApprovalIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            template = registry.get(m.Template, data.template, kind="template", field="template")
+            version = session.get(m.TemplateVersion, (template.id, template.current_version))
+            assert version is not None
+            version.status = "approved" if data.approved else "rejected"
+            seq = registry.record(
+                "template:version:" + version.status, template.id,
+                {"version": version.version}, template.institution_id,
+            )
+            return g.EventOut(kind="template:version:" + version.status, subject=template.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def edit_template(self, data: g.TemplateEditIn, at: datetime) -> g.EventOut:
+        """An edited template is a new version that needs approval again (art. 15(一))."""
+
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            template = registry.get(m.Template, data.template, kind="template", field="template")
+            current = session.get(m.TemplateVersion, (template.id, template.current_version))
+            assert current is not None
+            version = template.current_version + 1
+            session.add(
+                m.TemplateVersion(
+                    template_id=template.id, version=version, text=data.text,
+                    sealed=current.sealed if data.sealed is None else data.sealed, status="pending",
+                )
+            )
+            template.current_version = version
+            seq = registry.record("template:version:created", template.id, {"version": version}, template.institution_id)
+            return g.EventOut(kind="template:version:created", subject=template.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def placement(self, data: PlacementIn, at: datetime) -> g.EventOut:
+        def act(session: Session, registry: Registry) -> g.EventOut:
+            registry.add_placement(data, lock=self.store.lock)
+            seq = registry.session.info["last_ledger_seq"]
+            return g.EventOut(kind="registry:placement:created", subject=data.debt, ledger_seq=seq)
+
+        return self._event(at, act)
+
+
+def _json(detail: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v) for k, v in detail.items()}

@@ -1,0 +1,262 @@
+"""Call-level checks (通话级检查): conditions over the whole call, not one sentence.
+
+- identity-not-stated: the opening (first agent turns / first N seconds) names no institution;
+- recording-notice-missing: an interactive call where the agent never says it is recorded;
+- identity-not-verified: debt details before the other party confirmed being the debtor;
+- third-party-disclosure: debt details told to a contact (unless the contact offered to repay);
+- misleading (inflated amount): a stated owed amount materially above `meta`'s ledger figures.
+
+Words and thresholds come from each category's `check:` section (see `checkspec.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from collectguard.qa.checkspec import (
+    AmountParams,
+    CheckParams,
+    DebtDetailParams,
+    DisclosureParams,
+    IdentityStatedParams,
+    IdentityVerifiedParams,
+    RecordingParams,
+)
+from collectguard.qa.matcher import Span, TurnContext, negated
+from collectguard.qa.models import CATEGORY_RULE, Finding, Severity
+from collectguard.qa.text import SENTENCE_BREAKS, amounts, has_break, normalize
+
+
+@dataclass(slots=True)
+class CallContext:
+    """What a check sees of a call."""
+
+    turns: list[TurnContext]
+    audience: str
+    meta: dict[str, Any]
+    interactive: bool
+    template: bool = False  #: a single agent-only text (SMS / voice template), see `inspect_text`
+    _amounts: dict[int, list[tuple[int, int, float]]] = field(default_factory=dict)
+
+    @property
+    def agent_turns(self) -> list[TurnContext]:
+        return [t for t in self.turns if t.speaker == "agent"]
+
+    def amounts(self, turn: TurnContext) -> list[tuple[int, int, float]]:
+        if turn.index not in self._amounts:
+            self._amounts[turn.index] = amounts(turn.norm)
+        return self._amounts[turn.index]
+
+
+def finding(category: str, severity: Severity, turn: TurnContext | None, span: Span | None,
+            check_id: str, evidence: str | None = None) -> Finding:
+    if turn is not None and span is not None and evidence is None:
+        evidence = turn.text[span[0]:span[1]]
+    return Finding(
+        category=category,  # type: ignore[arg-type]
+        rule=CATEGORY_RULE[category],
+        turn=turn.index if turn else None,
+        start=turn.start if turn else None,
+        end=turn.end if turn else None,
+        evidence=evidence or "",
+        severity=severity,
+        rule_id=check_id,
+    )
+
+
+def _unnegated(spans: list[Span], params: CheckParams, turn: TurnContext) -> list[Span]:
+    neg = getattr(params, "negation", None)
+    if neg is None:
+        return spans
+    negators = tuple(normalize(t) for t in neg.negators)
+    debunkers = tuple(normalize(t) for t in neg.debunkers)
+    ignore = tuple(normalize(t) for t in neg.ignore)
+    return [s for s in spans if not negated(s, neg, negators, debunkers, turn, ignore)]
+
+
+# --- identity-not-stated -------------------------------------------------------------------------
+
+def _opening(ctx: CallContext, params: IdentityStatedParams) -> list[TurnContext]:
+    out = []
+    for turn in ctx.agent_turns:
+        early = turn.start is not None and turn.start < params.first_seconds
+        if (turn.agent_ordinal or 0) < params.first_agent_turns or early:
+            out.append(turn)
+    return out
+
+
+def _names_organisation(turn: TurnContext, params: IdentityStatedParams, meta_names: list[str]) -> bool:
+    if any(name in turn.norm for name in meta_names):
+        return True
+    if re.search(params.template_field_regex, turn.norm):
+        return True
+    names = turn.spans(params.org_names)
+    suffixes = [s for s in turn.spans(params.org_suffixes)]
+    orgs = names + suffixes
+    if not orgs:
+        return False
+    intros = turn.spans(params.self_intro)
+    roles = turn.spans(params.role_words)
+    greets = turn.spans(params.greetings)
+    for os_, oe in orgs:
+        is_suffix = (os_, oe) in suffixes and (os_, oe) not in names
+        for _is, ie in intros:
+            if ie <= os_ and os_ - ie <= params.intro_within and not has_break(turn.norm, ie, os_):
+                if not is_suffix or os_ - ie >= params.min_name_chars:
+                    return True
+        name_start = max(0, os_ - params.min_name_chars)
+        has_name = not is_suffix or (os_ >= params.min_name_chars and not has_break(turn.norm, name_start, os_))
+        if not has_name:
+            continue
+        for rs, _re in roles:
+            if rs >= oe and rs - oe <= params.role_within:
+                return True
+        for gs, _ge in greets:
+            if gs >= oe and gs - oe <= params.greeting_within:
+                return True
+    return False
+
+
+def check_identity_stated(ctx: CallContext, params: IdentityStatedParams, severity: Severity) -> list[Finding]:
+    opening = _opening(ctx, params)
+    if not opening:
+        return []
+    meta_names = [normalize(str(ctx.meta[k])) for k in params.meta_keys if ctx.meta.get(k)]
+    if any(_names_organisation(turn, params, meta_names) for turn in opening):
+        return []
+    first = opening[0]
+    return [finding("identity-not-stated", severity, first, (0, len(first.text)), "identity-not-stated.opening")]
+
+
+# --- recording-notice-missing --------------------------------------------------------------------
+
+def check_recording_notice(ctx: CallContext, params: RecordingParams, severity: Severity) -> list[Finding]:
+    if not ctx.interactive:
+        return []
+    for turn in ctx.agent_turns:
+        if _unnegated(turn.spans(params.notice), params, turn):
+            return []
+    if not ctx.agent_turns:
+        return []
+    first = ctx.agent_turns[0]  # the opening, where the notice was expected
+    return [finding("recording-notice-missing", severity, first, (0, len(first.text)),
+                    "recording-notice-missing.never-said")]
+
+
+# --- debt details (shared by identity-not-verified and third-party-disclosure) -------------------
+
+def debt_details(ctx: CallContext, turn: TurnContext, params: DebtDetailParams) -> list[Span]:
+    """Spans of `turn` that state debt details: debt terms, amounts, template debt fields."""
+    spans = _unnegated(turn.spans(params.debt_terms), params, turn)
+    if params.amounts:
+        context = turn.spans(params.amount_context) if params.amount_context else None
+        for start, end, _value in ctx.amounts(turn):
+            if context is not None and not any(
+                abs(cs - end) <= params.amount_context_within or abs(start - ce) <= params.amount_context_within
+                for cs, ce in context
+            ):
+                continue
+            if not _unnegated([(start, end)], params, turn):
+                continue
+            spans.append((start, end))
+    spans.extend(m.span() for m in re.finditer(params.template_field_regex, turn.norm))
+    return sorted(spans)
+
+
+# --- identity-not-verified -----------------------------------------------------------------------
+
+def _confirms(turn: TurnContext, params: IdentityVerifiedParams) -> bool | None:
+    """True: confirms being the debtor; False: denies; None: neither."""
+    if turn.has_any(params.deny):
+        return False
+    if turn.has_any(params.strong_confirm):
+        return True
+    if turn.has_any(params.confirm) and len(turn.text) <= params.max_confirm_chars:
+        return True
+    return None
+
+
+def check_identity_verified(ctx: CallContext, params: IdentityVerifiedParams, severity: Severity) -> list[Finding]:
+    if ctx.audience != "debtor" or ctx.template or not ctx.interactive:
+        return []
+    for turn in ctx.turns:
+        if turn.speaker != "agent":
+            answer = _confirms(turn, params)
+            if answer is True:
+                return []
+            continue
+        spans = debt_details(ctx, turn, params)
+        if spans:
+            return [finding("identity-not-verified", severity, turn, spans[0], "identity-not-verified.before-confirm")]
+    return []
+
+
+# --- third-party-disclosure ----------------------------------------------------------------------
+
+def check_disclosure(ctx: CallContext, params: DisclosureParams, severity: Severity) -> list[Finding]:
+    if ctx.audience != "contact":
+        return []
+    out: list[Finding] = []
+    for turn in ctx.turns:
+        if turn.speaker != "agent":
+            if turn.has_any(params.offer_to_repay):
+                break  # art. 8(三): a contact who offers to repay may be told what is needed
+            continue
+        spans = debt_details(ctx, turn, params)
+        if spans:
+            out.append(finding("third-party-disclosure", severity, turn, spans[0], "third-party-disclosure.debt-detail"))
+    return out
+
+
+# --- misleading: inflated amount -----------------------------------------------------------------
+
+def _ledger_max(meta: dict[str, Any], keys: list[str]) -> float | None:
+    values: list[float] = []
+    for key in keys:
+        value = meta.get(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            values.append(float(value))
+        elif isinstance(value, str):
+            try:
+                values.append(float(value.replace(",", "")))
+            except ValueError:
+                continue
+    return max(values) if values else None
+
+
+def check_amount(ctx: CallContext, params: AmountParams, severity: Severity) -> list[Finding]:
+    ledger = _ledger_max(ctx.meta, params.meta_keys)
+    if ledger is None:
+        return []
+    limit = max(ledger * (1 + params.tolerance_ratio), ledger + params.tolerance_abs)
+    for turn in ctx.agent_turns:
+        stated = [a for a in ctx.amounts(turn) if a[2] > limit]
+        if not stated:
+            continue
+        context = turn.spans(params.owed_context)
+        for start, end, _value in stated:
+            for cs, ce in context:
+                close = (ce <= start and start - ce <= params.context_within) or (
+                    cs >= end and cs - end <= params.context_within
+                )
+                lo, hi = (ce, start) if ce <= start else (end, cs)
+                if close and not has_break(turn.norm, lo, hi, SENTENCE_BREAKS):
+                    return [finding("misleading", severity, turn, (start, end), "misleading.inflated-amount")]
+    return []
+
+
+Check = Callable[[CallContext, Any, Severity], list[Finding]]
+
+#: category → its call-level check
+CHECKS: dict[str, Check] = {
+    "identity-not-stated": check_identity_stated,
+    "recording-notice-missing": check_recording_notice,
+    "identity-not-verified": check_identity_verified,
+    "third-party-disclosure": check_disclosure,
+    "misleading": check_amount,
+}

@@ -1,0 +1,122 @@
+"""Parameters of the call-level checks (调用级检查), read from the `check:` section of a rule file.
+
+Each category file may carry a `check:` mapping; these models validate it, so a bad parameter is a
+clear error naming the file. The logic lives in `checks.py`; the words live in the YAML files.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from collectguard.qa.schema import Negation
+
+_Strict = ConfigDict(extra="forbid", frozen=True)
+
+
+class CheckParams(BaseModel):
+    model_config = _Strict
+
+    def terms(self) -> set[str]:
+        """Every literal term (for the shared Aho-Corasick automaton)."""
+        out: set[str] = set()
+        for name, value in self:
+            if name.endswith("_regex") or name == "meta_keys":
+                continue
+            if isinstance(value, list) and all(isinstance(v, str) for v in value):
+                out |= set(value)
+            elif isinstance(value, Negation):
+                out |= set(value.negators) | set(value.debunkers) | set(value.ignore)
+        return out
+
+
+def _regex(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return pattern
+
+
+class IdentityStatedParams(CheckParams):
+    """identity-not-stated: the opening must name an institution or agency."""
+
+    first_agent_turns: int = Field(default=2, ge=1)
+    first_seconds: float = Field(default=30.0, gt=0)
+    self_intro: list[str] = Field(min_length=1, description="我是 / 这里是 … cues before an organisation")
+    org_suffixes: list[str] = Field(min_length=1, description="…银行 / …公司 / …金融 name endings")
+    org_names: list[str] = Field(default_factory=list, description="names that need no suffix (工行…)")
+    role_words: list[str] = Field(default_factory=list, description="…的工作人员 / 催收员 after the name")
+    greetings: list[str] = Field(default_factory=list, description="…银行，您好 (a call-centre greeting)")
+    intro_within: int = Field(default=16, ge=0)
+    role_within: int = Field(default=4, ge=0)
+    greeting_within: int = Field(default=2, ge=0)
+    min_name_chars: int = Field(default=2, ge=0, description="characters of name before the suffix")
+    meta_keys: list[str] = Field(default_factory=lambda: ["institution", "agency"])
+    template_field_regex: str = r"\{(?:institution|agency|company|org)[a-z_]*\}"
+
+    @field_validator("template_field_regex")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        return _regex(pattern)
+
+
+class RecordingParams(CheckParams):
+    """recording-notice-missing: an interactive call where the agent never says it is recorded."""
+
+    notice: list[str] = Field(min_length=1)
+    negation: Negation | None = None
+
+
+class DebtDetailParams(CheckParams):
+    """What counts as a debt detail (债务信息): terms, stated amounts, template fields."""
+
+    debt_terms: list[str] = Field(min_length=1)
+    amounts: bool = True
+    amount_context: list[str] = Field(
+        default_factory=list, description="an amount counts only with one of these nearby (empty: always)"
+    )
+    amount_context_within: int = Field(default=12, ge=0)
+    template_field_regex: str = r"\{[a-z_]*(?:amount|overdue|due|days|penalt|principal|interest|balance|fee)[a-z_]*\}"
+    negation: Negation | None = None
+
+    @field_validator("template_field_regex")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        return _regex(pattern)
+
+
+class IdentityVerifiedParams(DebtDetailParams):
+    """identity-not-verified: debt details before the other party confirmed being the debtor."""
+
+    confirm: list[str] = Field(min_length=1, description="是我 / 本人 / 对 … in the other party's turn")
+    deny: list[str] = Field(default_factory=list, description="不是 / 打错了 … cancels a confirmation")
+    max_confirm_chars: int = Field(default=24, ge=1, description="longer turns need a strong confirmation")
+    strong_confirm: list[str] = Field(default_factory=list)
+
+
+class DisclosureParams(DebtDetailParams):
+    """third-party-disclosure: debt details told to a contact (unless the contact offered to repay)."""
+
+    offer_to_repay: list[str] = Field(default_factory=list)
+
+
+class AmountParams(CheckParams):
+    """misleading (inflated amount): a stated owed amount materially above the ledger's."""
+
+    meta_keys: list[str] = Field(min_length=1)
+    owed_context: list[str] = Field(min_length=1, description="欠 / 应还 … near the amount")
+    context_within: int = Field(default=10, ge=0)
+    tolerance_ratio: float = Field(default=0.10, ge=0)
+    tolerance_abs: float = Field(default=50.0, ge=0)
+
+
+#: category → the parameter model of its call-level check
+CHECK_PARAMS: dict[str, type[CheckParams]] = {
+    "identity-not-stated": IdentityStatedParams,
+    "recording-notice-missing": RecordingParams,
+    "identity-not-verified": IdentityVerifiedParams,
+    "third-party-disclosure": DisclosureParams,
+    "misleading": AmountParams,
+}

@@ -1,0 +1,286 @@
+"""Keyword matching with one Aho-Corasick automaton, and the rule operators evaluated on a turn.
+
+The automaton is built once over every term of every rule and call-level check (`pyahocorasick`);
+one pass over a turn yields all occurrences, which the operators (any / all / none / near /
+negation / position / speech rate / silence) then combine. Regular expressions run only for rules
+whose cheap conditions (speaker, audience, position, `all`, `none`) already hold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from collectguard.qa.rules import Rule
+from collectguard.qa.schema import Near, Negation, Position, Silence, SpeechRate
+from collectguard.qa.text import CLAUSE_BREAKS, SENTENCE_BREAKS, has_break, normalize, spoken_length
+
+Span = tuple[int, int]
+Occurrences = dict[str, list[Span]]
+
+
+class KeywordIndex:
+    """An Aho-Corasick automaton over a fixed set of terms (built once)."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        self.terms: frozenset[str] = frozenset(normalize(t) for t in terms if t)
+        for term in self.terms:
+            self._automaton.add_word(term, (len(term), term))
+        if self.terms:
+            self._automaton.make_automaton()
+
+    def scan(self, normalized_text: str) -> Occurrences:
+        """All occurrences (overlapping included) of every term: term → [(start, end)]."""
+        found: Occurrences = {}
+        if not self.terms:
+            return found
+        for end_index, (length, term) in self._automaton.iter(normalized_text):
+            end = end_index + 1
+            found.setdefault(term, []).append((end - length, end))
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class TurnContext:
+    """A turn as the operators see it: its text (original and normalised), occurrences and place."""
+
+    index: int
+    speaker: str
+    text: str
+    norm: str
+    occ: Occurrences
+    start: float | None
+    end: float | None
+    agent_ordinal: int | None  #: 0 for the first agent turn, None for other speakers
+    gap_before: float | None  #: silence since the previous turn ended, seconds
+
+    def spans(self, terms: Iterable[str]) -> list[Span]:
+        out: list[Span] = []
+        for term in terms:
+            out.extend(self.occ.get(term, ()))
+        return out
+
+    def has_any(self, terms: Iterable[str]) -> bool:
+        return any(term in self.occ for term in terms)
+
+
+@dataclass(slots=True)
+class CompiledRule:
+    """A validated `Rule` with normalised term sets and compiled patterns."""
+
+    rule: Rule
+    any_terms: tuple[str, ...]
+    all_groups: tuple[tuple[str, ...], ...]
+    none_terms: tuple[str, ...]
+    near: tuple[Near, ...]
+    patterns: tuple = field(default_factory=tuple)
+    negators: tuple[str, ...] = ()
+    debunkers: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    @classmethod
+    def compile(cls, rule: Rule) -> CompiledRule:
+        def norm(terms: Iterable[str]) -> tuple[str, ...]:
+            return tuple(dict.fromkeys(normalize(t) for t in terms))
+
+        nears = tuple(
+            Near(left=list(norm(n.left)), right=list(norm(n.right)), within=n.within, ordered=n.ordered,
+                 same_clause=n.same_clause)
+            for n in rule.near
+        )
+        neg = rule.negation
+        return cls(
+            rule=rule,
+            any_terms=norm(rule.any),
+            all_groups=tuple(norm(g) for g in rule.all),
+            none_terms=norm(rule.none),
+            near=nears,
+            patterns=tuple(rule.compiled),
+            negators=norm(neg.negators) if neg else (),
+            debunkers=norm(neg.debunkers) if neg else (),
+            ignore=norm(neg.ignore) if neg else (),
+        )
+
+    @property
+    def trigger_terms(self) -> set[str]:
+        terms = set(self.any_terms)
+        for n in self.near:
+            terms |= set(n.left)
+        return terms
+
+    @property
+    def always_candidate(self) -> bool:
+        """Rules without keyword triggers (regex or timing only) are evaluated on every turn."""
+        return bool(self.patterns) or (not self.any_terms and not self.near)
+
+
+def position_ok(position: Position | None, turn: TurnContext) -> bool:
+    """Position operator: first N seconds, first N agent turns, before turn X (all that are set)."""
+    if position is None:
+        return True
+    if position.before_turn is not None and turn.index >= position.before_turn:
+        return False
+    if position.first_agent_turns is not None and (
+        turn.agent_ordinal is None or turn.agent_ordinal >= position.first_agent_turns
+    ):
+        return False
+    if position.first_seconds is not None:
+        if turn.start is None:
+            # no timestamps: fall back to the first agent turns only when that is also asked
+            return position.first_agent_turns is not None
+        if turn.start >= position.first_seconds:
+            return False
+    return True
+
+
+def speech_rate_ok(rate: SpeechRate | None, turn: TurnContext) -> bool:
+    """Speech-rate operator: spoken characters per second of the turn within [min_cps, max_cps]."""
+    if rate is None:
+        return True
+    if turn.start is None or turn.end is None or turn.end <= turn.start:
+        return False
+    cps = spoken_length(turn.text) / (turn.end - turn.start)
+    if rate.min_cps is not None and cps < rate.min_cps:
+        return False
+    return not (rate.max_cps is not None and cps > rate.max_cps)
+
+
+def silence_ok(silence: Silence | None, turn: TurnContext) -> bool:
+    """Silence operator: the gap before the turn within [min_before, max_before] seconds."""
+    if silence is None:
+        return True
+    if turn.gap_before is None:
+        return False
+    if silence.min_before is not None and turn.gap_before < silence.min_before:
+        return False
+    return not (silence.max_before is not None and turn.gap_before > silence.max_before)
+
+
+def near_hits(near: Near, turn: TurnContext) -> list[Span]:
+    """Proximity operator: (left term, right term) pairs at most `within` characters apart."""
+    hits: list[Span] = []
+    lefts = turn.spans(near.left)
+    if not lefts:
+        return hits
+    rights = turn.spans(near.right)
+    for ls, le in lefts:
+        for rs, re_ in rights:
+            if rs >= le:
+                gap_start, gap_end = le, rs
+            elif not near.ordered and ls >= re_:
+                gap_start, gap_end = re_, ls
+            else:
+                continue
+            if gap_end - gap_start > near.within:
+                continue
+            if near.same_clause and has_break(turn.norm, gap_start, gap_end):
+                continue
+            hits.append((min(ls, rs), max(le, re_)))
+    return hits
+
+
+def negated(span: Span, negation: Negation | None, negators: tuple[str, ...], debunkers: tuple[str, ...],
+            turn: TurnContext, ignore: tuple[str, ...] = ()) -> bool:
+    """Negation-scope operator.
+
+    A negator (不会, 没有, 不用…) ending at most `before` characters before the hit, in the same clause,
+    or a debunker (是谣言, 不准确…) starting at most `after` characters after it, in the same sentence,
+    cancels the hit.
+    """
+    if negation is None:
+        return False
+    start, end = span
+    pseudo = turn.spans(ignore) if ignore else []
+    for ns, ne in turn.spans(negators):
+        if any(ps <= ns and ne <= pe for ps, pe in pseudo):
+            continue
+        if ne <= start and start - ne <= negation.before and not has_break(turn.norm, ne, start, CLAUSE_BREAKS):
+            gap = turn.norm[ne:start]
+            if not any(b in gap for b in negation.breakers):
+                return True
+        if ns < start < ne:  # the negator straddles the hit start (e.g. 不收 + 收取)
+            return True
+    for ds, _de in turn.spans(debunkers):
+        if ds >= end and ds - end <= negation.after and not has_break(turn.norm, end, ds, SENTENCE_BREAKS):
+            return True
+    return False
+
+
+def _near_none(span: Span, terms: tuple[str, ...], within: int, turn: TurnContext) -> bool:
+    start, end = span
+    for ts, te in turn.spans(terms):
+        if te <= start and start - te <= within:
+            return True
+        if ts >= end and ts - end <= within:
+            return True
+        if ts < end and te > start:  # overlapping
+            return True
+    return False
+
+
+def rule_hits(compiled: CompiledRule, turn: TurnContext, audience: str) -> list[Span]:
+    """Spans of `turn` where the rule fires (empty when any condition fails)."""
+    rule = compiled.rule
+    if turn.speaker not in rule.speaker or audience not in rule.audience:
+        return []
+    if not position_ok(rule.position, turn):
+        return []
+    for group in compiled.all_groups:
+        if not turn.has_any(group):
+            return []
+    if compiled.none_terms and rule.none_within is None and turn.has_any(compiled.none_terms):
+        return []
+    if not speech_rate_ok(rule.speech_rate, turn) or not silence_ok(rule.silence, turn):
+        return []
+
+    hits: list[Span] = turn.spans(compiled.any_terms)
+    for near in compiled.near:
+        hits.extend(near_hits(near, turn))
+    for pattern in compiled.patterns:
+        hits.extend(m.span() for m in pattern.finditer(turn.norm) if m.end() > m.start())
+    if not (compiled.any_terms or compiled.near or compiled.patterns):
+        hits = [(0, len(turn.text))]  # a timing-only rule flags the whole turn
+
+    out: list[Span] = []
+    for span in sorted(set(hits)):
+        if negated(span, rule.negation, compiled.negators, compiled.debunkers, turn, compiled.ignore):
+            continue
+        if compiled.none_terms and rule.none_within is not None and _near_none(
+            span, compiled.none_terms, rule.none_within, turn
+        ):
+            continue
+        out.append(span)
+    return out
+
+
+def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], index: KeywordIndex) -> list[TurnContext]:
+    """Turn contexts for (speaker, text, start, end) tuples, scanning each text once."""
+    out: list[TurnContext] = []
+    agent_ordinal = 0
+    prev_end: float | None = None
+    for i, (speaker, text, start, end) in enumerate(turns):
+        norm = normalize(text)
+        gap = start - prev_end if (start is not None and prev_end is not None) else None
+        ordinal: int | None = None
+        if speaker == "agent":
+            ordinal = agent_ordinal
+            agent_ordinal += 1
+        out.append(
+            TurnContext(
+                index=i,
+                speaker=speaker,
+                text=text,
+                norm=norm,
+                occ=index.scan(norm),
+                start=start,
+                end=end,
+                agent_ordinal=ordinal,
+                gap_before=max(gap, 0.0) if gap is not None else None,
+            )
+        )
+        if end is not None:
+            prev_end = end
+    return out

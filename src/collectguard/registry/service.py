@@ -1,0 +1,320 @@
+"""Create and change the registry. Services never commit: the caller's transaction does.
+
+Every change is appended to the ledger as `registry:<entity>:<action>`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectguard.db.base import Base
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.ledger import service as ledger
+from collectguard.registry import models as m
+from collectguard.registry import schemas as s
+from collectguard.rulebook.policy import InstitutionPolicy, PolicyError, validate_policy
+from collectguard.rulebook.profile import (
+    DEFAULT_PROFILE,
+    QuietHours,
+    UnreachableDefinition,
+    load_profile,
+    parse_hhmm,
+)
+from collectguard.rulebook.vocabulary import ListingStatus
+
+SINGLE_AGENCY = "art17-single-agency"
+T = TypeVar("T", bound=Base)
+
+
+class Registry:
+    """The registry's operations on one session, recording each change in the ledger."""
+
+    def __init__(self, session: Session, *, at: datetime, algorithm: str = "sm3") -> None:
+        self.session = session
+        self.at = at
+        self.algorithm = algorithm
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def get(self, model: type[T], ident: str, *, kind: str, field: str | None = None) -> T:
+        row = self.session.get(model, ident)
+        if row is None:
+            raise NotFound(kind, ident, field=field)
+        return row
+
+    def _new(self, row: Base, kind: str, ident: str, payload: dict[str, Any], institution: str | None) -> None:
+        if self.session.get(type(row), ident) is not None:
+            raise Conflict(f"{kind} {ident} 已存在", f"{kind} {ident} already exists", field="id", code="duplicate-id")
+        self.session.add(row)
+        self.record(f"registry:{kind}:created", ident, payload, institution)
+
+    def record(self, kind: str, subject: str, payload: dict[str, Any], institution: str | None) -> int:
+        """Append a ledger record in this transaction; returns its sequence number."""
+        return ledger.append(
+            self.session,
+            kind=kind,
+            subject=subject,
+            at=self.at,
+            payload=payload,
+            institution_id=institution,
+            algorithm=self.algorithm,
+        ).seq
+
+    def org_exists(self, org: str) -> bool:
+        return self.session.get(m.Institution, org) is not None or self.session.get(m.Agency, org) is not None
+
+    # -- entities --------------------------------------------------------------------------------
+    def add_institution(self, data: s.InstitutionIn, policy: s.PolicyIn | None = None) -> m.Institution:
+        policy_data = policy.model_dump(by_alias=True, exclude_none=True) if policy else {}
+        if policy is not None:
+            check_policy(policy)
+        row = m.Institution(id=data.id, name=data.name, profile=DEFAULT_PROFILE, policy=policy_data)
+        self._new(row, "institution", data.id, {"name": data.name, "policy": policy_data}, data.id)
+        return row
+
+    def add_agency(self, data: s.AgencyIn) -> m.Agency:
+        if data.parent is not None:
+            self.get(m.Agency, data.parent, kind="agency", field="parent")
+        row = m.Agency(id=data.id, name=data.name, parent_id=data.parent)
+        self._new(row, "agency", data.id, data.model_dump(mode="json"), None)
+        self.session.flush()
+        for inst in data.listed_by:
+            self.get(m.Institution, inst, kind="institution", field="listed_by")
+            self.session.add(
+                m.AgencyListing(institution_id=inst, agency_id=data.id, status=ListingStatus.ACTIVE, since=self.at)
+            )
+        for inst in data.approved_by:
+            self.get(m.Institution, inst, kind="institution", field="approved_by")
+            self.session.add(m.SubcontractorApproval(institution_id=inst, agency_id=data.id))
+        return row
+
+    def add_agreement(self, data: s.AgreementIn) -> m.Agreement:
+        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        self.get(m.Agency, data.agency, kind="agency", field="agency")
+        row = m.Agreement(
+            id=data.id,
+            institution_id=data.institution,
+            agency_id=data.agency,
+            valid_from=data.from_,
+            valid_to=data.to,
+            subcontracting=data.subcontracting,
+        )
+        self._new(row, "agreement", data.id, data.model_dump(mode="json", by_alias=True), data.institution)
+        return row
+
+    def add_collector(self, data: s.CollectorIn) -> m.Collector:
+        if not self.org_exists(data.org):
+            raise NotFound("organisation", data.org, field="org")
+        row = m.Collector(
+            id=data.id,
+            org_id=data.org,
+            kind=data.kind,
+            status=data.status,
+            pre_job_exam=data.pre_job_exam,
+            pledge_signed=data.pledge_signed,
+            last_training=data.last_training,
+            approved=data.approved,
+        )
+        self._new(row, "collector", data.id, data.model_dump(mode="json"), None)
+        if data.last_training is not None:
+            self.session.add(m.Training(collector_id=data.id, day=data.last_training))
+        return row
+
+    def add_tool(self, data: s.ToolIn) -> m.Tool:
+        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        if data.org is not None and not self.org_exists(data.org):
+            raise NotFound("organisation", data.org, field="org")
+        row = m.Tool(
+            id=data.id,
+            institution_id=data.institution,
+            type=data.type,
+            official=data.official,
+            filed=data.filed,
+            org_id=data.org,
+            active_from=data.active_from,
+            active_to=data.active_to,
+        )
+        self._new(row, "tool", data.id, data.model_dump(mode="json"), data.institution)
+        return row
+
+    def add_template(self, data: s.TemplateIn) -> m.Template:
+        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        row = m.Template(id=data.id, institution_id=data.institution, audience=data.audience, channel=data.channel)
+        self._new(row, "template", data.id, data.model_dump(mode="json"), data.institution)
+        self.session.flush()
+        self.session.add(
+            m.TemplateVersion(
+                template_id=data.id,
+                version=1,
+                text=data.text,
+                sealed=data.sealed,
+                status="approved" if data.approved else "pending",
+            )
+        )
+        return row
+
+    def add_debtor(self, data: s.DebtorIn, default_timezone: str = s.DEFAULT_TIMEZONE) -> m.Debtor:
+        row = m.Debtor(
+            id=data.id,
+            name=data.name,
+            phone=data.phone,
+            id_number=data.id_number,
+            timezone=data.timezone or default_timezone,
+            status=data.status,
+        )
+        # Personal data stays out of the ledger: only the id and non-personal fields are recorded.
+        self._new(row, "debtor", data.id, {"timezone": row.timezone, "status": data.status}, None)
+        return row
+
+    def add_contact(self, data: s.ContactIn) -> m.Contact:
+        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        if self.session.get(m.Debtor, data.id) is not None:
+            raise Conflict(f"{data.id} 已是债务人", f"{data.id} is already a debtor", field="id", code="duplicate-id")
+        row = m.Contact(
+            id=data.id,
+            debtor_id=data.debtor,
+            relation=data.relation,
+            refused=data.refused,
+            refused_at=self.at if data.refused else None,
+            offers_to_repay=data.offers_to_repay,
+        )
+        self._new(row, "contact", data.id, data.model_dump(mode="json"), None)
+        return row
+
+    def add_debt(self, data: s.DebtIn) -> m.Debt:
+        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        for g in data.guarantors:
+            self.get(m.Debtor, g, kind="debtor", field="guarantors")
+        row = m.Debt(
+            id=data.id,
+            institution_id=data.institution,
+            debtor_id=data.debtor,
+            product=data.product,
+            overdue_amount=data.overdue_amount,
+            overdue_since=data.overdue_since,
+            status=data.status,
+            settled_at=self.at if data.status == "settled" else None,
+        )
+        self._new(row, "debt", data.id, data.model_dump(mode="json"), data.institution)
+        self.session.flush()
+        for g in dict.fromkeys(data.guarantors):
+            self.session.add(m.DebtGuarantor(debt_id=data.id, debtor_id=g))
+        return row
+
+    def add_placement(self, data: s.PlacementIn, *, lock: Any = None) -> m.Placement:
+        """Place a debt with an agency. An overlapping placement of the same debt is refused (art. 17(三))."""
+        debt = self.get(m.Debt, data.debt, kind="debt", field="debt")
+        self.get(m.Agency, data.agency, kind="agency", field="agency")
+        if lock is not None:
+            lock(self.session, m.Debt.id, debt.id)
+        overlap = self.session.execute(
+            select(m.Placement).where(
+                m.Placement.debt_id == data.debt,
+                m.Placement.valid_from <= data.to,
+                m.Placement.valid_to >= data.from_,
+            )
+        ).scalars().first()
+        if overlap is not None:
+            raise Conflict(
+                f"债务 {data.debt} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}，"
+                f"同一期间只能委托一家催收机构（第17条第(三)款）",
+                f"debt {data.debt} is already placed with {overlap.agency_id} for {overlap.valid_from}–"
+                f"{overlap.valid_to}; one debt, one agency at a time (art. 17(三))",
+                field="from",
+                code=SINGLE_AGENCY,
+            )
+        row = m.Placement(debt_id=data.debt, agency_id=data.agency, valid_from=data.from_, valid_to=data.to)
+        self.session.add(row)
+        self.record("registry:placement:created", data.debt, data.model_dump(mode="json", by_alias=True), debt.institution_id)
+        return row
+
+    def add_debtor_agreement(self, data: s.DebtorAgreementIn) -> m.DebtorAgreement:
+        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        row = m.DebtorAgreement(
+            debtor_id=data.debtor,
+            institution_id=data.institution,
+            windows=[w.model_dump(by_alias=True, exclude_none=True) for w in data.windows],
+            voice_cap=data.voice_cap,
+            effective_call_cap=data.effective_call_cap,
+            visit_cap=data.visit_cap,
+            unreachable=data.unreachable.model_dump() if data.unreachable else None,
+        )
+        self.session.add(row)
+        self.record(
+            "registry:debtor-agreement:created", data.debtor, data.model_dump(mode="json", by_alias=True), data.institution
+        )
+        return row
+
+    def load_world(self, world: s.World, default_timezone: str = s.DEFAULT_TIMEZONE) -> None:
+        """Create a whole world in dependency order (scenario setup, imports)."""
+        for item in world.institutions:
+            self.add_institution(item)
+        for agency in _parents_first(world.agencies):
+            self.add_agency(agency)
+            self.session.flush()
+        steps: list[tuple[list[Any], Any]] = [
+            (world.agreements, self.add_agreement),
+            (world.collectors, self.add_collector),
+            (world.tools, self.add_tool),
+            (world.templates, self.add_template),
+            (world.debtors, lambda d: self.add_debtor(d, default_timezone)),
+            (world.contacts, self.add_contact),
+            (world.debts, self.add_debt),
+            (world.placements, self.add_placement),
+            (world.debtor_agreements, self.add_debtor_agreement),
+        ]
+        for items, add in steps:
+            for item in items:
+                add(item)
+            self.session.flush()
+
+
+def _parents_first(agencies: list[s.AgencyIn]) -> list[s.AgencyIn]:
+    by_id = {a.id: a for a in agencies}
+    ordered: list[s.AgencyIn] = []
+    seen: set[str] = set()
+
+    def visit(agency: s.AgencyIn, trail: tuple[str, ...]) -> None:
+        if agency.id in seen:
+            return
+        if agency.id in trail:
+            raise InvalidInput("转委托关系成环", f"subcontracting cycle: {' → '.join(trail + (agency.id,))}", field="parent")
+        if agency.parent in by_id:
+            visit(by_id[agency.parent], trail + (agency.id,))
+        seen.add(agency.id)
+        ordered.append(agency)
+
+    for agency in agencies:
+        visit(agency, ())
+    return ordered
+
+
+def to_policy(data: s.PolicyIn | dict[str, Any] | None) -> InstitutionPolicy:
+    """Turn stored or submitted policy into the rulebook's InstitutionPolicy."""
+    if data is None:
+        return InstitutionPolicy()
+    if isinstance(data, dict):
+        data = s.PolicyIn.model_validate(data)
+    quiet = data.quiet_hours
+    return InstitutionPolicy(
+        voice_cap=data.voice_cap,
+        effective_call_cap=data.effective_call_cap,
+        visit_cap=data.visit_cap,
+        combined_voice_cap=data.combined_voice_cap,
+        quiet_hours=QuietHours(parse_hhmm(quiet.from_), parse_hhmm(quiet.to)) if quiet else None,
+        unreachable=UnreachableDefinition(**data.unreachable.model_dump()) if data.unreachable else None,
+        lease_ttl_s=data.lease_ttl_s,
+    )
+
+
+def check_policy(data: s.PolicyIn) -> None:
+    """Refuse a policy looser than the guideline, naming the field."""
+    try:
+        validate_policy(to_policy(data), load_profile(DEFAULT_PROFILE))
+    except PolicyError as exc:
+        raise InvalidInput(exc.message_zh, exc.message_en, field=f"policy.{exc.field}", code="policy-looser-than-guideline") from exc

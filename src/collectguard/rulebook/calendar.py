@@ -1,0 +1,88 @@
+"""Time windows in the party's own time zone: quiet hours, agreed windows, natural days.
+
+Rules never read the wall clock: every function here takes the instant it reasons about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from collectguard.rulebook.profile import QuietHours
+
+# How far ahead next_allowed_at looks before it says "nothing will allow it".
+SEARCH_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Window:
+    """An allowed time window, from ≤ t < to, local time. A window whose `to` is not after its `from`
+    runs past midnight into the next day; `days` (0 = Monday) are the days on which it starts."""
+
+    start: time
+    end: time
+    days: frozenset[int] | None = None
+
+    def instance(self, day: date, zone: ZoneInfo) -> tuple[datetime, datetime] | None:
+        if self.days is not None and day.weekday() not in self.days:
+            return None
+        begin = datetime.combine(day, self.start, zone)
+        end_day = day if self.end > self.start else day + timedelta(days=1)
+        return begin, datetime.combine(end_day, self.end, zone)
+
+
+def windows_outside(quiet: QuietHours) -> tuple[Window, ...]:
+    """The daily allowed window left by quiet hours (22:00–08:00 quiet → 08:00–22:00 allowed)."""
+    return (Window(quiet.end, quiet.start),)
+
+
+def local(at: datetime, zone: ZoneInfo) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("时间必须带时区 / datetimes must be timezone-aware")
+    return at.astimezone(zone)
+
+
+def local_date(at: datetime, zone: ZoneInfo) -> date:
+    return local(at, zone).date()
+
+
+def start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0, 0), zone)
+
+
+def _instances(windows: tuple[Window, ...], first: date, days: int, zone: ZoneInfo):
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        for window in windows:
+            inst = window.instance(day, zone)
+            if inst is not None:
+                yield inst
+
+
+def _utc(moment: datetime) -> datetime:
+    # Compare instants, not wall times: aware datetimes in the same zone compare by wall clock.
+    return moment.astimezone(ZoneInfo("UTC"))
+
+
+def within(at: datetime, windows: tuple[Window, ...], zone: ZoneInfo) -> bool:
+    moment = _utc(at)
+    day = local_date(at, zone)
+    return any(
+        _utc(begin) <= moment < _utc(end)
+        for begin, end in _instances(windows, day - timedelta(days=1), 2, zone)
+    )
+
+
+def next_window_moment(at: datetime, windows: tuple[Window, ...], zone: ZoneInfo) -> datetime | None:
+    """The earliest instant ≥ at inside a window, or None if none starts within SEARCH_DAYS."""
+    moment = _utc(at)
+    best: datetime | None = None
+    day = local_date(at, zone)
+    for begin, end in _instances(windows, day - timedelta(days=1), SEARCH_DAYS + 1, zone):
+        b, e = _utc(begin), _utc(end)
+        if b <= moment < e:
+            return local(at, zone)
+        if b > moment and (best is None or b < best):
+            best = b
+    return None if best is None else local(best, zone)

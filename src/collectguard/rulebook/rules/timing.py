@@ -1,0 +1,27 @@
+"""Art. 9: no collection from 22:00 to 08:00, unless the debtor agreed other hours."""
+
+from __future__ import annotations
+
+from collectguard.rulebook.calendar import Window, within
+from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.vocabulary import WEEKDAYS
+
+
+def describe(windows: tuple[Window, ...]) -> str:
+    parts = []
+    for w in windows:
+        days = "" if w.days is None else "[" + ",".join(WEEKDAYS[d] for d in sorted(w.days)) + "]"
+        parts.append(f"{w.start:%H:%M}–{w.end:%H:%M}{days}")
+    return ", ".join(parts)
+
+
+@check("art9-quiet-hours")
+def quiet_hours(ctx: Context) -> Fail | None:
+    limits = ctx.facts.limits
+    if within(ctx.facts.at, limits.windows, ctx.party.zone):
+        return None
+    shown = f"{ctx.local_now:%Y-%m-%d %H:%M:%S} {ctx.party.timezone}"
+    allowed = describe(limits.windows)
+    if limits.windows_agreed:
+        return Fail(f"{shown} 不在约定时段 {allowed} 内", f"{shown} is outside the agreed windows {allowed}")
+    return Fail(f"{shown} 不在允许时段 {allowed} 内", f"{shown} is outside the allowed hours {allowed}")

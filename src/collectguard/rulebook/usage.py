@@ -1,0 +1,115 @@
+"""Counting per-day quotas and contact history from the attempts the facts carry."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.facts import Facts, PastAttempt
+from collectguard.rulebook.vocabulary import COUNTING_LEASE_STATES, Channel, Mode, PartyKind
+
+VOICE_CAP = "art15-voice-cap"
+EFFECTIVE_CALL_CAP = "art16-effective-call-cap"
+VISIT_CAP = "art16-visit-cap"
+CAP_RULES = (VOICE_CAP, EFFECTIVE_CALL_CAP, VISIT_CAP)
+VOICE_RULES = (VOICE_CAP, EFFECTIVE_CALL_CAP)
+
+
+def quota_rule_for(channel: Channel, mode: Mode, party_kind: PartyKind) -> str | None:
+    """The per-day quota an attempt consumes when it connects (or is effective), if any.
+
+    Caps are per debtor: an attempt to a contact takes none. Voice and video calls count as calls
+    (notification → art. 15(二), interactive → art. 16(二)1); a visit counts under art. 16(三)4.
+    """
+    if party_kind is not PartyKind.DEBTOR:
+        return None
+    if channel is Channel.VISIT:
+        return VISIT_CAP
+    if channel in (Channel.VOICE, Channel.VIDEO):
+        return VOICE_CAP if mode is Mode.NOTIFICATION else EFFECTIVE_CALL_CAP
+    return None
+
+
+def used_today(facts: Facts, rule: str) -> int:
+    """Leases held or consumed today (the party's natural day) against one per-day quota.
+
+    # INVARIANT: a held lease counts until its outcome releases it, and an expired one counts as
+    # consumed: so concurrent callers can never push connected contacts past the cap.
+    """
+    assert facts.party is not None
+    zone = facts.party.zone
+    today = local_date(facts.at, zone)
+    return sum(
+        1
+        for past in facts.history
+        if past.quota_rule == rule
+        and past.party_id == facts.party.id
+        and past.lease_state in COUNTING_LEASE_STATES
+        and local_date(past.at, zone) == today
+    )
+
+
+def remaining(facts: Facts, rule: str, *, taking: str | None) -> int:
+    """What is left of a per-day limit after this attempt's own lease (`taking`), never below 0."""
+    limits = facts.limits
+    caps = {VOICE_CAP: limits.voice_cap, EFFECTIVE_CALL_CAP: limits.effective_call_cap, VISIT_CAP: limits.visit_cap}
+    left = caps[rule] - used_today(facts, rule) - (1 if taking == rule else 0)
+    if rule in VOICE_RULES and limits.combined_voice_cap is not None:
+        combined = sum(used_today(facts, r) for r in VOICE_RULES) + (1 if taking in VOICE_RULES else 0)
+        left = min(left, limits.combined_voice_cap - combined)
+    return max(left, 0)
+
+
+def attempts_in_window(facts: Facts, debtor_id: str, days: int) -> list[PastAttempt]:
+    """Earlier attempts to the debtor within the last `days` natural days, today included."""
+    assert facts.party is not None
+    zone = facts.party.zone
+    today = local_date(facts.at, zone)
+    first: date = today - timedelta(days=days - 1)
+    return [
+        past
+        for past in facts.history
+        if past.party_id == debtor_id and past.at <= facts.at and first <= local_date(past.at, zone) <= today
+    ]
+
+
+def last_letter_date(facts: Facts, product: str) -> date | None:
+    """The date of the latest letter to this party for this product that was allowed and not reported
+    as undelivered."""
+    assert facts.party is not None
+    zone = facts.party.zone
+    days = [
+        local_date(past.at, zone)
+        for past in facts.history
+        if past.channel is Channel.LETTER
+        and past.allowed
+        and past.party_id == facts.party.id
+        and past.product == product
+        and past.connected is not False
+        and past.at <= facts.at
+    ]
+    return max(days, default=None)
+
+
+def lease_consumed(
+    rule: str,
+    *,
+    connected: bool,
+    duration_s: float | None,
+    meaningful: bool | None,
+    effective: bool | None,
+    min_duration_s: float,
+) -> bool:
+    """Whether an outcome consumes the lease it settles (RULES.md, Counting and concurrency).
+
+    Notification calls count once they connect; interactive calls when effective (≥ 6 s and meaning
+    exchanged; an unknown duration counts, fail safe); visits when effective (or, unsaid, connected).
+    """
+    if not connected:
+        return False
+    if rule == EFFECTIVE_CALL_CAP:
+        long_enough = duration_s is None or duration_s >= min_duration_s
+        return long_enough and meaningful is not False and effective is not False
+    if rule == VISIT_CAP:
+        return connected if effective is None else effective
+    return True

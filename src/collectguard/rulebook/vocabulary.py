@@ -1,0 +1,111 @@
+"""The words of the rulebook: channels, modes, parties and statuses (RULES.md, Definitions, art. 3)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Channel(StrEnum):
+    VOICE = "voice"
+    SMS = "sms"
+    FIVE_G = "5g_message"
+    EMAIL = "email"
+    IM = "im"
+    VIDEO = "video"
+    LETTER = "letter"
+    VISIT = "visit"
+
+
+class Mode(StrEnum):
+    NOTIFICATION = "notification"  # 告知式催收
+    INTERACTIVE = "interactive"  # 交互式催收
+
+
+class ToolType(StrEnum):
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    LETTERHEAD = "letterhead"
+    IM = "im"
+
+
+# INVARIANT: every channel but a visit needs a tool of exactly this type (art. 10(一)).
+TOOL_TYPE_FOR_CHANNEL: dict[Channel, ToolType] = {
+    Channel.VOICE: ToolType.PHONE,
+    Channel.SMS: ToolType.SMS,
+    Channel.FIVE_G: ToolType.SMS,
+    Channel.EMAIL: ToolType.EMAIL,
+    Channel.IM: ToolType.IM,
+    Channel.VIDEO: ToolType.IM,
+    Channel.LETTER: ToolType.LETTERHEAD,
+}
+
+
+class PartyKind(StrEnum):
+    DEBTOR = "debtor"
+    CONTACT = "contact"
+
+
+class Purpose(StrEnum):
+    LOCATE = "locate"
+    RELAY = "relay"
+    REPAYMENT_INFO = "repayment_info"
+
+
+class CollectorKind(StrEnum):
+    HUMAN = "human"
+    AI_AGENT = "ai_agent"
+
+
+class CollectorStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    REMOVED = "removed"
+
+
+class DebtorStatus(StrEnum):
+    NORMAL = "normal"
+    UNREACHABLE = "unreachable"
+    DECEASED = "deceased"
+    INCAPACITATED = "incapacitated"
+
+
+class DebtStatus(StrEnum):
+    OPEN = "open"
+    SETTLED = "settled"
+
+
+class ListingStatus(StrEnum):
+    """An agency's status on an institution's name list (art. 17(二), 18)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    RECTIFICATION_STOP = "rectification_stop"
+    TERMINATED = "terminated"
+
+
+class Audience(StrEnum):
+    DEBTOR = "debtor"
+    CONTACT = "contact"
+
+
+class Delivery(StrEnum):
+    POST = "post"
+    HAND = "hand"
+    EMAIL = "email"
+    FAX = "fax"
+
+
+class LeaseState(StrEnum):
+    """Where an allowed attempt's lease on a per-day quota stands (RULES.md, Counting and concurrency)."""
+
+    NONE = "none"  # the attempt takes no quota
+    HELD = "held"  # outcome not yet reported: counts against the quota
+    CONSUMED = "consumed"  # connected / effective: counts
+    RELEASED = "released"  # did not connect / not effective: does not count
+    EXPIRED = "expired"  # no outcome by the lease's expiry: counts (fail safe), a missing outcome
+
+
+COUNTING_LEASE_STATES = frozenset({LeaseState.HELD, LeaseState.CONSUMED, LeaseState.EXPIRED})
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -1,0 +1,1 @@
+"""Scenario files: the rulebook's executable specification (shared/scenarios/FORMAT.md)."""
