@@ -122,15 +122,15 @@ def template_facts(session: Session, template_id: str | None) -> f.Template | No
 def history(
     session: Session, institution_id: str, debtor_id: str, at: datetime, limits: Limits
 ) -> tuple[f.PastAttempt, ...]:
-    """Earlier attempts of this institution to the debtor and the debtor's contacts, far enough back for
-    the unreachable window, the letter interval and today's caps."""
+    """Attempts of this institution to the debtor and the debtor's contacts, far enough back for the
+    unreachable window, the letter interval and today's caps (rules filter what they may see)."""
     days = max(limits.unreachable.window_days, limits.letter_interval_days, 1) + 1
     rows = session.execute(
         select(AttemptRow).where(
             AttemptRow.institution_id == institution_id,
             AttemptRow.debtor_id == debtor_id,
+            # No upper bound: a lease taken by a caller whose clock ran ahead still counts against its day.
             AttemptRow.at >= at - timedelta(days=days),
-            AttemptRow.at <= at,
         )
     ).scalars()
     past = []

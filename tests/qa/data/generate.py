@@ -99,7 +99,7 @@ SELF_INTROS = [
     "我这边是{org}",
     "我是{org}贷后服务部的{agent}",
     "我是{org}的工作人员",
-    "我是{org}客户服务中心的{agent}",
+    "我是{org}的客服专员{agent}",
     "这边是{org}，我是{agent}",
     "我是{org}的智能语音助手",
     "我是{org}委派的{agent}",
@@ -107,7 +107,7 @@ SELF_INTROS = [
 ]
 # how {org} is filled: lender only, or agency acting for the lender
 ORG_FORMS_DIRECT = ["{lender}", "{brand}"]
-ORG_FORMS_AGENCY = ["受{brand}委托的{agency}", "{agency}，受{brand}委托", "{brand}委托的催收服务机构{agency}"]
+ORG_FORMS_AGENCY = ["受{brand}委托的{agency}", "受{brand}委托的{agency}", "{brand}委托的贷后服务机构{agency}"]
 
 RECORDING = [
     "本次通话全程录音", "为了保障您的权益，本次通话将全程录音", "提醒您一下，通话过程会被录音",
@@ -332,17 +332,17 @@ NOT_STATED_OPENINGS = [
 NOT_VERIFIED_OPENINGS = [
     E("open", "A:您好，我是{org}的，本次通话录音。{n}，您的借款已经逾期{days}天，欠款{amt_s}，今天必须处理一下。", "D:……是我，我知道。"),
     E("open", "A:喂，您好，{org}，电话录音。请问是{n}吗？您尾号{tail}的信用卡欠款{amt_s}已经逾期了。", "D:是我，怎么了？"),
-    E("open", "A:您好，这里是{org}，本次通话全程录音。", "D:喂？你找谁？", "A:我们找{full}，他在我们这的贷款逾期{days}天了，欠{amt_s}。", "D:哦，我就是。"),
+    E("open", "A:您好，这里是{org}，本次通话全程录音。", "D:喂？你找谁？", "A:我们找{full}，{ta}在我们这的贷款逾期{days}天了，欠{amt_s}。", "D:哦，我就是。"),
     E("open", "A:您好，{org}，通话录音，请问是{n}吗？", "D:你哪里？", "A:我刚说了，{brand}。您这个月{amt_s}的账单已经逾期{days}天了。", "D:哦……那是我的。"),
     E("open", "A:您好，我是{org}的{agent}，本次通话录音。您在我们这的{amt_s}借款已经逾期{days}天，请问您是{n}本人吧？", "D:嗯，是我。"),
     E("open", "A:喂？", "D:喂，谁啊？", "A:您好，{org}，录音电话。{n}的分期账单已经拖了{days}天，{amt_s}，您看今天能处理吗？", "D:能，我晚上转。"),
     E("open", "A:您好，{org}，本次通话录音，请问是{n}吗？", "D:嗯？什么？信号不好。", "A:我说您在{brand}的借款逾期了，需要还{amt_s}。", "D:哦哦，是我，我知道了。"),
-    E("open", "A:您好，{org}来电，本次通话录音。", "O:喂，你找哪个？", "A:找{full}，他有一笔{amt_s}的欠款逾期{days}天了，麻烦让他接一下。", "O:你等一下……", "D:喂，我是{full}。"),
+    E("open", "A:您好，{org}来电，本次通话录音。", "O:喂，你找哪个？", "A:找{full}，{ta}有一笔{amt_s}的欠款逾期{days}天了，麻烦让{ta}接一下。", "O:你等一下……", "D:喂，我是{full}。"),
     E("open", "A:{n}您好，我是{org}的，电话录音，您这个逾期{days}天的账单还没处理。", "D:嗯。", "A:一共{amt_s}，您本人是吧？", "D:是。"),
-    E("open", "A:您好，我是{org}，通话全程录音。找一下{n}，他信用卡透支{amt_s}，已经逾期{days}天。", "D:找他什么事……哦我就是他。"),
+    E("open", "A:您好，我是{org}，通话全程录音。找一下{n}，{ta}信用卡透支{amt_s}，已经逾期{days}天。", "D:找{ta}什么事……哦我就是。"),
     E("open", "A:喂您好，{org}的，本通话录音。您尾号{tail}的账户欠款{amt_s}，逾期{days}天了，您是机主本人吗？", "D:是的。"),
-    E("open", "A:您好，这边是{org}，录音提示。您好，是{n}家吗？他的车贷这期{amt_s}还没还。", "D:我就是{n}。"),
-    E("open", "A:您好，{org}，本次通话录音。请问您认识{full}吗？他的借款逾期{days}天了。", "D:我就是{full}啊。"),
+    E("open", "A:您好，这边是{org}，录音提示。您好，是{n}家吗？{ta}的车贷这期{amt_s}还没还。", "D:我就是{n}。"),
+    E("open", "A:您好，{org}，本次通话录音。请问您认识{full}吗？{ta}的借款逾期{days}天了。", "D:我就是{full}啊。"),
     E("open", "A:您好，我是{org}的{agent}，通话录音。您这笔借款今天是逾期第{days}天，金额{amt_s}。", "D:嗯……", "A:请问您是{n}吧？", "D:是我。"),
     E("open", "A:您好，{org}，本次通话录音。跟您说一下，{full}的账单欠了{amt_s}没还。", "D:你说的就是我，怎么了？"),
     E("open", "A:喂，{org}的，电话录音。{n}是吧，你那笔{amt_s}到底还不还？拖了{days}天了。", "D:……是我，我会还的。"),
@@ -351,10 +351,10 @@ NOT_VERIFIED_OPENINGS = [
     E("open", "A:您好，{org}，电话录音。", "D:谁？", "A:关于{full}逾期{days}天的那笔欠款，{amt_s}，需要尽快还。", "D:哦，是我自己的事。"),
     E("open", "A:您好，{org}，本次通话录音。您的账户有{amt_s}逾期未还，请问您现在方便吗？", "D:方便，你说。", "A:您是{n}本人吧？", "D:是。"),
     E("open", "A:喂，您好，{org}，本次通话录音。我是为了{n}的那笔逾期款打来的，一共{amt_s}。", "D:我就是，你说吧。"),
-    E("open", "A:您好，{org}，本次通话录音。您好，您是{n}的家属吗？他在我们这里的欠款已经逾期{days}天了。", "D:不是家属，我就是本人。"),
+    E("open", "A:您好，{org}，本次通话录音。您好，您是{n}的家属吗？{ta}在我们这里的欠款已经逾期{days}天了。", "D:不是家属，我就是本人。"),
     E("open", "A:您好，{org}，通话录音提醒。这边通知您，您名下贷款逾期{days}天，欠款{amt_s}，请尽快还款。", "D:知道了，我是本人。"),
     E("open", "A:您好，这里是{org}，本次通话录音。", "D:喂？", "A:您尾号{tail}的卡已经欠款{amt_s}，逾期{days}天，今天能还吗？", "D:今天不行，明天吧。"),
-    E("open", "A:喂，{org}，电话全程录音。接电话的是哪位？", "D:你打的电话你不知道吗？", "A:我们找{n}，他欠了{amt_s}，已经逾期{days}天。", "D:哦，就是我。"),
+    E("open", "A:喂，{org}，电话全程录音。接电话的是哪位？", "D:你打的电话你不知道吗？", "A:我们找{n}，{ta}欠了{amt_s}，已经逾期{days}天。", "D:哦，就是我。"),
     E("open", "A:您好，我是{org}的{agent}，本次通话录音。{n}那笔车贷已经逾期{days}天，{amt_s}。", "D:对，我知道，是我。"),
     E("open", "A:您好，{org}，本次通话录音。请问是{n}吗？", "D:喂？喂？", "A:听得到吗？您欠款{amt_s}已经逾期了。", "D:听到了，是我。"),
     E("open", "A:您好，我是{org}，本次通话录音，请问是{n}吗？您逾期{days}天了。", "D:是我，你们又来了。"),
@@ -718,3 +718,717 @@ ILLEGAL_FUNDING = [
     E("mid", "A:你看看能不能找地下钱庄周转一下。", "D:地下钱庄？你疯了。"),
     E("late", "A:还有个办法，你去找那种帮人养卡的，把额度套出来。", "D:我不做这种事。"),
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Compliant hard-negative episodes (debtor calls)
+# ---------------------------------------------------------------------------------------------
+OK_DEBTOR = [
+    E("mid", "D:你们会不会上门找我家里人？", "A:您放心，我们不会上门打扰您家人，也不会联系您的单位。"),
+    E("mid", "D:听说再不还就会上黑名单？", "A:网上说的那种黑名单是谣言，并不存在。逾期记录会按规定报送征信系统，按时还款后会正常更新。"),
+    E("mid", "D:我这个会不会坐牢啊？", "A:借款逾期属于民事纠纷，不会因为还不上钱去坐牢。不过长期不还，{brand}可能依法提起诉讼，结果以法院判决为准。"),
+    E("mid", "D:你们是警察吗？怎么搞得跟查案一样。", "A:我们不是公安机关，也不是法院，我是{brand}这边的贷后工作人员，只是跟您沟通还款。"),
+    E("mid", "D:我能不能直接转你微信？方便点。", "A:不可以的，我们不接受任何个人账户或者微信收款，请您只通过{app}或者{brand}的官方对公账户还款。"),
+    E("mid", "D:我现在还的话要交什么手续费吗？", "A:不会收取任何额外费用，只有合同里约定的逾期利息，其他一分钱都不会多收。"),
+    E("mid", "D:要不我去网贷上借点先还你们？", "A:我们不建议您以贷养贷，这样负担只会越来越重。您可以先在{app}里申请协商分期。"),
+    E("mid", "D:我要投诉你们，我打12378去。", "A:您有投诉的权利。除了监管部门，您也可以拨打我们的官方客服{hot}反映问题。"),
+    E("mid", "D:我已经请律师了，有事你跟我律师说。", "A:好的，那麻烦您把律师的联系方式告诉我们，或者让律师直接联系{brand}的法务部门。"),
+    E("mid", "D:有人说交点钱就能帮我把征信修复了，是真的吗？", "A:征信是不能花钱修复的，打着修复征信旗号收费的基本都是诈骗，您千万别信。"),
+    E("mid", "D:你们千万别打我通讯录啊。", "A:这个您放心，我们不会联系您通讯录里的人。"),
+    E("mid", "D:你们会不会把我的事发朋友圈、挂网上？", "A:绝对不会。您的个人信息我们依法保密，不会在任何公开场合或者网上发布。"),
+    E("mid", "A:另外提醒您，如果有人自称我们的工作人员，让您转账到私人账户，那一定是诈骗，请直接挂断。", "D:哦，好的，我知道了。"),
+    E("mid", "A:我们这边所有的还款都只能走{app}，或者您银行卡的自动还款，不会让您转给任何个人。", "D:嗯。"),
+    E("mid", "D:之前有个人打电话让我交保证金，说交了就能减免。", "A:我们从来不收保证金，也没有这种减免规则。您再遇到可以直接挂断，打官方客服核实或者报警。"),
+    E("mid", "D:你们是不是要起诉我了？", "A:目前还没有起诉。如果长期未还款，{brand}可能依法提起诉讼，具体结果以法院判决为准。"),
+    E("mid", "D:我听说欠钱不还会影响孩子考公务员？", "A:不会的，您个人的借款不会影响子女上学或者考公，那些都是谣传。"),
+    E("mid", "D:你们会不会冻结我所有的银行卡？", "A:我们没有权力冻结您的账户。只有法院依法才能采取财产保全措施，目前并没有这种情况。"),
+    E("mid", "D:我爸妈的养老金会不会被扣？", "A:不会，您父母不承担您的债务，我们也不会去联系他们。"),
+    E("mid", "D:你们这帮吸血鬼，天天打电话，烦死了！", "A:非常抱歉打扰到您，我们后续会调整联系频率。今天只是跟您确认一下还款时间。"),
+    E("mid", "D:你再打我就报警了！", "A:您当然有权报警。我们只是正常提醒还款，说完今天就不再打扰您。"),
+    E("mid", "D:我真的撑不下去了，都不想活了……", "A:请您千万别这么想，您的安全最重要。还款的事可以慢慢协商，我们可以帮您申请延期，先照顾好自己。", "D:……嗯。"),
+    E("mid", "D:上次你们有个人在电话里骂我。", "A:非常抱歉。如果有工作人员辱骂您，您可以把时间告诉我们，我们会核查并严肃处理。今天我是来好好跟您沟通的。"),
+    E("mid", "A:逾期期间会按合同约定计收逾期利息，除此之外没有任何其他费用。", "D:逾期利息怎么算的？", "A:按合同约定的日利率计算，明细在{app}的账单详情里可以看到。"),
+    E("mid", "D:我要是一直不还，你们会不会找到我家来？", "A:我们不会随意上门。如果后续确实需要外访，也会提前跟您预约，并且出示工作证件。"),
+    E("mid", "D:会不会有什么协会的人来找我？", "A:不会的，我们就是{brand}自己的贷后团队，不会有其他机构冒充身份来找您。"),
+    E("mid", "D:我打算找我哥先借点钱还上。", "A:怎么筹款是您自己的安排，我们只是提醒您量力而行，千万不要去借高息的网贷。"),
+    E("mid", "D:我前两天刚在别的平台借了一笔准备还你们。", "A:这个我们不建议，也从来不会要求您这么做。后面如果有困难，您直接找我们协商就行。"),
+    E("mid", "D:我拿信用卡套现还你们行不行？", "A:套现是违规的，我们不建议您这么做，您可以先申请分期减轻压力。"),
+    E("mid", "A:您可以通过{app}首页的“我的账单”还款，也可以到{brand}任意网点柜台办理。", "D:好的，我知道了。"),
+    E("mid", "A:如果您选择对公转账，收款户名一定是{lender}，其他户名一律不要转。", "D:好，我记一下。"),
+    E("mid", "D:你们是不是要派人来抓我？", "A:我们是金融机构，没有任何抓人的权力，您不用担心，今天只是沟通还款。"),
+    E("mid", "D:我是不是已经被拉进失信名单了？", "A:没有。失信被执行人名单是法院依法认定的，要经过诉讼、判决后拒不履行才会列入，您现在并不是这个情况。"),
+    E("mid", "D:你是律师吗？", "A:我不是律师，我是{brand}的贷后专员，您有法律问题可以咨询您自己的律师。"),
+    E("mid", "D:别跟我废话，你们就是骗子！", "A:理解您的顾虑。您可以挂断后拨打{brand}的官方客服{hot}，核实我们的身份和您的账户。"),
+    E("mid", "D:这事要是让我老公知道，他非跟我吵不可。", "A:您放心，我们不会联系您的家人，这件事只和您本人沟通。"),
+    E("mid", "D:能不能别打我单位电话？", "A:可以，我们不会联系您的单位，后续也只联系您本人。"),
+    E("mid", "A:按照规定，逾期信息会如实报送人民银行征信系统，还清之后会更新为结清状态。", "D:那以前的记录还在吗？", "A:不良记录按规定从还清之日起保留五年，之后会自动消除。"),
+    E("mid", "D:你说话能不能客气点？", "A:不好意思，如果我刚才语气让您不舒服，我向您道歉。"),
+    E("early", "D:我已经还了！昨天晚上就还了！", "A:好的，可能是系统还没同步，我帮您查一下……确实有一笔昨晚的入账，抱歉打扰您了。", "D:下次查清楚再打。", short=True),
+    E("early", "D:我在开车，不方便。", "A:好的，那您注意安全，我晚些时候再联系您。", short=True),
+    E("mid", "D:我可是在录音的啊，你们别乱说。", "A:可以的，我们这边也是全程录音，保障双方的权益。"),
+    E("mid", "D:我欠的又不多，你们至于天天打吗？", "A:金额不大，所以更希望您早点处理，避免产生更多的逾期利息。"),
+    E("mid", "D:你们外包公司有什么资格催我？", "A:我们是受{brand}正式委托的，您可以在{brand}官网或者拨打客服查到合作机构名单。"),
+    E("mid", "D:上次有人说要来我家堵我。", "A:这种说法是绝对不被允许的，我代表公司向您道歉。麻烦您说一下大概时间，我们会核查处理。"),
+    E("mid", "D:我真的一分钱都拿不出来。", "A:理解，那我们先不谈金额，您看什么时候收入能恢复，我们按您的实际情况一起做个计划。"),
+    E("mid", "D:我打算把车卖了还钱。", "A:这是您的个人安排，我们尊重您的决定。如果压力大，也可以先申请分期。"),
+    E("mid", "D:你们是法院的吗？", "A:不是，我们是{brand}的工作人员。如果以后真的涉及诉讼，会由法院依法送达文书，不会是我们打电话通知。"),
+    E("mid", "D:我去派出所问过了，警察说这是民事纠纷。", "A:对，这确实是民事纠纷，我们也只是提醒您按合同还款。"),
+    E("mid", "D:你们的电话我都录着，回头我发网上。", "A:您有这个权利，我们这边同样是全程录音的。"),
+    E("mid", "A:今天给您打电话不是为了给您压力，只是想确认一下您的还款安排。", "D:嗯，我知道。"),
+    E("mid", "D:你们是不是打我家里人电话了？", "A:没有，我们只联系您本人，没有联系过您的家人。"),
+    E("mid", "D:我被裁员了，能不能先停息？", "A:停息挂账需要您本人在{app}里提交申请，由{brand}审核，我没办法口头承诺，办理过程也不收任何费用。"),
+    E("mid", "D:你们凭什么说我是老赖？", "A:我们从来没有这么说，也不会这么称呼您，您只是暂时逾期了。"),
+    E("mid", "D:那条让我转账到个人卡的短信是你们发的吗？", "A:不是我们发的。我们不会让您转到任何个人卡，一切以{app}和官方渠道为准。"),
+    E("mid", "D:我不还你能把我怎么样？", "A:我们不会对您怎么样，只是提醒您逾期会影响征信，也可能被依法起诉，希望您重视。"),
+    E("mid", "D:烦死了，他妈的别打了！", "A:好的，我理解您的心情，后面我们会尽量减少打扰。"),
+    E("mid", "D:你们要是敢来我单位，我跟你们拼了！", "A:您别激动，我们不会去您单位的。"),
+    E("mid", "D:之前那个人说交三百停催费就不打了。", "A:我们没有任何停催费，如果有人这么说，麻烦您记下对方号码向我们投诉。"),
+    E("mid", "D:我要不要先找放高利贷的借点？", "A:千万不要，高利贷风险很大。我们可以一起想别的办法，比如申请分期或者延期。"),
+    E("mid", "D:能加你个人微信吗？有事方便找你。", "A:不好意思，我们不能用私人微信联系客户，您有事可以拨打官方客服{hot}。"),
+    E("mid", "A:我们不会要求您去其他平台借款，也不建议您这么做。", "D:嗯，我也不想再借了。"),
+    E("mid", "A:如果您对账单金额有异议，可以通过官方客服提出，我们会核实后回复您。", "D:行，我先看看。"),
+    E("mid", "D:你们莫打了嘛，我晓得了嘛。", "A:好的，那您记得按时处理，我们就不多打扰了。"),
+    E("mid", "D:法院会不会来抓我？", "A:法院不会因为欠款抓人，民事诉讼只是解决纠纷的一种方式，您可以放心跟我们沟通。"),
+    E("mid", "D:我老婆说要去金融监管局投诉你们。", "A:这是你们的权利，监管部门的投诉渠道都是公开的。"),
+    E("mid", "D:你们到底是哪家公司？我要核实。", "A:我们是{org}，官方客服电话{hot}，您可以随时拨打核实。"),
+    E("mid", "D:你叫什么？工号多少？", "A:我姓{agent_sn}，工号{agent_id}，您可以通过官方客服核实。"),
+    E("mid", "D:我儿子说要帮我还，能让他转给你吗？", "A:可以让他帮您还，但一定要通过{app}或者{brand}官方账户还款，不要转给任何个人。"),
+    E("mid", "D:老子就不还，你能咋地？信不信我找人收拾你？", "A:请您冷静一点，我们只是按流程提醒，还款方案可以慢慢谈。"),
+    E("mid", "D:你们会不会在我们小区贴告示啊？", "A:不会，我们不会张贴任何告示，也不会公开您的信息。"),
+    E("mid", "D:这个逾期利息是你们自己加的吧？", "A:不是，逾期利息是借款合同里约定的，利率和计算方式合同里都写着，您可以在{app}里查看合同。"),
+    E("mid", "A:我们这边不是公检法，也不会冒充任何部门，今天只是代表{brand}跟您沟通。", "D:嗯，那还好。"),
+    E("mid", "D:我看网上说欠钱不还会被列为老赖，坐不了飞机。", "A:限制高消费是法院在执行阶段依法作出的，需要先有生效判决，您现在不存在这种情况。"),
+    E("mid", "D:我先找朋友凑一凑。", "A:好的，您量力而行就行，不要借高利息的钱。"),
+    E("mid", "D:你们上门收费吗？", "A:我们不收任何上门费、手续费或者服务费，也不会无故上门。"),
+    E("late", "D:你们不会再打给我妈吧？", "A:不会的，我们不会联系您母亲，以后有事只找您本人。"),
+    E("mid", "D:你们那边有没有什么减免活动？要交钱吗？", "A:减免需要您在{app}提交申请，由{brand}审核，全程不需要交任何费用。"),
+]
+
+# contact calls: compliant episodes (relay / locate only, refusals honoured, no debt details)
+OK_CONTACT = [
+    E("mid", "C:{ta}是不是欠你们钱了？欠多少？", "A:不好意思，这涉及{ta}的个人信息，我这边不方便透露。麻烦您转告{ta}回个电话就行。"),
+    E("mid", "A:麻烦您方便的时候转告{ta}回个电话，我们的官方号码是{hot}。", "C:行，我跟{ta}说。"),
+    E("early", "C:你们以后别再给我打电话了。", "A:好的，非常抱歉打扰您，我们会记录下来，以后不再联系您。"),
+    E("mid", "C:{ta}换号码了，新号是{phone}。", "A:好的，谢谢您，我们会联系{ta}本人。"),
+    E("mid", "A:我们不会让您替{ta}还什么，也不会把{ta}的事告诉别人，只是请您帮忙转达一下。", "C:哦，那行。"),
+    E("mid", "C:是不是{ta}出什么事了？", "A:没有，您别担心，就是有些个人事务需要{ta}本人处理。"),
+    E("mid", "C:我要承担什么责任吗？我可没给{ta}担保。", "A:您不需要承担任何责任，我们只是想请您帮忙联系到{ta}。"),
+    E("early", "C:你们这些催债的，别烦我！", "A:抱歉打扰您，我们只是想请您帮忙转告一声，不会再多打扰。"),
+    E("mid", "C:我跟{ta}很久没联系了，不知道{ta}在哪。", "A:好的，明白了，那就不打扰您了，谢谢。"),
+    E("mid", "C:{ta}是不是借网贷了？", "A:具体情况我不方便说，麻烦您让{ta}本人联系我们就可以。"),
+    E("mid", "C:你们是哪里的？我怎么知道你不是骗子。", "A:我们是{org}，官方客服电话{hot}，您可以打过去核实。"),
+    E("mid", "C:我不会转告的，你们自己找{ta}。", "A:好的，理解，打扰您了。"),
+    E("mid", "A:这件事跟您没有关系，您不需要承担任何责任。", "C:那你们找我干嘛？", "A:只是因为联系不上{ta}，想请您帮忙带个话。"),
+    E("mid", "C:你们会不会打到我们公司去？", "A:不会的，我们不会联系您的单位，也不会联系其他人。"),
+    E("mid", "C:我是{ta}领导，{ta}出什么事了？", "A:不是什么大事，只是需要{ta}本人回个电话，具体内容不方便透露，谢谢您。"),
+    E("mid", "C:你直接告诉我什么事，我好跟{ta}说。", "A:抱歉，具体内容只能跟{ta}本人沟通，您就说{brand}找{ta}，请{ta}回电就行。"),
+    E("mid", "C:我把你们号码给{ta}吧。", "A:好的，谢谢，请让{ta}拨打{hot}，或者回拨这个号码。"),
+    E("mid", "C:你们是不是要让我帮{ta}还钱？", "A:不是的，我们绝对不会要求您还款，您只需要帮忙转告就可以。"),
+    E("late", "C:我再也不想接你们的电话。", "A:好的，我们已经登记，后续不会再联系您，打扰了。"),
+    E("mid", "C:{ta}最近在外地打工，电话老关机。", "A:明白了，谢谢您。如果您方便跟{ta}联系上，请{ta}给我们回个电话。"),
+    E("mid", "C:{ta}是不是被骗了？", "A:不是，您别担心，就是一些需要{ta}本人确认的事情。"),
+    E("mid", "C:我替{ta}保密吗？", "A:是的，我们也会保护{ta}的隐私，您只要转告{ta}回电话就好。"),
+]
+
+# --- whole compliant calls written out (placeholders filled per call)
+ROBOCALLS = [
+    "您好，这里是{lender}。请尾号{tail}的客户本人登录{app}查看账户待处理事项，如有疑问请拨打官方客服{hot}。本通知为自动语音，无需回复。",
+    "您好，{brand}温馨提示：您有一笔账单需要处理，请通过{app}或官方渠道办理，请勿向任何个人账户转账。感谢收听。",
+    "这里是{lender}的语音通知。请{n}本人尽快联系官方客服{hot}，了解账户情况。如非本人，请忽略此通知。",
+    "您好，我是{brand}的智能语音助手。本次来电提醒您关注账户还款事宜，详情请登录{app}查看，官方客服电话{hot}。",
+    "{lender}提醒您：请按时关注账单，还款请认准{app}或本行官方渠道，我行不会收取任何额外费用。",
+    "您好，这里是受{brand}委托的{agency}。请机主本人回拨官方热线{hot}处理相关事务，工作时间为每天八点至二十一点。",
+    "您好，{brand}提醒：请客户本人于近日登录{app}处理待办事项。如已处理，请忽略本通知。谢谢。",
+    "尊敬的客户您好，这里是{lender}。我们近期多次未能与您取得联系，请您尽快回拨{hot}，以便为您提供协商服务。",
+    "您好，这里是{brand}贷后服务中心。请尾号{tail}账户的持有人本人与我们联系，客服热线{hot}。本通知仅限本人收听。",
+    "您好，{lender}温馨提示：任何要求您转账到私人账户的行为都是诈骗，请您只通过{app}办理相关业务。如有疑问请致电{hot}。",
+    "您好，这里是{brand}。请您本人登录{app}查看最新账单信息，若有还款困难，可在线申请协商，办理不收取任何费用。",
+    "这里是{lender}智能语音。请{n}本人拨打{hot}，我们将为您解答账户相关问题。谢谢收听，再见。",
+    "您好，{brand}提醒您：我司工作人员不会以公检法名义联系您，也不会要求您转账到个人账户。请认准官方客服{hot}。",
+    "您好，这里是受{brand}委托的{agency}，请尾号{tail}的客户本人回电{hot}，感谢您的配合。",
+    "您好，这里是{lender}，本次为语音提醒：请客户本人关注{app}中的消息通知，如有疑问，欢迎致电{hot}咨询。",
+    "{brand}语音提醒：您的账户有待处理事项，请本人登录{app}查看。本通知为单向播报，请勿回复。",
+]
+
+VISITS = [
+    [("A", "您好，我们是{org}的外访人员，这是我的工作证，我同事也在这边。本次拜访全程录音录像。请问您是{full}{t}本人吗？"),
+     ("D", "是我，你们怎么找到这来了？"),
+     ("A", "我们事先给您发过短信预约，您说今天上午在家。今天主要是当面跟您核实一下还款情况，您看方便聊几分钟吗？"),
+     ("D", "行吧，就在门口说。"),
+     ("A", "好的，我们就在门口，不进屋。您在{brand}的借款目前逾期{days}天，想了解下您的困难。"),
+     ("D", "厂子倒闭了，我在找新工作。"),
+     ("A", "理解。您可以在{app}里申请延期，这个不收任何费用。我们今天不会打扰您家人，说完就走。"),
+     ("D", "好，我这两天申请一下。"),
+     ("A", "好的，感谢您的配合，这是我们官方客服的电话{hot}，有问题随时联系。再见。")],
+    [("A", "您好，打扰了，我们是受{brand}委托的{agency}外访组，这是我们的工作证件，本次沟通全程录音录像。请问{n}在吗？"),
+     ("O", "你们找他什么事？"),
+     ("A", "是他个人的一些事务，需要跟他本人沟通，不方便跟您说，抱歉。"),
+     ("O", "你等等……老{sn}，找你的。"),
+     ("D", "我是{full}，什么事？"),
+     ("A", "{n}您好，先跟您核实一下，您是{full}本人对吧？"),
+     ("D", "是。"),
+     ("A", "好的。我们这边出来是想当面了解一下您那笔借款的还款安排，方便到楼下说吗？我们不进您家。"),
+     ("D", "走吧，下去说。"),
+     ("A", "您的借款已经逾期{days}天了。今天不是来给您压力的，就是想听听您的打算。"),
+     ("D", "下个月能先还一半。"),
+     ("A", "好的，我们记录下来。还款请只通过{app}，我们不收现金，也不收任何费用。谢谢您，打扰了。")],
+    [("A", "您好，我们是{org}的工作人员，两个人，这是我们的工作证。本次拜访会全程录音。请问是{n}本人吗？"),
+     ("D", "是我。你们来干嘛？我没同意你们来。"),
+     ("A", "抱歉，之前电话里跟您约过，如果您现在不方便，我们可以改天或者电话沟通。"),
+     ("D", "我现在不想谈，你们走吧。"),
+     ("A", "好的，尊重您的意见，我们不打扰了。您方便的时候拨打{hot}联系我们就行。"),
+     ("D", "嗯。")],
+    [("A", "{n}您好，我们是{org}的外访专员，这是工作证，请您过目。今天的拜访全程录音录像。确认一下，您是{full}本人吗？"),
+     ("D", "是我，又来催了是吧？"),
+     ("A", "不是催，是想当面了解一下情况。您的借款逾期{days}天了，电话里一直说不太清楚。"),
+     ("D", "我老婆生病，钱都花了。你们不会在小区里闹吧？"),
+     ("A", "不会的，我们不会在小区张贴任何东西，也不会打扰邻居。您的情况我们理解，可以帮您申请个性化分期，不收额外费用。"),
+     ("D", "那麻烦你们了。"),
+     ("A", "不客气，申请需要您本人在{app}上提交，提交后我们帮您跟进。打扰了，再见。")],
+    [("A", "您好，我们是{org}的，这是我的工作证，另一位是我同事。按规定，本次外访全程录音录像。请问您是{n}吗？"),
+     ("D", "对，是我。"),
+     ("O", "谁啊？"),
+     ("D", "没事，找我的。"),
+     ("A", "{n}，我们在门口跟您说几句就行。您在{brand}的账户逾期了，想跟您商量一下还款计划。"),
+     ("D", "你们怎么知道我住这？"),
+     ("A", "这是您办理业务时登记的地址。如果您不希望我们上门，后面我们改成电话沟通也可以。"),
+     ("D", "以后打电话吧，别来家里了。"),
+     ("A", "好的，我们记录下来，以后电话联系您。感谢配合，再见。")],
+    [("A", "您好，我们是{org}的外访人员，这是我和同事的工作证。本次拜访全程录音录像。请问是{full}{t}本人吗？"),
+     ("D", "是我。我跟你们说，我已经报警了，警察一会儿就到。"),
+     ("A", "没关系，您报警是您的权利，我们也愿意跟警察说明情况。我们是{brand}委托的正规机构，不是公安，也不是法院，今天只是来沟通还款。"),
+     ("D", "你们不会动手吧？"),
+     ("A", "绝对不会，我们就站在门外，您不让进我们不会进。您看是现在聊几句，还是改成电话沟通？"),
+     ("D", "电话吧，你们先走。"),
+     ("A", "好的，我们这就离开，之后电话联系您。官方客服是{hot}，您也可以主动打过来。打扰了。")],
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly
+# ---------------------------------------------------------------------------------------------
+SPEAKER = {"A": "agent", "D": "debtor", "C": "contact", "O": "other"}
+
+CONTACT_VERIFY = ["请问是{cn}吗？", "请问您是{cfull}吗？", "请问是{cn}本人接听吗？", "请问这里是{cn}吧？"]
+CONTACT_CONFIRM = ["是我，哪位？", "嗯，我是，什么事？", "对，你是？", "是啊，找我干啥？", "我就是，你说。", "是的，有事吗？"]
+CONTACT_ASK = [
+    "是这样，我们有事需要联系{dfull}，一直联系不上，请问您认识{ta}吗？",
+    "打扰您了，我们想联系{dfull}，{ta}登记的联系人里有您，请问您认识{ta}吧？",
+    "我们这边找{dfull}有点事情，{ta}电话一直打不通，您方便帮忙联系一下吗？",
+    "冒昧打扰，请问您认识{dfull}吗？我们最近联系不上{ta}。",
+    "请问{dfull}是您的{rel}吗？我们需要跟{ta}本人联系。",
+]
+CONTACT_KNOW = ["认识，我是{ta}{rel}。", "认识啊，我们是{rel}。", "嗯，{ta}是我{rel}，怎么了？", "认识是认识，好久没联系了。",
+                "是我{rel}，{ta}怎么了？", "认识，咋了？"]
+CONTACT_RELAY = [
+    ("如果方便的话，麻烦您转告{ta}尽快回个电话，谢谢。", ["好吧，我跟{ta}说。", "行，见到{ta}我说一声。", "我试试吧。"]),
+    ("那麻烦您跟{ta}说一声，让{ta}联系一下{brand}，官方电话是{hot}。", ["知道了。", "好，我转告。"]),
+    ("您要是联系上{ta}，请{ta}回拨这个号码就可以。", ["嗯。", "好的。"]),
+]
+CONTACT_CLOSE = [("好的，谢谢您，打扰了，再见。", ["再见。", "嗯，拜拜。"]),
+                 ("感谢您的帮助，祝您生活愉快，再见。", ["好，再见。"]),
+                 ("那就不打扰您了，再见。", ["再见。", "好。"])]
+NV_FOLLOW = ["好的，那您这边打算什么时候处理？", "那您看今天能先还一部分吗？", "嗯，这个情况您看怎么安排？",
+             "好，那您说一下大概的还款时间吧。", "您这笔是遇到什么困难了吗？"]
+WRONG_PARTY = [
+    ("不是，你打错了。", "不好意思，打扰您了，再见。"),
+    ("没这个人，你们别打了。", "抱歉打扰，我们会核实号码，再见。"),
+    ("这号我刚办的，不认识什么{sn}{t}。", "好的，非常抱歉打扰您，我们会更新记录，再见。"),
+    ("你找他干嘛？我不是他。", "是他个人的一些事务，不方便透露，打扰您了，再见。"),
+]
+
+
+class Gen:
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
+
+    # -- context --------------------------------------------------------------------------
+    def ctx(self, audience="debtor", agency=None, meta_p=0.45, amount=True):
+        r = self.rng
+        male = r.random() < 0.55
+        sn = r.choice(SURNAMES)
+        given = r.choice(GIVEN_M if male else GIVEN_F)
+        t = "先生" if male else "女士"
+        lender, brand, kind = r.choice(LENDERS)
+        use_agency = (r.random() < 0.35) if agency is None else agency
+        ag = r.choice(AGENCIES)
+        org = r.choice(ORG_FORMS_AGENCY if use_agency else ORG_FORMS_DIRECT).format(lender=lender, brand=brand, agency=ag)
+        app = r.choice([f"{brand}官方App", f"{brand}的官方App", f"{brand}App"] +
+                       ([f"{brand}手机银行", f"{brand}信用卡App"] if "银行" in brand or "农商" in brand else []))
+        amt = r.choice(AMOUNTS)
+        csn = r.choice(SURNAMES)
+        cmale = r.random() < 0.5
+        agent = r.choice(AGENT_NAMES)
+        c = {
+            "sn": sn, "t": t, "n": sn + t, "full": sn + given, "ta": "他" if male else "她",
+            "lender": lender, "brand": brand, "kind": kind, "agency": ag, "org": org, "app": app,
+            "agent": agent, "agent_sn": r.choice("刘陈周李孙黄吴郑"), "agent_id": str(r.randint(1000, 9899)),
+            "hot": r.choice(HOTLINES), "tail": r.choice(CARD_TAILS), "days": r.choice(DAYS),
+            "amt": amt, "amt_s": spoken_amt(r, amt), "card": r.choice(FAKE_CARDS), "phone": r.choice(FAKE_PHONES),
+            "id4": f"{r.randint(0, 9999):04d}", "yob": str(r.randint(1972, 2002)), "when": r.choice(WHENS),
+            "cn": csn + ("先生" if cmale else "女士"), "cfull": csn + r.choice(GIVEN_M if cmale else GIVEN_F),
+            "rel": r.choice(RELATIONS_C), "dfull": sn + given, "dn": sn + t,
+        }
+        big = round(amt * r.choice([1.45, 1.6, 1.8, 2.0, 2.5, 3.0]) + r.choice([0, 120, 380, 650]))
+        c["big"] = big
+        c["big_s"] = spoken_amt(r, big)
+        c["confirm"] = r.choice(CONFIRM).format(**c)
+        c["meta"] = None
+        if r.random() < meta_p:
+            m = {"overdue_amount": fmt_amt(amt), "institution": lender}
+            if r.random() < 0.5:
+                m["overdue_days"] = c["days"]
+            if use_agency:
+                m["agency"] = ag
+            c["meta"] = m
+        return c
+
+    def fill(self, text, c):
+        return text.format_map(c)
+
+    def turns(self, c, spec):
+        """spec: list of (speaker-letter, text) -> filled turns (no timing yet)"""
+        return [(SPEAKER[s], self.fill(t, c)) for s, t in spec]
+
+    # -- pieces ---------------------------------------------------------------------------
+    def opening(self, c, rec=True):
+        r = self.rng
+        greet = r.choice(GREETINGS)
+        intro = r.choice(SELF_INTROS).format(org=c["org"], agent=c["agent"])
+        recs = r.choice(RECORDING)
+        ver = self.fill(r.choice(VERIFY), c)
+        out = []
+        style = r.choice("aaabcd") if rec else r.choice("ac")
+        late_rec = None
+        if style == "a":
+            out.append(("agent", f"{greet}{intro}，{recs}。{ver}" if rec else f"{greet}{intro}。{ver}"))
+            out.append(("debtor", c["confirm"]))
+        elif style == "b":
+            out.append(("agent", f"{greet}{intro}，{ver}"))
+            out.append(("debtor", c["confirm"]))
+            out.append(("agent", self.fill(r.choice(REC_AFTER), {**c, "rec": recs})))
+            if r.random() < 0.5:
+                out.append(("debtor", r.choice(["嗯。", "好。", "录就录吧。", "嗯，你说。"])))
+        elif style == "c":
+            out.append(("agent", f"{greet}{intro}。"))
+            out.append(("debtor", r.choice(["嗯，什么事？", "哪里？", "哦，有事吗？", "喂？你说。", "啥事？"])))
+            out.append(("agent", f"{recs}。{ver}" if rec else ver))
+            out.append(("debtor", c["confirm"]))
+        else:
+            out.append(("agent", f"{greet}{intro}，{ver}"))
+            out.append(("debtor", c["confirm"]))
+            late_rec = r.choice(["先跟您说一下，{rec}。", "提示您，{rec}。", "{rec}。"]).format(rec=recs)
+        if r.random() < 0.15:
+            q, answers = r.choice(ID_CHECK)
+            out.append(("agent", q))
+            out.append(("debtor", self.fill(r.choice(answers), c)))
+        return out, late_rec
+
+    def debt_info(self, c, with_amount=None, brandless=False):
+        r = self.rng
+        if with_amount is None:
+            with_amount = r.random() < 0.7
+        if c["kind"] == "auto" and with_amount and r.random() < 0.6 and not brandless:
+            pool = AUTO_DEBT_INFO
+        else:
+            pool = DEBT_INFO if with_amount else DEBT_INFO_NOAMT
+        if brandless:
+            pool = [p for p in pool if "{brand}" not in p]
+        return ("agent", self.fill(r.choice(pool), c))
+
+    def neutral_pairs(self, c, k, brandless=False):
+        r = self.rng
+        pool = [p for p in NEUTRAL_PAIRS if not brandless or ("{brand}" not in p[0] and "{app}" not in p[0] and "{hot}" not in p[0])]
+        out = []
+        for q, answers in r.sample(pool, k):
+            out.append([("agent", self.fill(q, c)), ("debtor", self.fill(r.choice(answers), c))])
+        return out
+
+    def closing(self, c, brandless=False):
+        r = self.rng
+        q, answers = r.choice(CLOSINGS)
+        return [("agent", self.fill(q, c)), ("debtor", self.fill(r.choice(answers), c))]
+
+    def ep_turns(self, c, ep):
+        return self.turns(c, ep["turns"])
+
+    # -- debtor call ------------------------------------------------------------------------
+    def debtor_call(self, c, episodes, rec=True, opening=None, brandless=False, debt=True,
+                    later=None, n_neutral=None, short=False):
+        """episodes: list of episode dicts with pos; returns list of (speaker, text)"""
+        r = self.rng
+        if opening is None:
+            op, late_rec = self.opening(c, rec=rec)
+        else:
+            op, late_rec = opening, None
+        calls = list(op)
+        if debt:
+            sp, txt = self.debt_info(c, brandless=brandless,
+                                     with_amount=False if any(e.get("inflate") for e in episodes) else None)
+            if late_rec:
+                txt = late_rec + txt
+            calls.append((sp, txt))
+            calls.append(("debtor", r.choice(DEBTOR_REPLY)))
+        elif late_rec:
+            calls.append(("agent", late_rec))
+        if n_neutral is None:
+            n_neutral = r.choice([0, 1, 1, 2, 2, 3])
+        if short:
+            n_neutral = 0
+        blocks = self.neutral_pairs(c, n_neutral, brandless=brandless)
+        if later:
+            blocks.insert(r.randint(0, len(blocks)), [("agent", self.fill(later[2:], c)),
+                                                      ("debtor", r.choice(["哦。", "哦，知道了。", "嗯。", "早说嘛。"]))])
+        end_eps = []
+        for ep in episodes:
+            t = self.ep_turns(c, ep)
+            pos = ep["pos"]
+            if pos == "early":
+                blocks.insert(0, t)
+            elif pos == "late":
+                blocks.append(t)
+            elif pos == "end":
+                end_eps.append(t)
+            else:
+                blocks.insert(r.randint(min(1, len(blocks)), len(blocks)), t)
+        for b in blocks:
+            calls.extend(b)
+        calls.extend(self.closing(c, brandless=brandless))
+        for t in end_eps:
+            calls.extend(t)
+        return calls
+
+    # -- contact call -------------------------------------------------------------------------
+    def contact_call(self, c, episodes, relay=True):
+        r = self.rng
+        greet = r.choice(GREETINGS)
+        intro = r.choice([s for s in SELF_INTROS if "语音助手" not in s]).format(org=c["org"], agent=c["agent"])
+        calls = [("agent", f"{greet}{intro}，{r.choice(RECORDING)}。{self.fill(r.choice(CONTACT_VERIFY), c)}"),
+                 ("contact", r.choice(CONTACT_CONFIRM)),
+                 ("agent", self.fill(r.choice(CONTACT_ASK), c)),
+                 ("contact", self.fill(r.choice(CONTACT_KNOW), c))]
+        blocks, end_eps = [], []
+        for ep in episodes:
+            t = self.ep_turns(c, ep)
+            if ep["pos"] == "end":
+                end_eps.append(t)
+            elif ep["pos"] == "late":
+                blocks.append(t)
+            elif ep["pos"] == "early":
+                blocks.insert(0, t)
+            else:
+                blocks.insert(r.randint(0, len(blocks)), t)
+        if relay:
+            q, answers = r.choice(CONTACT_RELAY)
+            blocks.insert(len(blocks) if r.random() < 0.6 else 0,
+                          [("agent", self.fill(q, c)), ("contact", self.fill(r.choice(answers), c))])
+        for b in blocks:
+            calls.extend(b)
+        q, answers = r.choice(CONTACT_CLOSE)
+        calls += [("agent", q), ("contact", r.choice(answers))]
+        for t in end_eps:
+            calls.extend(t)
+        return calls
+
+    # -- timing -------------------------------------------------------------------------------
+    def timed(self, calls):
+        r = self.rng
+        t = round(r.uniform(0.0, 1.2), 1)
+        out = []
+        for spk, text in calls:
+            n = len(text)
+            dur = max(0.6, n / r.uniform(*RATE))
+            start = t
+            end = round(start + dur, 1)
+            if end <= start:
+                end = round(start + 0.6, 1)
+            out.append({"speaker": spk, "start": round(start, 1), "end": end, "text": text})
+            gap = r.uniform(0.2, 1.0) if r.random() < 0.88 else r.uniform(1.5, 4.0)
+            t = round(end + gap, 1)
+        return out
+
+    def smooth(self, audience, calls):
+        """Two turns in a row by the same speaker: merge them or put a short backchannel between."""
+        r = self.rng
+        other = "contact" if audience == "contact" else "debtor"
+        out = []
+        for spk, text in calls:
+            if out and out[-1][0] == spk:
+                if spk == "agent" and r.random() < 0.4:
+                    out[-1] = (spk, out[-1][1] + text)
+                    continue
+                if spk == "agent":
+                    out.append((other, r.choice(["嗯。", "嗯嗯。", "哦。", "你说。", "嗯，然后呢？", "好。"])))
+                elif spk in ("debtor", "contact"):
+                    out.append(("agent", r.choice(["嗯。", "您说。", "嗯，您讲。", "嗯嗯，您说。", "是，您请说。"])))
+            out.append((spk, text))
+        return out
+
+    def record(self, cid, audience, calls, labels, c=None):
+        calls = self.smooth(audience, calls)
+        rec = {"id": cid, "audience": audience, "turns": self.timed(calls), "labels": labels}
+        if c is not None and c.get("meta"):
+            rec["meta"] = c["meta"]
+        return rec
+
+
+import re  # noqa: E402
+
+# when a violating call also carries a compliant aside, skip asides that would contradict it
+ASIDE_EXCLUDE = {
+    "impersonation": "警察|公安|法院|律师|协会|公检法|派出所|抓|起诉|失信|部门",
+    "identity-hidden": "工号|公司|哪家|叫什么|哪里|核实|机构|委托|身份",
+    "misleading": "黑名单|坐牢|起诉|征信|冻结|失信|抓|孩子|养老金|法院|老赖|飞机|利息|记录",
+    "threat": "上门|单位|家人|家里|找|堵|通讯录|报警|拼|妈|怎么样|外访|老公",
+    "insult": "骂|老赖|客气|语气|废话|骗子|他妈|老子",
+    "public-shaming": "朋友圈|网|告示|通讯录|公开|小区|贴",
+    "private-channel": "个人|微信|账户|卡|转账|App|官方|户名|还款|帮我还",
+    "extra-fee": "费|保证金|减免|停息|利息",
+    "illegal-funding": "借|套现|高利贷|网贷|凑|卖|筹",
+}
+CONTACT_CATS = {"third-party-disclosure", "third-party-pressure"}
+POOLS = {
+    "impersonation": IMPERSONATION, "identity-hidden": IDENTITY_HIDDEN, "misleading": MISLEADING,
+    "threat": THREAT, "insult": INSULT, "public-shaming": PUBLIC_SHAMING, "private-channel": PRIVATE_CHANNEL,
+    "extra-fee": EXTRA_FEE, "illegal-funding": ILLEGAL_FUNDING,
+    "third-party-disclosure": DISCLOSURE, "third-party-pressure": PRESSURE,
+}
+
+
+def build_violations(g: Gen, cat: str):
+    r = g.rng
+    out = []
+    if cat in POOLS:
+        pool = list(POOLS[cat])
+        r.shuffle(pool)
+        for i, ep in enumerate(pool, 1):
+            cid = f"{cat}-{i:03d}"
+            if cat in CONTACT_CATS:
+                c = g.ctx(audience="contact", meta_p=0.3)
+                calls = g.contact_call(c, [ep], relay=r.random() < 0.6)
+                out.append(g.record(cid, "contact", calls, [cat], c))
+                continue
+            c = g.ctx(meta_p=1.0 if ep.get("inflate") else 0.4)
+            eps = [ep]
+            if r.random() < 0.25:
+                bad = re.compile(ASIDE_EXCLUDE[cat])
+                asides = [e for e in OK_DEBTOR if not e.get("short")
+                          and not any(bad.search(t) for _, t in e["turns"])
+                          and not any("{" in t and "录音" in t for _, t in e["turns"])]
+                if asides:
+                    a = dict(r.choice(asides))
+                    a["pos"] = "mid"
+                    eps.append(a)
+            calls = g.debtor_call(c, eps)
+            out.append(g.record(cid, "debtor", calls, [cat], c))
+        return out
+
+    if cat == "identity-not-stated":
+        pool = list(NOT_STATED_OPENINGS)
+        r.shuffle(pool)
+        for i, ep in enumerate(pool, 1):
+            c = g.ctx(meta_p=0.35)
+            c["app"] = r.choice(["我们的官方App", "官方App", "借款时下载的那个官方App"])
+            op = g.turns(c, ep["turns"])
+            calls = g.debtor_call(c, [], opening=op, brandless=True, later=ep.get("later"))
+            out.append(g.record(f"{cat}-{i:03d}", "debtor", calls, [cat], c))
+        return out
+
+    if cat == "identity-not-verified":
+        pool = list(NOT_VERIFIED_OPENINGS)
+        r.shuffle(pool)
+        for i, ep in enumerate(pool, 1):
+            c = g.ctx(meta_p=0.4)
+            op = g.turns(c, ep["turns"])
+            op += [("agent", r.choice(NV_FOLLOW)), ("debtor", r.choice(DEBTOR_REPLY))]
+            calls = g.debtor_call(c, [], opening=op, debt=False, n_neutral=r.choice([1, 1, 2, 2, 3]))
+            out.append(g.record(f"{cat}-{i:03d}", "debtor", calls, [cat], c))
+        return out
+
+    if cat == "recording-notice-missing":
+        pool = list(NO_RECORDING_OPENINGS)
+        r.shuffle(pool)
+        for i, ep in enumerate(pool, 1):
+            c = g.ctx(meta_p=0.4)
+            op = g.turns(c, ep["turns"])
+            eps = []
+            if ep.get("extra"):
+                eps.append({"pos": r.choice(["mid", "late"]), "turns": ep["extra"]})
+            if r.random() < 0.3:
+                asides = [e for e in OK_DEBTOR if not e.get("short")
+                          and not any("录" in t for _, t in e["turns"])]
+                a = dict(r.choice(asides))
+                a["pos"] = "mid"
+                eps.append(a)
+            calls = g.debtor_call(c, eps, rec=False, opening=op)
+            out.append(g.record(f"{cat}-{i:03d}", "debtor", calls, [cat], c))
+        return out
+    raise ValueError(cat)
+
+
+def build_compliant(g: Gen):
+    r = g.rng
+    out = []
+
+    def add(audience, calls, c=None):
+        out.append(g.record(f"compliant-{len(out) + 1:03d}", audience, calls, [], c))
+
+    # 1. debtor calls with hard-negative episodes; every episode used at least once
+    eps = list(OK_DEBTOR)
+    r.shuffle(eps)
+    order = eps + r.sample(OK_DEBTOR, len(OK_DEBTOR))
+    for i in range(112):
+        c = g.ctx(meta_p=0.5)
+        first = order[i % len(order)]
+        chosen = [first]
+        if not first.get("short") and r.random() < 0.45:
+            second = r.choice([e for e in OK_DEBTOR if e is not first and not e.get("short")])
+            chosen.append(second)
+        short = any(e.get("short") for e in chosen)
+        calls = g.debtor_call(c, chosen, short=short)
+        add("debtor", calls, c)
+
+    # 2. a family member picks up first and hands the phone over
+    for _ in range(4):
+        c = g.ctx(meta_p=0.4)
+        intro = r.choice(SELF_INTROS[:7]).format(org=c["org"], agent=c["agent"])
+        op = [("agent", f"{r.choice(GREETINGS)}{intro}，{r.choice(RECORDING)}。请问{c['n']}在吗？"),
+              ("other", g.fill(r.choice(["在，你等一下……{ta}在洗手间，马上来。", "你稍等。老{sn}，找你的电话！",
+                                         "你找{ta}啥事？……算了，我叫{ta}。", "{ta}在，等会儿啊。"]), c)),
+              ("debtor", "喂？"),
+              ("agent", g.fill(r.choice(VERIFY), c)),
+              ("debtor", c["confirm"])]
+        calls = g.debtor_call(c, [r.choice([e for e in OK_DEBTOR if not e.get("short")])], opening=op)
+        add("debtor", calls, c)
+
+    # 3. wrong party: nothing disclosed
+    for k in range(4):
+        c = g.ctx(meta_p=0.3)
+        intro = r.choice(SELF_INTROS[:7]).format(org=c["org"], agent=c["agent"])
+        said, reply = WRONG_PARTY[k]
+        calls = [("agent", f"{r.choice(GREETINGS)}{intro}，{r.choice(RECORDING)}。{g.fill(r.choice(VERIFY), c)}"),
+                 ("other", g.fill(said, c)), ("agent", g.fill(reply, c))]
+        if r.random() < 0.5:
+            calls.append(("other", "嗯。"))
+        add("debtor", calls, c)
+
+    # 4. contact calls: relay / locate only
+    ceps = list(OK_CONTACT)
+    r.shuffle(ceps)
+    corder = ceps + r.sample(OK_CONTACT, len(OK_CONTACT))
+    for i in range(34):
+        c = g.ctx(audience="contact", meta_p=0.25)
+        chosen = [corder[i % len(corder)]]
+        if r.random() < 0.35:
+            chosen.append(r.choice([e for e in OK_CONTACT if e is not chosen[0]]))
+        refusal = any("别再给我打" in t or "不想接" in t or "不会转告" in t for e in chosen for _, t in e["turns"])
+        calls = g.contact_call(c, chosen, relay=not refusal and r.random() < 0.7)
+        add("contact", calls, c)
+
+    # 5. someone at the debtor's home answers; agent only asks for a call back
+    for _ in range(3):
+        c = g.ctx(audience="contact", meta_p=0.2)
+        intro = r.choice(SELF_INTROS[:7]).format(org=c["org"], agent=c["agent"])
+        calls = [("agent", f"{r.choice(GREETINGS)}{intro}，{r.choice(RECORDING)}。请问是{c['n']}吗？"),
+                 ("contact", g.fill(r.choice(["我是{ta}爱人，{ta}出差了，什么事？", "我是{ta}妈妈，{ta}不在家。",
+                                             "{ta}手机落家里了，我是{ta}室友。"]), c)),
+                 ("agent", g.fill(r.choice(["是{ta}个人的一些事务，不方便跟您说，麻烦您转告{ta}回个电话，号码是{hot}。",
+                                            "没什么大事，需要{ta}本人处理，麻烦您让{ta}方便时回电，谢谢。"]), c)),
+                 ("contact", r.choice(["好吧。", "行，我跟{ta}说。".format(ta=c["ta"]), "是不是欠钱了？"]))]
+        if calls[-1][1] == "是不是欠钱了？":
+            calls.append(("agent", "具体的我不方便透露，请{ta}本人联系我们就好，打扰了。".format(ta=c["ta"])))
+        add("contact", calls, c)
+
+    # 6. a contact explicitly offers to repay (art. 8: repayment information may then be given)
+    c = g.ctx(audience="contact", meta_p=1.0)
+    calls = g.contact_call(c, [E("mid", "C:{ta}是我亲弟弟，你直接告诉我要还多少，我替{ta}还了，省得你们老打。",
+                                 "A:感谢您。既然您明确表示愿意代{ta}还款，目前需要还的是{amt_s}。请通过{app}的代还功能，或者转到{brand}的官方对公账户，户名是{lender}，千万不要转给任何个人。",
+                                 "C:行，我今晚就弄。")], relay=False)
+    add("contact", calls, c)
+    c = g.ctx(audience="contact", meta_p=0.5)
+    calls = g.contact_call(c, [E("mid", "C:要不我帮{ta}还吧，大概多少钱？",
+                                 "A:谢谢您的好意。您不需要承担任何还款责任，具体金额我在电话里不方便说，您可以让{ta}本人联系我们，或者陪{ta}一起拨打官方客服{hot}。",
+                                 "C:那好吧。")], relay=False)
+    add("contact", calls, c)
+
+    # 7. notification-only robocalls (one agent turn, no interaction)
+    for text in ROBOCALLS:
+        c = g.ctx(meta_p=0.3)
+        add("debtor", [("agent", g.fill(text, c))], c)
+
+    # 8. field visits
+    for v in VISITS:
+        c = g.ctx(meta_p=0.3)
+        add("debtor", g.turns(c, v), c)
+    return out
+
+
+def generate():
+    g = Gen(SEED)
+    files = {}
+    for cat in CATEGORIES:
+        files[cat] = build_violations(g, cat)
+    files["compliant"] = build_compliant(g)
+    return files
+
+
+def write(files):
+    for name, rows in files.items():
+        with open(OUT_DIR / f"{name}.jsonl", "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def check(files):
+    """Structural checks; returns a list of problems (empty = fine)."""
+    problems = []
+    seen = set()
+    for name, rows in files.items():
+        minimum = 170 if name == "compliant" else 28
+        if len(rows) < minimum:
+            problems.append(f"{name}: only {len(rows)} calls (< {minimum})")
+        for row in rows:
+            cid = row["id"]
+            if cid in seen:
+                problems.append(f"duplicate id {cid}")
+            seen.add(cid)
+            if row["audience"] not in ("debtor", "contact"):
+                problems.append(f"{cid}: bad audience")
+            for lab in row["labels"]:
+                if lab not in CATEGORIES:
+                    problems.append(f"{cid}: bad label {lab}")
+            if name != "compliant" and name not in row["labels"]:
+                problems.append(f"{cid}: missing its own label")
+            if name == "compliant" and row["labels"]:
+                problems.append(f"{cid}: compliant call with labels")
+            last = -1.0
+            for t in row["turns"]:
+                if t["speaker"] not in ("agent", "debtor", "contact", "other"):
+                    problems.append(f"{cid}: bad speaker")
+                if not (t["start"] >= last and t["end"] > t["start"]):
+                    problems.append(f"{cid}: bad timing")
+                last = t["end"]
+                if "{" in t["text"] or "}" in t["text"]:
+                    problems.append(f"{cid}: unfilled placeholder in {t['text']}")
+    return problems
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--check", action="store_true", help="validate and print counts after writing")
+    args = ap.parse_args(argv)
+    files = generate()
+    write(files)
+    if args.check:
+        probs = check(files)
+        for name, rows in files.items():
+            print(f"{name + '.jsonl':34s} {len(rows):4d}")
+        print(f"{'total':34s} {sum(len(v) for v in files.values()):4d}")
+        for p in probs:
+            print("PROBLEM:", p)
+        return 1 if probs else 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

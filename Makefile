@@ -1,0 +1,40 @@
+# CollectGuard task runner. `make help` lists the targets.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-sqlite lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/collectguard: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(BIN)/collectguard ## Create .venv and install CollectGuard with its dev tools
+
+run: install ## Main job: run the rulebook's scenario files on the embedded default (SQLite)
+	$(BIN)/collectguard scenario run $(wildcard $(SHARED)/scenarios/examples) tests/scenarios
+
+test: install ## The whole suite: lint, import contracts, pytest on SQLite and PostgreSQL
+	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+test-sqlite: install ## Tests on SQLite only (no PostgreSQL needed)
+	$(BIN)/python -m pytest -q -m "not postgres"
+
+lint: install ## ruff and mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy src/collectguard/rulebook
+
+bench: install ## Benchmarks (ratios against baselines measured in the same run)
+	$(BIN)/python -m bench.gate_decide
+
+clean: ## Remove the virtualenv and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

@@ -1,0 +1,115 @@
+"""The gate service on both backends: leases, outcomes, retries and events."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.gate.schemas import AttemptIn, OutcomeIn, RepaymentIn
+from collectguard.gate.service import Gate
+from collectguard.registry.schemas import PlacementIn
+from tests.factories import at, build
+
+
+def call(ident: str, **kw: object) -> AttemptIn:
+    data = {"id": ident, "collector": "bot1", "debt": "loan1", "party": "d1", "channel": "voice",
+            "mode": "notification", "tool": "tel", "template": "t-voice"}
+    data.update(kw)
+    return AttemptIn.model_validate(data)
+
+
+@pytest.fixture
+def gate(store):
+    build(store)
+    return Gate(store)
+
+
+def test_allowed_call_takes_a_lease_and_reports_quota(gate):
+    d = gate.decide(call("a1"), at("2026-05-20 09:00"))
+    assert d.allowed and d.decision == "allow"
+    assert d.lease is not None and d.lease.rule == "art15-voice-cap"
+    assert d.lease.expires_at == at("2026-05-20 09:10")
+    assert d.quotas["art15-voice-cap"] == 2
+    assert d.rulebook_version.startswith("nifa-2024@")
+
+
+def test_in_flight_leases_block_the_cap_and_a_not_connected_outcome_releases_one(gate):
+    for i in range(3):
+        assert gate.decide(call(f"a{i}"), at("2026-05-20 09:00") + timedelta(seconds=i)).allowed
+    denied = gate.decide(call("a3"), at("2026-05-20 09:01"))
+    assert denied.failing_rules == ["art15-voice-cap"]
+    assert denied.next_allowed_at == at("2026-05-21 08:00")
+    out = gate.record_outcome(OutcomeIn(attempt="a0", connected=False), at("2026-05-20 09:02"))
+    assert out.lease_state == "released" and not out.consumed
+    assert gate.decide(call("a4"), at("2026-05-20 09:03")).allowed
+
+
+def test_expired_lease_counts_as_consumed_until_a_late_outcome_settles_it(gate):
+    for i in range(3):
+        gate.decide(call(f"a{i}"), at("2026-05-20 09:00"))
+    # 20 minutes later no outcome has arrived: the leases expired and still count (fail safe).
+    later = gate.decide(call("a3"), at("2026-05-20 09:20"))
+    assert later.failing_rules == ["art15-voice-cap"]
+    out = gate.record_outcome(OutcomeIn(attempt="a1", connected=False), at("2026-05-20 09:30"))
+    assert out.late and out.lease_state == "released"
+    assert gate.decide(call("a4"), at("2026-05-20 09:31")).allowed
+
+
+def test_a_retry_returns_the_first_answer_and_never_a_second_lease(gate):
+    first = gate.decide(call("a1"), at("2026-05-20 09:00"))
+    again = gate.decide(call("a1"), at("2026-05-20 09:00:05"))
+    assert again == first
+    assert gate.decide(call("a2"), at("2026-05-20 09:01")).quotas["art15-voice-cap"] == 1
+
+
+def test_reusing_an_attempt_id_for_another_attempt_is_a_conflict(gate):
+    gate.decide(call("a1"), at("2026-05-20 09:00"))
+    with pytest.raises(Conflict) as err:
+        gate.decide(call("a1", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 09:01"))
+    assert err.value.code == "attempt-id-reused"
+
+
+def test_outcomes_are_recorded_once_and_never_before_their_attempt(gate):
+    gate.decide(call("a1"), at("2026-05-20 09:00"))
+    with pytest.raises(InvalidInput):
+        gate.record_outcome(OutcomeIn(attempt="a1", connected=True), at("2026-05-20 08:59"))
+    gate.record_outcome(OutcomeIn(attempt="a1", connected=True), at("2026-05-20 09:01"))
+    with pytest.raises(Conflict):
+        gate.record_outcome(OutcomeIn(attempt="a1", connected=False), at("2026-05-20 09:02"))
+    with pytest.raises(NotFound):
+        gate.record_outcome(OutcomeIn(attempt="nope", connected=False), at("2026-05-20 09:02"))
+
+
+def test_unknown_references_are_clear_errors(gate):
+    with pytest.raises(NotFound) as err:
+        gate.decide(call("a1", debt="missing"), at("2026-05-20 09:00"))
+    assert err.value.field == "debt"
+    with pytest.raises(NotFound) as err:
+        gate.decide(call("a2", party="ghost"), at("2026-05-20 09:00"))
+    assert err.value.field == "party"
+
+
+def test_naive_times_are_refused(gate):
+    with pytest.raises(InvalidInput):
+        gate.decide(call("a1"), at("2026-05-20 09:00").replace(tzinfo=None))
+
+
+def test_settlement_stops_collection_at_once(gate):
+    gate.repayment(RepaymentIn(debt="loan1", amount="3200.00", settled=True), at("2026-05-20 10:00"))
+    before = gate.decide(call("a0"), at("2026-05-20 09:59"))
+    assert before.allowed  # attempts before settlement time are judged as of then
+    after = gate.decide(call("a1"), at("2026-05-20 10:00"))
+    assert after.failing_rules == ["art11-stop-after-repayment"]
+    assert after.next_allowed_at is None
+
+
+def test_overlapping_placement_is_refused_citing_single_agency(gate):
+    with pytest.raises(Conflict) as err:
+        gate.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-06-30", "to": "2026-07-31"}),
+                       at("2026-05-20 09:00"))
+    assert err.value.code == "art17-single-agency"
+    ok = gate.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-07-01", "to": "2026-07-31"}),
+                        at("2026-05-20 09:00"))
+    assert ok.ledger_seq > 0
