@@ -27,7 +27,7 @@ from collectguard.qa.checkspec import (
 )
 from collectguard.qa.matcher import Span, TurnContext, negated
 from collectguard.qa.models import CATEGORY_RULE, Finding, Severity
-from collectguard.qa.text import SENTENCE_BREAKS, amounts, has_break, normalize
+from collectguard.qa.text import CLAUSE_BREAKS, SENTENCE_BREAKS, amounts, has_break, normalize
 
 
 @dataclass(slots=True)
@@ -88,35 +88,72 @@ def _opening(ctx: CallContext, params: IdentityStatedParams) -> list[TurnContext
     return out
 
 
-def _names_organisation(turn: TurnContext, params: IdentityStatedParams, meta_names: list[str]) -> bool:
-    if any(name in turn.norm for name in meta_names):
-        return True
+def _name_cores(name: str, params: IdentityStatedParams) -> list[str]:
+    """A ledger name and its distinctive core: 江源农村商业银行 → 江源农村商业银行, 江源."""
+    norm = normalize(name.strip())
+    cores = [norm] if len(norm) >= 2 else []
+    cut = len(norm)
+    for suffix in sorted(params.org_suffixes + params.name_generic, key=len, reverse=True):
+        idx = norm.find(suffix)
+        if 2 <= idx < cut:
+            cut = idx
+    if 2 <= cut < len(norm):
+        cores.append(norm[:cut])
+    return cores
+
+
+def _clause_start(norm: str, pos: int, greetings: list[tuple[int, int]]) -> int:
+    """Start of the clause holding `pos`: after the last clause break or greeting before it."""
+    start = 0
+    for i in range(pos - 1, -1, -1):
+        if norm[i] in CLAUSE_BREAKS:
+            start = i + 1
+            break
+    for _gs, ge in greetings:
+        if start <= ge <= pos:
+            start = max(start, ge)
+    while start < pos and norm[start] in " 、“”\"'":
+        start += 1
+    return start
+
+
+def _org_spans(turn: TurnContext, params: IdentityStatedParams, meta_cores: list[str]) -> list[tuple[Span, bool]]:
+    """Organisation mentions: (span, is_bare_suffix). A suffix needs a name before it to count."""
+    spans: list[tuple[Span, bool]] = [(s, False) for s in turn.spans(params.org_names)]
+    for core in meta_cores:
+        pos = turn.norm.find(core)
+        while pos >= 0:
+            spans.append(((pos, pos + len(core)), False))
+            pos = turn.norm.find(core, pos + 1)
+    blockers = turn.spans(params.suffix_blockers)
+    for s, e in turn.spans(params.org_suffixes):
+        if any(bs == e for bs, _be in blockers):
+            continue  # 资产管理部 / 贷后中心: a department, not an institution
+        spans.append(((s, e), True))
+    return spans
+
+
+def _names_organisation(turn: TurnContext, params: IdentityStatedParams, meta_cores: list[str]) -> bool:
+    """Whether the turn introduces an organisation: "我是/这里是 X银行…", "X消费金融提醒您", "X公司的专员"."""
     if re.search(params.template_field_regex, turn.norm):
         return True
-    names = turn.spans(params.org_names)
-    suffixes = [s for s in turn.spans(params.org_suffixes)]
-    orgs = names + suffixes
+    orgs = _org_spans(turn, params, meta_cores)
     if not orgs:
         return False
     intros = turn.spans(params.self_intro)
-    roles = turn.spans(params.role_words)
     greets = turn.spans(params.greetings)
-    for os_, oe in orgs:
-        is_suffix = (os_, oe) in suffixes and (os_, oe) not in names
+    stop = set(params.not_name_chars)
+    for (os_, oe), bare in orgs:
+        need = params.min_name_chars if bare else 0
+        # (a) a self-introduction cue shortly before: 我是 / 这里是 / 受…委托 + name + suffix
         for _is, ie in intros:
-            if ie <= os_ and os_ - ie <= params.intro_within and not has_break(turn.norm, ie, os_):
-                if not is_suffix or os_ - ie >= params.min_name_chars:
-                    return True
-        name_start = max(0, os_ - params.min_name_chars)
-        has_name = not is_suffix or (os_ >= params.min_name_chars and not has_break(turn.norm, name_start, os_))
-        if not has_name:
-            continue
-        for rs, _re in roles:
-            if rs >= oe and rs - oe <= params.role_within:
+            if ie <= os_ - need and os_ - ie <= params.intro_within and not has_break(turn.norm, ie, os_):
                 return True
-        for gs, _ge in greets:
-            if gs >= oe and gs - oe <= params.greeting_within:
-                return True
+        # (b) the clause opens with the organisation's name: "X银行信用卡中心，…" / "X小贷提醒您"
+        cs = _clause_start(turn.norm, os_, greets)
+        name = turn.norm[cs:os_]
+        if len(name) >= need and not (set(name) & stop):
+            return True
     return False
 
 
@@ -124,8 +161,8 @@ def check_identity_stated(ctx: CallContext, params: IdentityStatedParams, severi
     opening = _opening(ctx, params)
     if not opening:
         return []
-    meta_names = [normalize(str(ctx.meta[k])) for k in params.meta_keys if ctx.meta.get(k)]
-    if any(_names_organisation(turn, params, meta_names) for turn in opening):
+    meta_cores = [core for k in params.meta_keys if ctx.meta.get(k) for core in _name_cores(str(ctx.meta[k]), params)]
+    if any(_names_organisation(turn, params, meta_cores) for turn in opening):
         return []
     first = opening[0]
     return [finding("identity-not-stated", severity, first, (0, len(first.text)), "identity-not-stated.opening")]

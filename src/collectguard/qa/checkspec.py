@@ -22,7 +22,7 @@ class CheckParams(BaseModel):
         """Every literal term (for the shared Aho-Corasick automaton)."""
         out: set[str] = set()
         for name, value in self:
-            if name.endswith("_regex") or name == "meta_keys":
+            if name.endswith("_regex") or name in ("meta_keys", "not_name_chars", "name_generic"):
                 continue
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 out |= set(value)
@@ -47,11 +47,11 @@ class IdentityStatedParams(CheckParams):
     self_intro: list[str] = Field(min_length=1, description="我是 / 这里是 … cues before an organisation")
     org_suffixes: list[str] = Field(min_length=1, description="…银行 / …公司 / …金融 name endings")
     org_names: list[str] = Field(default_factory=list, description="names that need no suffix (工行…)")
-    role_words: list[str] = Field(default_factory=list, description="…的工作人员 / 催收员 after the name")
-    greetings: list[str] = Field(default_factory=list, description="…银行，您好 (a call-centre greeting)")
+    suffix_blockers: list[str] = Field(default_factory=list, description="资产+管理部: a department, not a name")
+    greetings: list[str] = Field(default_factory=list, description="您好 / 喂 … that may open the clause")
+    not_name_chars: str = Field(default="你您他她我在的了是把被给这那吗呢吧啊", description="a name has none")
+    name_generic: list[str] = Field(default_factory=list, description="农村商业 / 网络 … cut to find a ledger name's core")
     intro_within: int = Field(default=16, ge=0)
-    role_within: int = Field(default=4, ge=0)
-    greeting_within: int = Field(default=2, ge=0)
     min_name_chars: int = Field(default=2, ge=0, description="characters of name before the suffix")
     meta_keys: list[str] = Field(default_factory=lambda: ["institution", "agency"])
     template_field_regex: str = r"\{(?:institution|agency|company|org)[a-z_]*\}"

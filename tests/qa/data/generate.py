@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -99,7 +100,7 @@ SELF_INTROS = [
     "我这边是{org}",
     "我是{org}贷后服务部的{agent}",
     "我是{org}的工作人员",
-    "我是{org}的客服专员{agent}",
+    "{org}，我是{agent}",
     "这边是{org}，我是{agent}",
     "我是{org}的智能语音助手",
     "我是{org}委派的{agent}",
@@ -187,7 +188,7 @@ NEUTRAL_PAIRS = [
     ("那我再跟您确认一下，您是说{when}之前还款，对吧？", ["对。", "是的，没错。", "嗯，差不多。"]),
     ("现在方便说话吗？不方便的话我晚点再打给您。", ["现在可以，你说吧。", "还行，你说快点。"]),
     ("您的困难我们能理解，分期方案需要您本人在{app}上申请。", ["好，我回头弄。", "麻烦。", "行。"]),
-    ("您有任何疑问，也可以直接去{brand}的营业网点咨询。", ["哦，好。", "我没空去。", "知道了。"]),
+    ("您有任何疑问，也可以拨打{brand}的官方客服{hot}咨询。", ["哦，好。", "我没空去。", "知道了。"]),
     ("那我们就约定一下，{when}之前您先还一部分，可以吗？", ["可以。", "行吧，我尽量。", "好。"]),
     ("您这边收入情况现在怎么样？方便简单说一下吗？", ["一个月三千多，还要租房。", "不稳定，打零工。", "不太想说。"]),
     ("嗯，明白。那您家里这个月的开销大概多少？我们好帮您算算合适的分期。", ["两千多吧。", "不清楚，挺多的。"]),
@@ -319,7 +320,7 @@ NOT_STATED_OPENINGS = [
     E("open", "A:您好，请问是{n}吗？我是贷后回访的，通话全程录音。", "D:{confirm}"),
     E("open", "A:您好，我们是清收中心，本次通话录音，请问是{full}本人吗？", "D:{confirm}",
       later="A:再跟您说一下，我们是{org}的清收中心。"),
-    E("open", "A:喂，你好，我这边是处理逾期业务的，电话录音哈，你是{n}？", "D:{confirm}"),
+    E("open", "A:喂，你好，我这边是处理账款业务的，电话录音哈，你是{n}？", "D:{confirm}"),
     E("open", "A:您好，我是调解中心的调解员，本通话录音，请问是{n}本人吗？", "D:{confirm}"),
     E("open", "A:{n}下午好，我是您账户的对接人{agent}，通话录音提醒一下，是您本人接的吧？", "D:{confirm}"),
     E("open", "A:您好，是{n}吗？这边是客户关怀部，本次通话有录音。", "D:{confirm}",
@@ -335,7 +336,7 @@ NOT_VERIFIED_OPENINGS = [
     E("open", "A:您好，这里是{org}，本次通话全程录音。", "D:喂？你找谁？", "A:我们找{full}，{ta}在我们这的贷款逾期{days}天了，欠{amt_s}。", "D:哦，我就是。"),
     E("open", "A:您好，{org}，通话录音，请问是{n}吗？", "D:你哪里？", "A:我刚说了，{brand}。您这个月{amt_s}的账单已经逾期{days}天了。", "D:哦……那是我的。"),
     E("open", "A:您好，我是{org}的{agent}，本次通话录音。您在我们这的{amt_s}借款已经逾期{days}天，请问您是{n}本人吧？", "D:嗯，是我。"),
-    E("open", "A:喂？", "D:喂，谁啊？", "A:您好，{org}，录音电话。{n}的分期账单已经拖了{days}天，{amt_s}，您看今天能处理吗？", "D:能，我晚上转。"),
+    E("open", "A:喂，您好，{org}。", "D:喂，谁啊？", "A:录音电话哈。{n}的分期账单已经拖了{days}天，{amt_s}，您看今天能处理吗？", "D:能，我晚上转。"),
     E("open", "A:您好，{org}，本次通话录音，请问是{n}吗？", "D:嗯？什么？信号不好。", "A:我说您在{brand}的借款逾期了，需要还{amt_s}。", "D:哦哦，是我，我知道了。"),
     E("open", "A:您好，{org}来电，本次通话录音。", "O:喂，你找哪个？", "A:找{full}，{ta}有一笔{amt_s}的欠款逾期{days}天了，麻烦让{ta}接一下。", "O:你等一下……", "D:喂，我是{full}。"),
     E("open", "A:{n}您好，我是{org}的，电话录音，您这个逾期{days}天的账单还没处理。", "D:嗯。", "A:一共{amt_s}，您本人是吧？", "D:是。"),
@@ -406,6 +407,8 @@ NO_RECORDING_OPENINGS = [
 ]
 
 MISLEADING = [
+    E("robo", "A:您好，这里是{lender}。您已被列入全国失信黑名单，名下所有银行账户将于三日内冻结，请立即处理欠款。"),
+    E("robo", "A:{brand}通知：{n}，您的案件已移交法院，传票将于近日送达，今日内不处理将被追究刑事责任。"),
     E("mid", "A:你今天要是还不还，马上就会被列入全国征信黑名单，以后高铁飞机都坐不了。", "D:真的假的？"),
     E("mid", "A:你这种情况已经构成诈骗罪了，我们随时可以报案，警察直接上门抓人。", "D:借钱还不上怎么就诈骗了？"),
     E("early", "A:法院的传票已经寄出去了，这两天就会送到你家里。", "D:什么传票？我没收到过啊。"),
@@ -446,6 +449,7 @@ MISLEADING = [
 ]
 
 THREAT = [
+    E("robo", "A:这里是{brand}。{n}，如果今天还不处理，我们将安排人员到您的住址和单位当面解决，后果自负。"),
     E("mid", "A:你再不还，我们明天就派人到你家门口等你。", "D:你敢来试试。"),
     E("mid", "A:我们会直接去你单位找你，当着你同事的面把事说清楚。", "D:别，别去我单位。"),
     E("mid", "A:你给我小心点，到时候有你好看的。", "D:你这是威胁我？"),
@@ -584,6 +588,7 @@ PRESSURE = [
 ]
 
 PUBLIC_SHAMING = [
+    E("robo", "A:{brand}通知：{n}，如三日内仍不处理，您的欠款信息将在您所在小区及单位张贴公示。"),
     E("mid", "A:你再不还，我们就把你的照片和欠款信息发到你朋友圈里去。", "D:你们敢？"),
     E("mid", "A:我们已经做好了催收函，明天就贴到你们小区公告栏上。", "D:别贴，我想办法。"),
     E("mid", "A:我们会在你们单位门口贴告示，让大家都知道。", "D:你们疯了吧。"),
@@ -618,6 +623,7 @@ PUBLIC_SHAMING = [
 ]
 
 PRIVATE_CHANNEL = [
+    E("robo", "A:您好，这里是{brand}。为方便您还款，请将款项转入专员个人账户{card}，户名王某，转账后回电确认。"),
     E("mid", "A:你直接转到我个人卡上就行，卡号我报给你：{card}。", "D:转你个人卡？"),
     E("mid", "A:你加我微信，我发你一个收款码，扫了就行。", "D:不是在App里还吗？"),
     E("mid", "A:你转我支付宝就行，账号就是我手机号{phone}。", "D:支付宝？"),
@@ -652,6 +658,7 @@ PRIVATE_CHANNEL = [
 ]
 
 EXTRA_FEE = [
+    E("robo", "A:{lender}提醒：即日起未结清客户需另行缴纳催收服务费三百元，请与欠款一并还清。"),
     E("mid", "A:你要办分期的话，需要先交五百块的手续费。", "D:分期还要手续费？"),
     E("mid", "A:你要是不想我们再打电话，交三百块停催费就行。", "D:停催费？"),
     E("mid", "A:我们上门一次要收两百的上门费，你自己考虑。", "D:上门还收钱？"),
@@ -686,6 +693,7 @@ EXTRA_FEE = [
 ]
 
 ILLEGAL_FUNDING = [
+    E("robo", "A:{brand}提醒您：如资金紧张，可先通过其他网贷平台借款周转，尽快结清本笔欠款。"),
     E("mid", "A:你可以先去别的平台借点出来，把我们这个还上。", "D:我哪还有平台能借。"),
     E("mid", "A:你手上有信用卡吧？先套现出来还我们。", "D:套现？"),
     E("mid", "A:找个网贷借一下，几分钟就到账了，你先应个急。", "D:网贷我都借不到了。"),
@@ -836,7 +844,7 @@ ROBOCALLS = [
     "您好，{brand}温馨提示：您有一笔账单需要处理，请通过{app}或官方渠道办理，请勿向任何个人账户转账。感谢收听。",
     "这里是{lender}的语音通知。请{n}本人尽快联系官方客服{hot}，了解账户情况。如非本人，请忽略此通知。",
     "您好，我是{brand}的智能语音助手。本次来电提醒您关注账户还款事宜，详情请登录{app}查看，官方客服电话{hot}。",
-    "{lender}提醒您：请按时关注账单，还款请认准{app}或本行官方渠道，我行不会收取任何额外费用。",
+    "{lender}提醒您：请按时关注账单，还款请认准{app}等官方渠道，我们不会收取任何额外费用。",
     "您好，这里是受{brand}委托的{agency}。请机主本人回拨官方热线{hot}处理相关事务，工作时间为每天八点至二十一点。",
     "您好，{brand}提醒：请客户本人于近日登录{app}处理待办事项。如已处理，请忽略本通知。谢谢。",
     "尊敬的客户您好，这里是{lender}。我们近期多次未能与您取得联系，请您尽快回拨{hot}，以便为您提供协商服务。",
@@ -934,7 +942,7 @@ WRONG_PARTY = [
     ("不是，你打错了。", "不好意思，打扰您了，再见。"),
     ("没这个人，你们别打了。", "抱歉打扰，我们会核实号码，再见。"),
     ("这号我刚办的，不认识什么{sn}{t}。", "好的，非常抱歉打扰您，我们会更新记录，再见。"),
-    ("你找他干嘛？我不是他。", "是他个人的一些事务，不方便透露，打扰您了，再见。"),
+    ("你找{ta}干嘛？我不是{ta}。", "是{ta}个人的一些事务，不方便透露，打扰您了，再见。"),
 ]
 
 
@@ -943,13 +951,13 @@ class Gen:
         self.rng = random.Random(seed)
 
     # -- context --------------------------------------------------------------------------
-    def ctx(self, audience="debtor", agency=None, meta_p=0.45, amount=True):
+    def ctx(self, audience="debtor", agency=None, meta_p=0.45, kind=None):
         r = self.rng
         male = r.random() < 0.55
         sn = r.choice(SURNAMES)
         given = r.choice(GIVEN_M if male else GIVEN_F)
         t = "先生" if male else "女士"
-        lender, brand, kind = r.choice(LENDERS)
+        lender, brand, kind = r.choice([x for x in LENDERS if kind is None or x[2] == kind])
         use_agency = (r.random() < 0.35) if agency is None else agency
         ag = r.choice(AGENCIES)
         org = r.choice(ORG_FORMS_AGENCY if use_agency else ORG_FORMS_DIRECT).format(lender=lender, brand=brand, agency=ag)
@@ -1017,7 +1025,8 @@ class Gen:
         else:
             out.append(("agent", f"{greet}{intro}，{ver}"))
             out.append(("debtor", c["confirm"]))
-            late_rec = r.choice(["先跟您说一下，{rec}。", "提示您，{rec}。", "{rec}。"]).format(rec=recs)
+            late_rec = ("{rec}。" if re.search("提示|提醒|说一声|告知|按要求|依照", recs)
+                        else r.choice(["先跟您说一下，{rec}。", "提示您，{rec}。", "{rec}。"])).format(rec=recs)
         if r.random() < 0.15:
             q, answers = r.choice(ID_CHECK)
             out.append(("agent", q))
@@ -1032,6 +1041,10 @@ class Gen:
             pool = AUTO_DEBT_INFO
         else:
             pool = DEBT_INFO if with_amount else DEBT_INFO_NOAMT
+        if c["kind"] == "card":
+            pool = [p for p in pool if not re.search("借款|贷款", p)] or pool
+        else:
+            pool = [p for p in pool if not re.search("信用卡|尾号{tail}", p)] or pool
         if brandless:
             pool = [p for p in pool if "{brand}" not in p]
         return ("agent", self.fill(r.choice(pool), c))
@@ -1158,7 +1171,7 @@ class Gen:
                     out[-1] = (spk, out[-1][1] + text)
                     continue
                 if spk == "agent":
-                    out.append((other, r.choice(["嗯。", "嗯嗯。", "哦。", "你说。", "嗯，然后呢？", "好。"])))
+                    out.append((other, r.choice(["嗯。", "嗯嗯。", "哦。", "好。"])))
                 elif spk in ("debtor", "contact"):
                     out.append(("agent", r.choice(["嗯。", "您说。", "嗯，您讲。", "嗯嗯，您说。", "是，您请说。"])))
             out.append((spk, text))
@@ -1172,7 +1185,6 @@ class Gen:
         return rec
 
 
-import re  # noqa: E402
 
 # when a violating call also carries a compliant aside, skip asides that would contradict it
 ASIDE_EXCLUDE = {
@@ -1195,6 +1207,17 @@ POOLS = {
 }
 
 
+def kind_for(ep):
+    text = "".join(t for _, t in ep["turns"])
+    if "车贷" in text or "车的" in text:
+        return "auto"
+    if "信用卡" in text or "尾号{tail}" in text:
+        return "card"
+    if re.search("借款|贷款|网贷|分期|借了", text):
+        return "loan"
+    return None
+
+
 def build_violations(g: Gen, cat: str):
     r = g.rng
     out = []
@@ -1204,11 +1227,14 @@ def build_violations(g: Gen, cat: str):
         for i, ep in enumerate(pool, 1):
             cid = f"{cat}-{i:03d}"
             if cat in CONTACT_CATS:
-                c = g.ctx(audience="contact", meta_p=0.3)
+                c = g.ctx(audience="contact", meta_p=0.3, kind=kind_for(ep))
                 calls = g.contact_call(c, [ep], relay=r.random() < 0.6)
                 out.append(g.record(cid, "contact", calls, [cat], c))
                 continue
-            c = g.ctx(meta_p=1.0 if ep.get("inflate") else 0.4)
+            c = g.ctx(meta_p=1.0 if ep.get("inflate") else 0.4, kind=kind_for(ep))
+            if ep["pos"] == "robo":  # one-way notification: a single agent turn
+                out.append(g.record(cid, "debtor", g.turns(c, ep["turns"]), [cat], c))
+                continue
             eps = [ep]
             if r.random() < 0.25:
                 bad = re.compile(ASIDE_EXCLUDE[cat])
@@ -1238,7 +1264,7 @@ def build_violations(g: Gen, cat: str):
         pool = list(NOT_VERIFIED_OPENINGS)
         r.shuffle(pool)
         for i, ep in enumerate(pool, 1):
-            c = g.ctx(meta_p=0.4)
+            c = g.ctx(meta_p=0.4, kind=kind_for(ep))
             op = g.turns(c, ep["turns"])
             op += [("agent", r.choice(NV_FOLLOW)), ("debtor", r.choice(DEBTOR_REPLY))]
             calls = g.debtor_call(c, [], opening=op, debt=False, n_neutral=r.choice([1, 1, 2, 2, 3]))
@@ -1278,8 +1304,8 @@ def build_compliant(g: Gen):
     r.shuffle(eps)
     order = eps + r.sample(OK_DEBTOR, len(OK_DEBTOR))
     for i in range(112):
-        c = g.ctx(meta_p=0.5)
         first = order[i % len(order)]
+        c = g.ctx(meta_p=0.5, kind=kind_for(first))
         chosen = [first]
         if not first.get("short") and r.random() < 0.45:
             second = r.choice([e for e in OK_DEBTOR if e is not first and not e.get("short")])
