@@ -82,8 +82,8 @@ def _unnegated(spans: list[Span], params: CheckParams, turn: TurnContext) -> lis
 def _opening(ctx: CallContext, params: IdentityStatedParams) -> list[TurnContext]:
     out = []
     for turn in ctx.agent_turns:
-        early = turn.start is not None and turn.start < params.first_seconds
-        if (turn.agent_ordinal or 0) < params.first_agent_turns or early:
+        early = turn.start is None or turn.start < params.first_seconds
+        if (turn.agent_ordinal or 0) < params.first_agent_turns and early:
             out.append(turn)
     return out
 
@@ -200,19 +200,24 @@ def debt_details(ctx: CallContext, turn: TurnContext, params: DebtDetailParams) 
                 continue
             spans.append((start, end))
     spans.extend(m.span() for m in re.finditer(params.template_field_regex, turn.norm))
+    for pattern in params.detail_regex:
+        spans.extend(_unnegated([m.span() for m in re.finditer(pattern, turn.norm)], params, turn))
     return sorted(spans)
 
 
 # --- identity-not-verified -----------------------------------------------------------------------
 
 def _confirms(turn: TurnContext, params: IdentityVerifiedParams) -> bool | None:
-    """True: confirms being the debtor; False: denies; None: neither."""
+    """True: confirms being the debtor; False: denies; None: neither (a question, noise, a stranger)."""
     if turn.has_any(params.deny):
         return False
     if turn.has_any(params.strong_confirm):
         return True
-    if turn.has_any(params.confirm) and len(turn.text) <= params.max_confirm_chars:
-        return True
+    if turn.has_any(params.unsure) or len(turn.text) > params.max_confirm_chars:
+        return None
+    for _s, e in turn.spans(params.confirm):
+        if e >= len(turn.norm) or turn.norm[e] not in "?？":
+            return True
     return None
 
 
@@ -221,8 +226,7 @@ def check_identity_verified(ctx: CallContext, params: IdentityVerifiedParams, se
         return []
     for turn in ctx.turns:
         if turn.speaker != "agent":
-            answer = _confirms(turn, params)
-            if answer is True:
+            if turn.speaker in params.confirming_speakers and _confirms(turn, params):
                 return []
             continue
         spans = debt_details(ctx, turn, params)

@@ -15,6 +15,10 @@ from collectguard.qa.schema import Negation
 _Strict = ConfigDict(extra="forbid", frozen=True)
 
 
+#: list-valued parameters that are not keywords (kept out of the automaton)
+_NOT_TERMS = frozenset({"meta_keys", "name_generic", "confirming_speakers"})
+
+
 class CheckParams(BaseModel):
     model_config = _Strict
 
@@ -22,7 +26,7 @@ class CheckParams(BaseModel):
         """Every literal term (for the shared Aho-Corasick automaton)."""
         out: set[str] = set()
         for name, value in self:
-            if name.endswith("_regex") or name in ("meta_keys", "not_name_chars", "name_generic"):
+            if name.endswith("_regex") or name in _NOT_TERMS:
                 continue
             if isinstance(value, list) and all(isinstance(v, str) for v in value):
                 out |= set(value)
@@ -79,7 +83,13 @@ class DebtDetailParams(CheckParams):
     )
     amount_context_within: int = Field(default=12, ge=0)
     template_field_regex: str = r"\{[a-z_]*(?:amount|overdue|due|days|penalt|principal|interest|balance|fee)[a-z_]*\}"
+    detail_regex: list[str] = Field(default_factory=list, description="patterns such as 逾期N天")
     negation: Negation | None = None
+
+    @field_validator("detail_regex")
+    @classmethod
+    def _detail_compiles(cls, patterns: list[str]) -> list[str]:
+        return [_regex(p) for p in patterns]
 
     @field_validator("template_field_regex")
     @classmethod
@@ -94,6 +104,8 @@ class IdentityVerifiedParams(DebtDetailParams):
     deny: list[str] = Field(default_factory=list, description="不是 / 打错了 … cancels a confirmation")
     max_confirm_chars: int = Field(default=24, ge=1, description="longer turns need a strong confirmation")
     strong_confirm: list[str] = Field(default_factory=list)
+    unsure: list[str] = Field(default_factory=list, description="什么？/ 信号不好 … : no confirmation")
+    confirming_speakers: list[str] = Field(default_factory=lambda: ["debtor"])
 
 
 class DisclosureParams(DebtDetailParams):
