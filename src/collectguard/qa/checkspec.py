@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from collectguard.qa.schema import Negation
+from collectguard.qa.text import normalize, normalize_pattern
 
 _Strict = ConfigDict(extra="forbid", frozen=True)
 
@@ -21,6 +24,22 @@ _NOT_TERMS = frozenset({"meta_keys", "name_generic", "confirming_speakers"})
 
 class CheckParams(BaseModel):
     model_config = _Strict
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_terms(cls, data: Any) -> Any:
+        """Terms are matched on normalised text (您 → 你, full-width → half-width, lower case)."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for key, value in data.items():
+            if key.endswith("_regex") and isinstance(value, str):
+                out[key] = normalize_pattern(value)
+            elif key.endswith("_regex") and isinstance(value, list):
+                out[key] = [normalize_pattern(v) if isinstance(v, str) else v for v in value]
+            elif key not in _NOT_TERMS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                out[key] = list(dict.fromkeys(normalize(v) for v in value))
+        return out
 
     def terms(self) -> set[str]:
         """Every literal term (for the shared Aho-Corasick automaton)."""

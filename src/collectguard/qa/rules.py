@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from collectguard.qa.checkspec import CHECK_PARAMS, CheckParams
 from collectguard.qa.models import CATEGORY_RULE, Audience, Category, Severity, Speaker
 from collectguard.qa.schema import Near, Negation, Position, Silence, SpeechRate
+from collectguard.qa.text import normalize_pattern
 
 COMMON_FILE = "_common.yaml"
 RULES_PACKAGE = "collectguard.qa"
@@ -93,7 +94,7 @@ class Rule(BaseModel):
 
     @property
     def compiled(self) -> list[re.Pattern[str]]:
-        return [re.compile(p) for p in self.regex]
+        return [re.compile(normalize_pattern(p)) for p in self.regex]
 
     def keywords(self) -> set[str]:
         """Every literal term this rule uses (for the shared Aho-Corasick automaton)."""
@@ -127,6 +128,9 @@ class RuleFile(BaseModel):
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
     negation: Negation | None = None
     check: dict[str, Any] = Field(default_factory=dict, description="parameters of a call-level check")
+    on_contact: Category | None = Field(
+        default=None, description="on a contact call, this file's findings are reported as that category"
+    )
     rules: list[dict[str, Any]] = Field(default_factory=list)
 
 
@@ -253,6 +257,24 @@ def _build_check(category: str, raw: dict[str, Any], lexicons: dict[str, list[st
         raise ValueError(f"check: {_format_validation(exc)}") from exc
 
 
+def _expand_on_contact(rule: Rule, file: RuleFile) -> list[Rule]:
+    """With `on_contact: X`, a rule's contact-call part is reported as category X (e.g. a threat
+    made to a contact is pressure on a third party, art. 7)."""
+    if file.on_contact is None or "contact" not in rule.audience or rule.category != file.category:
+        return [rule]
+    out = []
+    rest = [a for a in rule.audience if a != "contact"]
+    if rest:
+        out.append(rule.model_copy(update={"audience": rest}))
+    out.append(rule.model_copy(update={
+        "id": f"{rule.id}.contact",
+        "category": file.on_contact,
+        "rule": CATEGORY_RULE[file.on_contact],
+        "audience": ["contact"],
+    }))
+    return out
+
+
 def _format_validation(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
@@ -314,11 +336,11 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
             for raw_rule in file.rules:
                 if not isinstance(raw_rule, dict) or "id" not in raw_rule:
                     raise ValueError(f"every rule needs an id, got {raw_rule!r}")
-                rule = _build_rule(raw_rule, file, lexicons, file_neg)
-                if rule.id in seen_ids:
-                    raise ValueError(f"duplicate rule id {rule.id} (also in {seen_ids[rule.id]})")
-                seen_ids[rule.id] = name
-                rules.append(rule)
+                for rule in _expand_on_contact(_build_rule(raw_rule, file, lexicons, file_neg), file):
+                    if rule.id in seen_ids:
+                        raise ValueError(f"duplicate rule id {rule.id} (also in {seen_ids[rule.id]})")
+                    seen_ids[rule.id] = name
+                    rules.append(rule)
             if file.check:
                 checks[file.category] = _build_check(file.category, file.check, lexicons, file_neg)
             severities[file.category] = file.severity

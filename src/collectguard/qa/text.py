@@ -15,6 +15,7 @@ for _c in range(ord("A"), ord("Z") + 1):
     _TABLE[_c] = _c + 32
 for _c in range(0xFF21, 0xFF3B):  # full-width A-Z → a-z
     _TABLE[_c] = _c - 0xFEE0 + 32
+_TABLE[ord("您")] = ord("你")  # the polite "you" matches the same rules as the plain one
 
 #: characters that end a clause (分句): negation does not reach across them
 CLAUSE_BREAKS = frozenset("，,。.！!？?；;：:\n")
@@ -23,8 +24,13 @@ SENTENCE_BREAKS = frozenset("。！!？?；;\n")
 
 
 def normalize(text: str) -> str:
-    """Full-width → half-width and lower-case, keeping the length (offsets stay valid)."""
+    """Full-width → half-width, lower-case, 您 → 你, keeping the length (offsets stay valid)."""
     return text.translate(_TABLE)
+
+
+def normalize_pattern(pattern: str) -> str:
+    """A regular expression as it must read to match normalised text (only 您 → 你; escapes stay)."""
+    return pattern.replace("您", "你")
 
 
 def has_break(text: str, start: int, end: int, breaks: frozenset[str] = CLAUSE_BREAKS) -> bool:
