@@ -143,7 +143,7 @@ def _names_organisation(turn: TurnContext, params: IdentityStatedParams, meta_co
     intros = turn.spans(params.self_intro)
     greets = turn.spans(params.greetings)
     stop = set(params.not_name_chars)
-    for (os_, oe), bare in orgs:
+    for (os_, _oe), bare in orgs:
         need = params.min_name_chars if bare else 0
         # (a) a self-introduction cue shortly before: 我是 / 这里是 / 受…委托 + name + suffix
         for _is, ie in intros:
@@ -213,11 +213,13 @@ def _confirms(turn: TurnContext, params: IdentityVerifiedParams) -> bool | None:
         return False
     if turn.has_any(params.strong_confirm):
         return True
-    if turn.has_any(params.unsure) or len(turn.text) > params.max_confirm_chars:
+    if len(turn.text) > params.max_confirm_chars:
         return None
-    for _s, e in turn.spans(params.confirm):
-        if e >= len(turn.norm) or turn.norm[e] not in "?？":
-            return True
+    answers = [(s, e) for s, e in turn.spans(params.confirm) if e >= len(turn.norm) or turn.norm[e] not in "?？"]
+    if any(s == 0 for s, _e in answers):
+        return True  # "是，哪位？": the answer comes first
+    if answers and not turn.has_any(params.unsure):
+        return True
     return None
 
 

@@ -7,7 +7,6 @@ clear error naming the file. The logic lives in `checks.py`; the words live in t
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -19,7 +18,7 @@ _Strict = ConfigDict(extra="forbid", frozen=True)
 
 
 #: list-valued parameters that are not keywords (kept out of the automaton)
-_NOT_TERMS = frozenset({"meta_keys", "name_generic", "confirming_speakers"})
+_NOT_TERMS = frozenset({"meta_keys", "confirming_speakers"})
 
 
 class CheckParams(BaseModel):

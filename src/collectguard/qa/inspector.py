@@ -89,6 +89,7 @@ class Inspector:
                         severity=rule.severity,
                         rule_id=rule.id,
                     )))
+        keyed = self._suppress(keyed)
         for category, params in self.ruleset.checks.items():
             severity = self.ruleset.severities[category]
             for f in CHECKS[category](ctx, params, severity):
@@ -96,6 +97,19 @@ class Inspector:
                 keyed.append((f.turn if f.turn is not None else -1, max(start, 0),
                               (max(start, 0), max(start, 0) + len(f.evidence)), f))
         return _dedupe(keyed)
+
+    def _suppress(self, keyed: list[tuple[int, int, Span, Finding]]) -> list[tuple[int, int, Span, Finding]]:
+        """Drop pattern findings overridden by a more specific category in the same turn."""
+        if not self.ruleset.suppresses:
+            return keyed
+        by_turn: dict[int, set[str]] = {}
+        for turn, _s, _span, f in keyed:
+            by_turn.setdefault(turn, set()).add(f.category)
+        dropped: dict[int, set[str]] = {}
+        for turn, categories in by_turn.items():
+            for category in categories:
+                dropped.setdefault(turn, set()).update(self.ruleset.suppresses.get(category, ()))
+        return [k for k in keyed if k[3].category not in dropped.get(k[0], set())]
 
 
 def _dedupe(keyed: list[tuple[int, int, Span, Finding]]) -> list[Finding]:

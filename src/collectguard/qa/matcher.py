@@ -159,9 +159,16 @@ def silence_ok(silence: Silence | None, turn: TurnContext) -> bool:
     return not (silence.max_before is not None and turn.gap_before > silence.max_before)
 
 
-def near_hits(near: Near, turn: TurnContext) -> list[Span]:
-    """Proximity operator: (left term, right term) pairs at most `within` characters apart."""
+def near_hits(near: Near, turn: TurnContext, negators: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Span]:
+    """Proximity operator: (left term, right term) pairs at most `within` characters apart.
+
+    A negator between the two terms ("你不需要承担") cancels the pair.
+    """
     hits: list[Span] = []
+    inner = [
+        (ns, ne) for ns, ne in turn.spans(negators)
+        if not any(ps <= ns and ne <= pe for ps, pe in turn.spans(ignore))
+    ] if negators else []
     lefts = turn.spans(near.left)
     if not lefts:
         return hits
@@ -177,6 +184,8 @@ def near_hits(near: Near, turn: TurnContext) -> list[Span]:
             if gap_end - gap_start > near.within:
                 continue
             if near.same_clause and has_break(turn.norm, gap_start, gap_end):
+                continue
+            if any(gap_start <= ns and ne <= gap_end for ns, ne in inner):
                 continue
             hits.append((min(ls, rs), max(le, re_)))
     return hits
@@ -238,7 +247,7 @@ def rule_hits(compiled: CompiledRule, turn: TurnContext, audience: str) -> list[
 
     hits: list[Span] = turn.spans(compiled.any_terms)
     for near in compiled.near:
-        hits.extend(near_hits(near, turn))
+        hits.extend(near_hits(near, turn, compiled.negators, compiled.ignore))
     for pattern in compiled.patterns:
         hits.extend(m.span() for m in pattern.finditer(turn.norm) if m.end() > m.start())
     if not (compiled.any_terms or compiled.near or compiled.patterns):

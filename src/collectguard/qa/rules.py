@@ -126,8 +126,12 @@ class RuleFile(BaseModel):
     severity: Severity
     description: str = ""
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
-    negation: Negation | None = None
+    negation: dict[str, Any] | None = Field(default=None, description="negation scope; keys override the defaults")
     check: dict[str, Any] = Field(default_factory=dict, description="parameters of a call-level check")
+    suppresses: list[Category] = Field(
+        default_factory=list,
+        description="a finding of this category in a turn drops pattern findings of these categories in that turn",
+    )
     on_contact: Category | None = Field(
         default=None, description="on a contact call, this file's findings are reported as that category"
     )
@@ -138,7 +142,7 @@ class CommonFile(BaseModel):
     model_config = _Strict
     description: str = ""
     lexicons: dict[str, list[str]] = Field(default_factory=dict)
-    negation: Negation | None = None
+    negation: dict[str, Any] | None = Field(default=None, description="negation scope; keys override the defaults")
 
 
 class RuleSet(BaseModel):
@@ -151,6 +155,7 @@ class RuleSet(BaseModel):
     severities: dict[str, Severity]  #: category → file severity
     articles: dict[str, str]  #: category → article
     lexicons: dict[str, list[str]]  #: the common lexicons, resolved
+    suppresses: dict[str, list[str]] = Field(default_factory=dict)  #: category → categories it overrides
 
 
 def _resolve_terms(terms: Iterable[Any], lexicons: dict[str, list[str]], where: str) -> list[str]:
@@ -302,9 +307,7 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
         try:
             common = CommonFile.model_validate(raw)
             common_lex = _resolve_lexicons(common.lexicons, {}, COMMON_FILE)
-            common_neg = _negation(
-                common.negation.model_dump() if common.negation else None, None, common_lex, "negation"
-            )
+            common_neg = _negation(common.negation, None, common_lex, "negation")
         except ValidationError as exc:
             raise RuleFileError(COMMON_FILE, _format_validation(exc)) from exc
         except ValueError as exc:
@@ -314,6 +317,7 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
     checks: dict[str, CheckParams] = {}
     severities: dict[str, Severity] = {}
     articles: dict[str, str] = {}
+    suppresses: dict[str, list[str]] = {}
     seen_ids: dict[str, str] = {}
     seen_categories: dict[str, str] = {}
     for name in sorted(files):
@@ -330,9 +334,7 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
                     f"category {file.category} is reported under {CATEGORY_RULE[file.category]}, not {file.rule}"
                 )
             lexicons = _resolve_lexicons(file.lexicons, common_lex, name)
-            file_neg = _negation(
-                file.negation.model_dump() if file.negation else None, common_neg, lexicons, "negation"
-            )
+            file_neg = _negation(file.negation, common_neg, lexicons, "negation")
             for raw_rule in file.rules:
                 if not isinstance(raw_rule, dict) or "id" not in raw_rule:
                     raise ValueError(f"every rule needs an id, got {raw_rule!r}")
@@ -344,6 +346,8 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
             if file.check:
                 checks[file.category] = _build_check(file.category, file.check, lexicons, file_neg)
             severities[file.category] = file.severity
+            if file.suppresses:
+                suppresses[file.category] = list(file.suppresses)
             articles[file.category] = file.article
         except ValidationError as exc:
             raise RuleFileError(name, _format_validation(exc)) from exc
@@ -351,7 +355,8 @@ def parse_rule_files(files: dict[str, str]) -> RuleSet:
             raise
         except ValueError as exc:
             raise RuleFileError(name, str(exc)) from exc
-    return RuleSet(rules=rules, checks=checks, severities=severities, articles=articles, lexicons=common_lex)
+    return RuleSet(rules=rules, checks=checks, severities=severities, articles=articles, lexicons=common_lex,
+                   suppresses=suppresses)
 
 
 def read_rule_dir(directory: Path | None = None) -> dict[str, str]:
