@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from collectguard.db.base import Base
 from collectguard.db.migrate import upgrade
+from collectguard.db.models import metadata
 from collectguard.db.store import Store
 
 ADMIN_URL = os.environ.get("COLLECTGUARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -66,7 +66,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _empty_pg(url: str) -> None:
     store = Store(url)
     try:
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        tables = ", ".join(t.name for t in metadata.sorted_tables)
         with store.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:

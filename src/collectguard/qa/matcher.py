@@ -56,6 +56,7 @@ class TurnContext:
     end: float | None
     agent_ordinal: int | None  #: 0 for the first agent turn, None for other speakers
     gap_before: float | None  #: silence since the previous turn ended, seconds
+    prev_other: TurnContext | None = None  #: the latest earlier turn by another speaker
 
     def spans(self, terms: Iterable[str]) -> list[Span]:
         out: list[Span] = []
@@ -80,6 +81,7 @@ class CompiledRule:
     negators: tuple[str, ...] = ()
     debunkers: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    reply_to: tuple[str, ...] = ()
 
     @classmethod
     def compile(cls, rule: Rule) -> CompiledRule:
@@ -102,6 +104,7 @@ class CompiledRule:
             negators=norm(neg.negators) if neg else (),
             debunkers=norm(neg.debunkers) if neg else (),
             ignore=norm(neg.ignore) if neg else (),
+            reply_to=norm(rule.reply_to),
         )
 
     @property
@@ -237,6 +240,8 @@ def rule_hits(compiled: CompiledRule, turn: TurnContext, audience: str) -> list[
         return []
     if not position_ok(rule.position, turn):
         return []
+    if compiled.reply_to and (turn.prev_other is None or not turn.prev_other.has_any(compiled.reply_to)):
+        return []
     for group in compiled.all_groups:
         if not turn.has_any(group):
             return []
@@ -270,6 +275,7 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
     out: list[TurnContext] = []
     agent_ordinal = 0
     prev_end: float | None = None
+    last_by: dict[str, TurnContext] = {}
     for i, (speaker, text, start, end) in enumerate(turns):
         norm = normalize(text)
         gap = start - prev_end if (start is not None and prev_end is not None) else None
@@ -277,6 +283,8 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
         if speaker == "agent":
             ordinal = agent_ordinal
             agent_ordinal += 1
+        others = [t for s, t in last_by.items() if s != speaker]
+        prev_other = max(others, key=lambda t: t.index) if others else None
         out.append(
             TurnContext(
                 index=i,
@@ -288,8 +296,10 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
                 end=end,
                 agent_ordinal=ordinal,
                 gap_before=max(gap, 0.0) if gap is not None else None,
+                prev_other=prev_other,
             )
         )
+        last_by[speaker] = out[-1]
         if end is not None:
             prev_end = end
     return out

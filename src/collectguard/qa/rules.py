@@ -43,7 +43,8 @@ class Rule(BaseModel):
 
     Triggers (at least one kind): `any` keywords, `near` proximity pairs, `regex` patterns.
     Filters: `speaker`, `audience`, `position`, `all` (each group present), `none` (no term present,
-    in the turn or within `none_within` characters of the hit), `negation`, `speech_rate`, `silence`.
+    in the turn or within `none_within` characters of the hit), `negation`, `speech_rate`, `silence`,
+    `reply_to` (the other party's latest turn before this one has one of these terms).
     """
 
     model_config = _Strict
@@ -63,6 +64,9 @@ class Rule(BaseModel):
     all: list[list[str]] = Field(default_factory=list)
     none: list[str] = Field(default_factory=list)
     none_within: int | None = Field(default=None, ge=0)
+    reply_to: list[str] = Field(
+        default_factory=list, description="context: the other party's latest turn before this one has one of these"
+    )
     negation: Negation | None = None
     speech_rate: SpeechRate | None = None
     silence: Silence | None = None
@@ -98,7 +102,7 @@ class Rule(BaseModel):
 
     def keywords(self) -> set[str]:
         """Every literal term this rule uses (for the shared Aho-Corasick automaton)."""
-        terms: set[str] = set(self.any) | set(self.none)
+        terms: set[str] = set(self.any) | set(self.none) | set(self.reply_to)
         for near in self.near:
             terms |= set(near.left) | set(near.right)
         for group in self.all:
@@ -184,7 +188,7 @@ def _resolve_lexicons(raw: dict[str, list[str]], base: dict[str, list[str]], whe
     return resolved
 
 
-_TERM_KEYS = ("any", "none")
+_TERM_KEYS = ("any", "none", "reply_to")
 
 
 def _resolve_value(value: Any, lexicons: dict[str, list[str]], where: str) -> Any:

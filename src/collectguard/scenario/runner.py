@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from collectguard.db.base import Base
 from collectguard.db.migrate import upgrade
+from collectguard.db.models import metadata
 from collectguard.db.store import Store, normalise_url
 from collectguard.errors import CollectGuardError
 from collectguard.gate.schemas import DecisionOut
@@ -86,7 +86,7 @@ class FreshStores:
             store = Store(f"sqlite:///{target}")
         else:
             store = Store(self.url)
-            tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            tables = ", ".join(t.name for t in metadata.sorted_tables)
             with store.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         try:
@@ -148,31 +148,13 @@ def run_step(gate: Gate, step: Step, index: int) -> StepResult | None:
     return StepResult(index, expect.kind == "ok", expect.as_given(), "ok", step.action)
 
 
+# Each step action is the Gate method of the same name, but for these two.
+GATE_METHOD = {"attempt": "decide", "outcome": "record_outcome"}
+
+
 def _act(gate: Gate, step: Step) -> Any:
-    at = step.at
-    p = step.payload
-    match step.action:
-        case "attempt":
-            return gate.decide(p, at)
-        case "outcome":
-            return gate.record_outcome(p, at)
-        case "repayment":
-            return gate.repayment(p, at)
-        case "contact_refused":
-            return gate.contact_refused(p, at)
-        case "debtor_status":
-            return gate.debtor_status(p, at)
-        case "agency_status":
-            return gate.agency_status(p, at)
-        case "collector_status":
-            return gate.collector_status(p, at)
-        case "training":
-            return gate.training(p, at)
-        case "template_approval":
-            return gate.template_approval(p, at)
-        case "placement":
-            return gate.placement(p, at)
-    raise AssertionError(step.action)  # pragma: no cover
+    method = getattr(gate, GATE_METHOD.get(step.action, step.action))
+    return method(step.payload, step.at)
 
 
 def matches(expect: Expect, got: DecisionOut) -> bool:

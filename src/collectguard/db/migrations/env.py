@@ -5,13 +5,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from collectguard.db.base import Base
-from collectguard.gate import models as _gate  # noqa: F401  (register tables)
-from collectguard.ledger import models as _ledger  # noqa: F401
-from collectguard.registry import models as _registry  # noqa: F401
+from collectguard.db.models import metadata
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_online() -> None:

@@ -1,0 +1,9 @@
+"""Every table of every domain, imported in one place (migrations, emptying a test database)."""
+
+from collectguard.db.base import Base
+from collectguard.gate import models as gate  # noqa: F401
+from collectguard.ledger import models as ledger  # noqa: F401
+from collectguard.qa import storage as qa  # noqa: F401
+from collectguard.registry import models as registry  # noqa: F401
+
+metadata = Base.metadata

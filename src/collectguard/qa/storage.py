@@ -1,0 +1,107 @@
+"""Findings into the ledger (art. 12(三)): each inspected call is attached to its attempt, so violations
+per collector and per agency per day can be read back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from collectguard.db.base import Base, Id
+from collectguard.errors import Conflict, NotFound
+from collectguard.gate.models import AttemptRow
+from collectguard.ledger import service as ledger
+from collectguard.registry import models as m
+
+
+class QaFindingRow(Base):
+    """One finding of one inspected call, attached to the attempt it came from."""
+
+    __tablename__ = "qa_findings"
+    __table_args__ = (UniqueConstraint("attempt_id", "call_id", "seq"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    call_id: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)  # the finding's position in the call, 0 = clean call marker
+    collector_id: Mapped[str] = mapped_column(Id, index=True)
+    org_id: Mapped[str] = mapped_column(Id, index=True)
+    institution_id: Mapped[str] = mapped_column(Id, index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    category: Mapped[str | None] = mapped_column(String(64))
+    rule: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str | None] = mapped_column(String(16))
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """A call's findings as the inspector produced them (`Finding.to_output()` dicts)."""
+
+    call_id: str
+    attempt_id: str
+    findings: list[dict[str, Any]]
+
+
+def record(session: Session, inspected: Inspected, at: datetime, algorithm: str = "sm3") -> int:
+    """Attach one call's findings to its attempt and append `qa:call:inspected` to the ledger."""
+    attempt = session.get(AttemptRow, inspected.attempt_id)
+    if attempt is None:
+        raise NotFound("attempt", inspected.attempt_id, field="attempt_id")
+    already = session.execute(
+        select(QaFindingRow.id).where(QaFindingRow.attempt_id == attempt.id, QaFindingRow.call_id == inspected.call_id)
+    ).first()
+    if already is not None:
+        raise Conflict(
+            f"通话 {inspected.call_id} 的质检结果已登记", f"findings of call {inspected.call_id} are already recorded",
+            field="attempt_id", code="qa-already-recorded",
+        )
+    collector = session.get(m.Collector, attempt.collector_id)
+    debtor = session.get(m.Debtor, attempt.debtor_id)
+    org = collector.org_id if collector else "?"
+    day = attempt.at.astimezone(ZoneInfo(debtor.timezone if debtor else "Asia/Shanghai")).date()
+    rows = [
+        QaFindingRow(
+            attempt_id=attempt.id, call_id=inspected.call_id, seq=i + 1, collector_id=attempt.collector_id,
+            org_id=org, institution_id=attempt.institution_id, day=day,
+            category=f["category"], rule=f["rule"], severity=f["severity"],
+        )
+        for i, f in enumerate(inspected.findings)
+    ] or [
+        QaFindingRow(attempt_id=attempt.id, call_id=inspected.call_id, seq=0, collector_id=attempt.collector_id,
+                     org_id=org, institution_id=attempt.institution_id, day=day)
+    ]
+    session.add_all(rows)
+    return ledger.append(
+        session, kind="qa:call:inspected", subject=attempt.id, at=at, institution_id=attempt.institution_id,
+        algorithm=algorithm,
+        payload={"call_id": inspected.call_id, "collector": attempt.collector_id, "org": org, "day": day,
+                 "findings": inspected.findings},
+    ).seq
+
+
+def violation_counts(session: Session, by: str, institution: str | None = None) -> list[dict[str, Any]]:
+    """Violations per collector (or per agency/organisation) per day, with the calls inspected."""
+    key = {"collector": QaFindingRow.collector_id, "agency": QaFindingRow.org_id}[by]
+    stmt = (
+        select(
+            key.label("who"), QaFindingRow.day,
+            func.count(func.distinct(QaFindingRow.call_id)).label("calls"),
+            func.count(QaFindingRow.category).label("violations"),
+        )
+        .group_by(key, QaFindingRow.day)
+        .order_by(QaFindingRow.day, key)
+    )
+    if institution:
+        stmt = stmt.where(QaFindingRow.institution_id == institution)
+    return [
+        {by: who, "day": day.isoformat(), "calls": calls, "violations": violations}
+        for who, day, calls, violations in session.execute(stmt)
+    ]
+
+
+def record_all(session: Session, items: Iterable[Inspected], at: datetime, algorithm: str = "sm3") -> list[int]:
+    return [record(session, item, at, algorithm) for item in items]
