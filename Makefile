@@ -24,6 +24,7 @@ run: install ## Main job: run the rulebook's scenario files on the embedded defa
 test: install ## The whole suite: lint, import contracts, pytest on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy src/collectguard/rulebook
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 test-sqlite: install ## Tests on SQLite only (no PostgreSQL needed)

@@ -27,6 +27,7 @@ from collectguard.qa.checkspec import (
 )
 from collectguard.qa.matcher import Span, TurnContext, negated
 from collectguard.qa.models import CATEGORY_RULE, Finding, Severity
+from collectguard.qa.schema import Negation
 from collectguard.qa.text import CLAUSE_BREAKS, SENTENCE_BREAKS, amounts, has_break, normalize
 
 
@@ -67,13 +68,23 @@ def finding(category: str, severity: Severity, turn: TurnContext | None, span: S
     )
 
 
+_NEGATION_TERMS: dict[int, tuple[Negation, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {}
+
+
+def _negation_terms(neg: Negation) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    hit = _NEGATION_TERMS.get(id(neg))
+    if hit is None or hit[0] is not neg:
+        terms = tuple(tuple(normalize(t) for t in group) for group in (neg.negators, neg.debunkers, neg.ignore))
+        hit = (neg, terms)  # type: ignore[assignment]
+        _NEGATION_TERMS[id(neg)] = hit  # type: ignore[assignment]
+    return hit[1]  # type: ignore[return-value]
+
+
 def _unnegated(spans: list[Span], params: CheckParams, turn: TurnContext) -> list[Span]:
     neg = getattr(params, "negation", None)
-    if neg is None:
+    if neg is None or not spans:
         return spans
-    negators = tuple(normalize(t) for t in neg.negators)
-    debunkers = tuple(normalize(t) for t in neg.debunkers)
-    ignore = tuple(normalize(t) for t in neg.ignore)
+    negators, debunkers, ignore = _negation_terms(neg)
     return [s for s in spans if not negated(s, neg, negators, debunkers, turn, ignore)]
 
 
@@ -202,7 +213,15 @@ def debt_details(ctx: CallContext, turn: TurnContext, params: DebtDetailParams) 
     spans.extend(m.span() for m in re.finditer(params.template_field_regex, turn.norm))
     for pattern in params.detail_regex:
         spans.extend(_unnegated([m.span() for m in re.finditer(pattern, turn.norm)], params, turn))
-    return sorted(spans)
+    names = turn.spans(params.not_details)
+    for key in ("institution", "agency"):
+        if ctx.meta.get(key):
+            name = normalize(str(ctx.meta[key]))
+            pos = turn.norm.find(name)
+            while pos >= 0:
+                names.append((pos, pos + len(name)))
+                pos = turn.norm.find(name, pos + 1)
+    return sorted(s for s in spans if not any(ns <= s[0] and s[1] <= ne for ns, ne in names))
 
 
 # --- identity-not-verified -----------------------------------------------------------------------

@@ -102,6 +102,9 @@ class DebtDetailParams(CheckParams):
     amount_context_within: int = Field(default=12, ge=0)
     template_field_regex: str = r"\{[a-z_]*(?:amount|overdue|due|days|penalt|principal|interest|balance|fee)[a-z_]*\}"
     detail_regex: list[str] = Field(default_factory=list, description="patterns such as 逾期N天")
+    not_details: list[str] = Field(
+        default_factory=list, description="names holding a debt word (小额贷款, 贷款中心): no detail inside them"
+    )
     negation: Negation | None = None
 
     @field_validator("detail_regex")

@@ -30,13 +30,19 @@ class Inspector:
             terms |= params.terms()
         #: one Aho-Corasick automaton over every keyword of every rule and check
         self.index = KeywordIndex(terms)
-        self._by_term: dict[str, list[int]] = {}
-        self._always: list[int] = []
+        # candidate rules per speaker: by trigger keyword, plus those evaluated on every turn
+        self._by_term: dict[str, dict[str, list[int]]] = {}
+        self._always: dict[str, list[int]] = {}
         for i, compiled in enumerate(self.rules):
-            if compiled.always_candidate:
-                self._always.append(i)
-            for term in compiled.trigger_terms:
-                self._by_term.setdefault(term, []).append(i)
+            for speaker in compiled.rule.speaker:
+                if compiled.always_candidate:
+                    self._always.setdefault(speaker, []).append(i)
+                for term in compiled.trigger_terms:
+                    self._by_term.setdefault(speaker, {}).setdefault(term, []).append(i)
+        #: single-character trigger terms per speaker (not in the automaton; checked with `in`)
+        self._single_triggers: dict[str, tuple[str, ...]] = {
+            speaker: tuple(sorted(t for t in terms if len(t) == 1)) for speaker, terms in self._by_term.items()
+        }
 
     @classmethod
     def default(cls) -> Inspector:
@@ -67,9 +73,14 @@ class Inspector:
         return self._inspect(ctx)
 
     def _candidates(self, turn: TurnContext) -> list[int]:
-        found: set[int] = set(self._always)
-        for term in turn.occ:
-            found.update(self._by_term.get(term, ()))
+        found: set[int] = set(self._always.get(turn.speaker, ()))
+        by_term = self._by_term.get(turn.speaker)
+        if by_term:
+            for term in turn.occ:
+                found.update(by_term.get(term, ()))
+            for char in self._single_triggers.get(turn.speaker, ()):
+                if char in turn.norm:
+                    found.update(by_term.get(char, ()))
         return sorted(found)
 
     def _inspect(self, ctx: CallContext) -> list[Finding]:

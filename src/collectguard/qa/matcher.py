@@ -8,6 +8,7 @@ whose cheap conditions (speaker, audience, position, `all`, `none`) already hold
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -20,13 +21,53 @@ from collectguard.qa.text import CLAUSE_BREAKS, SENTENCE_BREAKS, has_break, norm
 Span = tuple[int, int]
 Occurrences = dict[str, list[Span]]
 
+class TermSet(tuple[str, ...]):
+    """A term tuple split for matching: multi-character terms (found by the automaton) and single
+    characters (found with `str.find`, which is cheaper than feeding very frequent characters
+    through the automaton)."""
+
+    multi: frozenset[str]
+    single: tuple[str, ...]
+
+    def __new__(cls, terms: Iterable[str]) -> TermSet:
+        self = super().__new__(cls, dict.fromkeys(terms))
+        self.multi = frozenset(t for t in self if len(t) > 1)
+        self.single = tuple(t for t in self if len(t) == 1)
+        return self
+
+
+_TERMSETS: dict[int, tuple[object, TermSet]] = {}
+
+
+def termset(terms: Iterable[str]) -> TermSet:
+    """`terms` as a `TermSet`, cached per list object (rule and check term lists live for the run)."""
+    if isinstance(terms, TermSet):
+        return terms
+    key = id(terms)
+    hit = _TERMSETS.get(key)
+    if hit is not None and hit[0] is terms:
+        return hit[1]
+    result = TermSet(terms)
+    _TERMSETS[key] = (terms, result)
+    return result
+
+
+def _char_spans(text: str, char: str) -> list[Span]:
+    out: list[Span] = []
+    pos = text.find(char)
+    while pos >= 0:
+        out.append((pos, pos + 1))
+        pos = text.find(char, pos + 1)
+    return out
+
 
 class KeywordIndex:
     """An Aho-Corasick automaton over a fixed set of terms (built once)."""
 
     def __init__(self, terms: Iterable[str]) -> None:
         self._automaton = ahocorasick.Automaton()
-        self.terms: frozenset[str] = frozenset(normalize(t) for t in terms if t)
+        # single characters are looked up with str.find on demand (see `TermSet`)
+        self.terms: frozenset[str] = frozenset(n for n in (normalize(t) for t in terms if t) if len(n) > 1)
         for term in self.terms:
             self._automaton.add_word(term, (len(term), term))
         if self.terms:
@@ -59,13 +100,31 @@ class TurnContext:
     prev_other: TurnContext | None = None  #: the latest earlier turn by another speaker
 
     def spans(self, terms: Iterable[str]) -> list[Span]:
+        """Occurrences of any of `terms` (iterates the few terms found, not the lexicon)."""
+        wanted = termset(terms)
         out: list[Span] = []
-        for term in terms:
-            out.extend(self.occ.get(term, ()))
+        for term, found in self.occ.items():
+            if term in wanted.multi:
+                out.extend(found)
+        for char in wanted.single:
+            if char in self.norm:
+                out.extend(_char_spans(self.norm, char))
         return out
 
     def has_any(self, terms: Iterable[str]) -> bool:
-        return any(term in self.occ for term in terms)
+        wanted = termset(terms)
+        return any(term in wanted.multi for term in self.occ) or any(c in self.norm for c in wanted.single)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledNear:
+    """A `Near` operator with normalised term sets."""
+
+    left: TermSet
+    right: TermSet
+    within: int
+    ordered: bool
+    same_clause: bool
 
 
 @dataclass(slots=True)
@@ -73,25 +132,23 @@ class CompiledRule:
     """A validated `Rule` with normalised term sets and compiled patterns."""
 
     rule: Rule
-    any_terms: tuple[str, ...]
-    all_groups: tuple[tuple[str, ...], ...]
-    none_terms: tuple[str, ...]
-    near: tuple[Near, ...]
-    patterns: tuple = field(default_factory=tuple)
-    negators: tuple[str, ...] = ()
-    debunkers: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    reply_to: tuple[str, ...] = ()
+    any_terms: TermSet
+    all_groups: tuple[TermSet, ...]
+    none_terms: TermSet
+    near: tuple[CompiledNear, ...]
+    patterns: tuple[re.Pattern[str], ...] = field(default_factory=tuple)
+    negators: TermSet = field(default_factory=lambda: TermSet(()))
+    debunkers: TermSet = field(default_factory=lambda: TermSet(()))
+    ignore: TermSet = field(default_factory=lambda: TermSet(()))
+    reply_to: TermSet = field(default_factory=lambda: TermSet(()))
 
     @classmethod
     def compile(cls, rule: Rule) -> CompiledRule:
-        def norm(terms: Iterable[str]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys(normalize(t) for t in terms))
+        def norm(terms: Iterable[str]) -> TermSet:
+            return TermSet(normalize(t) for t in terms)
 
         nears = tuple(
-            Near(left=list(norm(n.left)), right=list(norm(n.right)), within=n.within, ordered=n.ordered,
-                 same_clause=n.same_clause)
-            for n in rule.near
+            CompiledNear(norm(n.left), norm(n.right), n.within, n.ordered, n.same_clause) for n in rule.near
         )
         neg = rule.negation
         return cls(
@@ -101,23 +158,30 @@ class CompiledRule:
             none_terms=norm(rule.none),
             near=nears,
             patterns=tuple(rule.compiled),
-            negators=norm(neg.negators) if neg else (),
-            debunkers=norm(neg.debunkers) if neg else (),
-            ignore=norm(neg.ignore) if neg else (),
+            negators=norm(neg.negators if neg else ()),
+            debunkers=norm(neg.debunkers if neg else ()),
+            ignore=norm(neg.ignore if neg else ()),
             reply_to=norm(rule.reply_to),
         )
 
     @property
     def trigger_terms(self) -> set[str]:
+        """Terms whose presence makes the rule worth evaluating on a turn.
+
+        Keyword and proximity rules are triggered by their `any` / `near.left` terms; a regex rule
+        by its first `all` group (a cheap pre-filter), so regexes only run where they can match.
+        """
         terms = set(self.any_terms)
         for n in self.near:
             terms |= set(n.left)
+        if not terms and self.patterns and self.all_groups:
+            terms = set(self.all_groups[0])
         return terms
 
     @property
     def always_candidate(self) -> bool:
-        """Rules without keyword triggers (regex or timing only) are evaluated on every turn."""
-        return bool(self.patterns) or (not self.any_terms and not self.near)
+        """Rules with no keyword trigger at all (regex without `all`, timing only) run on every turn."""
+        return not self.trigger_terms
 
 
 def position_ok(position: Position | None, turn: TurnContext) -> bool:
@@ -162,20 +226,24 @@ def silence_ok(silence: Silence | None, turn: TurnContext) -> bool:
     return not (silence.max_before is not None and turn.gap_before > silence.max_before)
 
 
-def near_hits(near: Near, turn: TurnContext, negators: tuple[str, ...] = (), ignore: tuple[str, ...] = ()) -> list[Span]:
+def near_hits(near: Near | CompiledNear, turn: TurnContext, negators: Iterable[str] = (),
+              ignore: Iterable[str] = ()) -> list[Span]:
     """Proximity operator: (left term, right term) pairs at most `within` characters apart.
 
     A negator between the two terms ("你不需要承担") cancels the pair.
     """
     hits: list[Span] = []
-    inner = [
-        (ns, ne) for ns, ne in turn.spans(negators)
-        if not any(ps <= ns and ne <= pe for ps, pe in turn.spans(ignore))
-    ] if negators else []
     lefts = turn.spans(near.left)
     if not lefts:
         return hits
     rights = turn.spans(near.right)
+    if not rights:
+        return hits
+    pseudo = turn.spans(ignore) if ignore else []
+    inner = [
+        (ns, ne) for ns, ne in turn.spans(negators)
+        if not any(ps <= ns and ne <= pe for ps, pe in pseudo)
+    ] if negators else []
     for ls, le in lefts:
         for rs, re_ in rights:
             if rs >= le:
@@ -194,8 +262,8 @@ def near_hits(near: Near, turn: TurnContext, negators: tuple[str, ...] = (), ign
     return hits
 
 
-def negated(span: Span, negation: Negation | None, negators: tuple[str, ...], debunkers: tuple[str, ...],
-            turn: TurnContext, ignore: tuple[str, ...] = ()) -> bool:
+def negated(span: Span, negation: Negation | None, negators: Iterable[str], debunkers: Iterable[str],
+            turn: TurnContext, ignore: Iterable[str] = ()) -> bool:
     """Negation-scope operator.
 
     A negator (不会, 没有, 不用…) ending at most `before` characters before the hit, in the same clause,
@@ -221,7 +289,7 @@ def negated(span: Span, negation: Negation | None, negators: tuple[str, ...], de
     return False
 
 
-def _near_none(span: Span, terms: tuple[str, ...], within: int, turn: TurnContext) -> bool:
+def _near_none(span: Span, terms: Iterable[str], within: int, turn: TurnContext) -> bool:
     start, end = span
     for ts, te in turn.spans(terms):
         if te <= start and start - te <= within:
@@ -275,7 +343,7 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
     out: list[TurnContext] = []
     agent_ordinal = 0
     prev_end: float | None = None
-    last_by: dict[str, TurnContext] = {}
+
     for i, (speaker, text, start, end) in enumerate(turns):
         norm = normalize(text)
         gap = start - prev_end if (start is not None and prev_end is not None) else None
@@ -283,8 +351,7 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
         if speaker == "agent":
             ordinal = agent_ordinal
             agent_ordinal += 1
-        others = [t for s, t in last_by.items() if s != speaker]
-        prev_other = max(others, key=lambda t: t.index) if others else None
+        prev_other = next((t for t in reversed(out) if t.speaker != speaker), None)
         out.append(
             TurnContext(
                 index=i,
@@ -299,7 +366,6 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
                 prev_other=prev_other,
             )
         )
-        last_by[speaker] = out[-1]
         if end is not None:
             prev_end = end
     return out

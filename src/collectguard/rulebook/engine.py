@@ -83,9 +83,9 @@ def _next_allowed(ctx: Context, violations: list[Violation], errors: list[RuleEr
     letter interval to the first allowed moment of the day it ends. Anything else: None.
     """
     failing = {v.rule for v in violations}
-    if errors or not failing <= TIME_BOUND_RULES or ctx.facts.party is None:
-        return None
     facts = ctx.facts
+    if errors or not failing <= TIME_BOUND_RULES or facts.party is None:
+        return None
     zone = facts.party.zone
     today = local_date(facts.at, zone)
     earliest_letter = None
