@@ -113,3 +113,38 @@ def test_overlapping_placement_is_refused_citing_single_agency(gate):
     ok = gate.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-07-01", "to": "2026-07-31"}),
                         at("2026-05-20 09:00"))
     assert ok.ledger_seq > 0
+
+
+def test_a_hold_stops_every_agency_and_channel_until_released(gate, store):
+    from sqlalchemy import select
+
+    from collectguard.holds.schemas import HoldIn, HoldReleaseIn
+    from collectguard.ledger.models import LedgerRecord
+
+    hold = gate.place_hold(
+        HoldIn(id="h1", institution="bank", debt="loan1", reason="dispute", note="客户对金额有异议",
+               starts_at=at("2026-05-20 08:00")),
+        at("2026-05-20 12:00"),
+    )
+    assert hold.starts_at == at("2026-05-20 08:00")
+    # A hold may start in the past: it already covers 09:00.
+    d = gate.decide(call("a1"), at("2026-05-20 09:00"))
+    assert d.failing_rules == ["hold-active"] and "dispute" in d.violations[0].message_en
+    assert d.next_allowed_at is None
+    sms = gate.decide(call("a2", collector="c1", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 12:30"))
+    assert sms.failing_rules == ["hold-active"]
+    with store.transaction() as s:
+        notices = s.execute(select(LedgerRecord.body).where(LedgerRecord.kind == "gate:stop-notice:queued")).scalars().all()
+    assert len(notices) == 1 and '"agency":"agA"' in notices[0]
+    gate.release_hold(HoldReleaseIn(hold="h1", note="争议已解决"), at("2026-05-20 13:00"))
+    assert gate.decide(call("a3"), at("2026-05-20 13:01")).allowed
+
+
+def test_a_hold_on_the_debtor_covers_all_their_debts(gate):
+    from collectguard.holds.schemas import HoldIn
+
+    gate.place_hold(HoldIn(id="h2", institution="bank", debtor="d1", reason="deceased"), at("2026-05-20 09:00"))
+    d = gate.decide(call("a1"), at("2026-05-20 09:30"))
+    assert d.failing_rules == ["hold-active"]
+    with pytest.raises(Exception, match="exactly one"):
+        HoldIn(id="h3", institution="bank", reason="hardship")

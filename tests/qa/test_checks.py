@@ -5,7 +5,7 @@ from __future__ import annotations
 from collectguard.qa.inspector import inspect_text
 from collectguard.qa.models import Call
 from collectguard.qa.text import amounts, chinese_number
-from tests.qa.helpers import categories, call
+from tests.qa.helpers import call, categories
 
 
 def raw_call(turns: list[tuple[str, str]], audience: str = "debtor", meta: dict | None = None) -> Call:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from collectguard.errors import NotFound
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.schemas import AttemptIn
+from collectguard.holds.service import holds_for
 from collectguard.registry import models as m
 from collectguard.registry.service import to_policy
 from collectguard.rulebook import facts as f
@@ -268,6 +269,7 @@ def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datet
             offers_to_repay=bool(contact and contact.offers_to_repay),
         ),
         history=history(session, institution.id, debtor.id, at, limits),
+        holds=holds_for(session, institution.id, debt.id, debtor.id),
     )
 
 

@@ -23,6 +23,8 @@ from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.gate import schemas as g
 from collectguard.gate.facts import load_facts, resolve_party
 from collectguard.gate.models import AttemptRow
+from collectguard.holds import service as holds
+from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
 from collectguard.registry import models as m
 from collectguard.registry.schemas import PlacementIn
 from collectguard.registry.service import Registry
@@ -312,6 +314,45 @@ class Gate:
             return g.EventOut(kind="template:version:created", subject=template.id, ledger_seq=seq)
 
         return self._event(at, act)
+
+    def place_hold(self, data: HoldIn, at: datetime) -> HoldOut:
+        """Stop collection of a debt or a debtor across every agency and channel (product rule
+        `hold-active`), and tell the agency holding the debt to stop (art. 11(五))."""
+
+        def act(session: Session, registry: Registry) -> HoldOut:
+            if data.debt is not None:
+                debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
+                self._lock_debtor(session, debt.debtor_id)
+            elif data.debtor is not None:
+                self._lock_debtor(session, data.debtor)
+            hold, _ = holds.place(registry, data)
+            for debt_id, agency in self._holders(session, data, at):
+                registry.record("gate:stop-notice:queued", debt_id, {"agency": agency, "reason": f"hold:{data.reason}",
+                                                                     "hold": data.id}, data.institution)
+            return hold
+
+        return self._event(at, act)
+
+    def release_hold(self, data: HoldReleaseIn, at: datetime, institution: str | None = None) -> HoldOut:
+        return self._event(at, lambda session, registry: holds.release(registry, data, institution))
+
+    @staticmethod
+    def _holders(session: Session, data: HoldIn, at: datetime) -> list[tuple[str, str]]:
+        """(debt, agency) pairs currently placed that a new hold stops."""
+        debts = select(m.Debt.id, m.Debt.debtor_id).where(m.Debt.institution_id == data.institution)
+        debts = debts.where(m.Debt.id == data.debt) if data.debt else debts.where(m.Debt.debtor_id == data.debtor)
+        out = []
+        for debt_id, debtor_id in session.execute(debts).all():
+            debtor = session.get(m.Debtor, debtor_id)
+            today = local_date(at, ZoneInfo(debtor.timezone if debtor else "Asia/Shanghai"))
+            agency = session.execute(
+                select(m.Placement.agency_id).where(
+                    m.Placement.debt_id == debt_id, m.Placement.valid_from <= today, m.Placement.valid_to >= today
+                )
+            ).scalar_one_or_none()
+            if agency:
+                out.append((debt_id, agency))
+        return out
 
     def placement(self, data: PlacementIn, at: datetime) -> g.EventOut:
         def act(session: Session, registry: Registry) -> g.EventOut:

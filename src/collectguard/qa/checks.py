@@ -68,16 +68,19 @@ def finding(category: str, severity: Severity, turn: TurnContext | None, span: S
     )
 
 
-_NEGATION_TERMS: dict[int, tuple[Negation, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]]] = {}
+_NegTerms = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_NEGATION_TERMS: dict[int, tuple[Negation, _NegTerms]] = {}
 
 
-def _negation_terms(neg: Negation) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _negation_terms(neg: Negation) -> _NegTerms:
+    """Normalised negators, debunkers and pseudo-negators of a check (cached per Negation object)."""
     hit = _NEGATION_TERMS.get(id(neg))
-    if hit is None or hit[0] is not neg:
-        terms = tuple(tuple(normalize(t) for t in group) for group in (neg.negators, neg.debunkers, neg.ignore))
-        hit = (neg, terms)  # type: ignore[assignment]
-        _NEGATION_TERMS[id(neg)] = hit  # type: ignore[assignment]
-    return hit[1]  # type: ignore[return-value]
+    if hit is not None and hit[0] is neg:
+        return hit[1]
+    negators, debunkers, ignore = (tuple(normalize(t) for t in group) for group in (neg.negators, neg.debunkers, neg.ignore))
+    terms: _NegTerms = (negators, debunkers, ignore)
+    _NEGATION_TERMS[id(neg)] = (neg, terms)
+    return terms
 
 
 def _unnegated(spans: list[Span], params: CheckParams, turn: TurnContext) -> list[Span]:

@@ -27,6 +27,11 @@ RulesOpt = Annotated[
 ]
 
 
+def _console() -> Console:
+    """A console wide enough for the bilingual tables, also when output is piped."""
+    return Console(width=None if sys.stdout.isatty() else 140)
+
+
 def _inspector(rules: Path | None) -> Inspector:
     try:
         return Inspector.from_directory(rules) if rules else Inspector.default()
@@ -54,7 +59,7 @@ def scan(
     """扫描转写文件并列出违规 / Scan transcripts and list findings per call."""
     inspector = _inspector(rules)
     invalid = 0
-    console = Console()
+    console = _console()
     table = Table(title="质检结果 Inspection findings", show_lines=False)
     for col in ("通话 Call", "轮次 Turn", "时间 Time", "类别 Category", "规则 Rule", "严重度 Severity", "证据 Evidence"):
         table.add_column(col, overflow="fold")
@@ -148,7 +153,7 @@ def eval_(
             _report_invalid(item)
             continue
         result.add(item.call, {f.category for f in inspector.inspect(item.call)})
-    render_evaluation(result, Console(), show_misses=misses)
+    render_evaluation(result, _console(), show_misses=misses)
     if invalid:
         typer.echo(f"{invalid} 行无效输入已跳过 / {invalid} invalid line(s) skipped", err=True)
         raise typer.Exit(1)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import ahocorasick
+import ahocorasick  # type: ignore[import-not-found]
 
 from collectguard.qa.rules import Rule
 from collectguard.qa.schema import Near, Negation, Position, Silence, SpeechRate

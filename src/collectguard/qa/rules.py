@@ -55,8 +55,8 @@ class Rule(BaseModel):
     article: str
     severity: Severity
     description: str = ""
-    speaker: list[Speaker] = Field(default_factory=lambda: ["agent"])
-    audience: list[Audience] = Field(default_factory=lambda: ["debtor", "contact"])
+    speaker: list[Speaker] = Field(default_factory=lambda: list[Speaker](["agent"]))
+    audience: list[Audience] = Field(default_factory=lambda: list[Audience](["debtor", "contact"]))
     position: Position | None = None
     any: list[str] = Field(default_factory=list)
     near: list[Near] = Field(default_factory=list)

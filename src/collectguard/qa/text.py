@@ -8,8 +8,14 @@ from __future__ import annotations
 
 import re
 
-# full-width ASCII → half-width, ideographic space → space, ASCII upper → lower
-_TABLE: dict[int, int] = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+# full-width letters and digits → half-width; ASCII clause punctuation → full-width (so patterns
+# and lexicons only need the Chinese forms); ideographic space → space; upper → lower case.
+_TABLE: dict[int, int] = {}
+for _c in range(0xFF01, 0xFF5F):
+    if chr(_c - 0xFEE0).isalnum():
+        _TABLE[_c] = _c - 0xFEE0
+for _half, _full in zip(",!?;:", "，！？；：", strict=True):
+    _TABLE[ord(_half)] = ord(_full)
 _TABLE[0x3000] = 0x20
 for _c in range(ord("A"), ord("Z") + 1):
     _TABLE[_c] = _c + 32
@@ -24,7 +30,7 @@ SENTENCE_BREAKS = frozenset("。！!？?；;\n")
 
 
 def normalize(text: str) -> str:
-    """Full-width → half-width, lower-case, 您 → 你, keeping the length (offsets stay valid)."""
+    """Full-width letters/digits → half-width, ASCII ,!?;: → full-width, lower case, 您 → 你; same length."""
     return text.translate(_TABLE)
 
 

@@ -39,8 +39,8 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
                 Violation(
                     rule=meta.id,
                     article=meta.article,
-                    message_zh=f"{meta.message_zh}（第{meta.article}条）：{failure.zh}",
-                    message_en=f"{meta.message_en} (art. {meta.article}): {failure.en}",
+                    message_zh=f"{meta.message_zh}（{meta.cited_zh}）：{failure.zh}",
+                    message_en=f"{meta.message_en} ({meta.cited_en}): {failure.en}",
                 )
             )
     allowed = not violations and not errors

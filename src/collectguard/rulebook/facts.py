@@ -166,6 +166,22 @@ class PastAttempt:
 
 
 @dataclass(frozen=True)
+class Hold:
+    """A stop-collection hold on a debt or a debtor: dispute, regulator complaint, hardship, litigation,
+    suspected fraud or identity theft, death. It covers every agency and channel until released."""
+
+    id: str
+    reason: str
+    starts_at: datetime
+    released_at: datetime | None = None
+    debt_id: str | None = None
+    debtor_id: str | None = None
+
+    def active(self, at: datetime) -> bool:
+        return self.starts_at <= at and (self.released_at is None or at < self.released_at)
+
+
+@dataclass(frozen=True)
 class Facts:
     at: datetime
     attempt: Attempt
@@ -184,3 +200,4 @@ class Facts:
     debt: Debt | None = None
     party: Party | None = None
     history: tuple[PastAttempt, ...] = ()
+    holds: tuple[Hold, ...] = ()  # on the debt or on the party's debtor

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 DEFAULT_PROFILE = "nifa-2024"
+PRODUCT_PROFILE = "collectguard"  # product rules that apply under every regulatory profile
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,14 @@ class RuleMeta:
     message_zh: str
     message_en: str
     effective_to: date | None = None
+
+    @property
+    def cited_zh(self) -> str:
+        return f"第{self.article}条" if self.article[:1].isdigit() else self.article
+
+    @property
+    def cited_en(self) -> str:
+        return f"art. {self.article}" if self.article[:1].isdigit() else self.article
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
@@ -88,14 +97,34 @@ def parse_hhmm(text: str) -> time:
     return time(hour, minute, second)
 
 
-@cache
-def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
-    """Load a profile by name from the packaged parameter files."""
+def _read(name: str) -> dict[str, Any]:
     try:
         text = resources.files(__package__).joinpath("profiles", f"{name}.yaml").read_text("utf-8")
     except FileNotFoundError:
         raise ValueError(f"未知的规则配置 / unknown rulebook profile {name!r}") from None
     raw: dict[str, Any] = yaml.safe_load(text)
+    return raw
+
+
+def _rules(raw: dict[str, Any]) -> tuple[RuleMeta, ...]:
+    return tuple(
+        RuleMeta(
+            id=rule_id,
+            article=str(meta["article"]),
+            profile=raw["profile"],
+            effective_from=meta.get("effective_from", raw["effective_from"]),
+            effective_to=meta.get("effective_to"),
+            message_zh=meta["zh"],
+            message_en=meta["en"],
+        )
+        for rule_id, meta in raw["rules"].items()
+    )
+
+
+@cache
+def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
+    """Load a regulatory profile by name from the packaged parameter files, with the product rules."""
+    raw = _read(name)
     params = raw["parameters"]
 
     def value(key: str) -> Any:
@@ -122,16 +151,5 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         lease_ttl_s=int(value("lease_ttl_s")),
         debt_fields=frozenset(raw["debt_fields"]),
         references={k: v["reference"] for k, v in params.items()},
-        rules=tuple(
-            RuleMeta(
-                id=rule_id,
-                article=str(meta["article"]),
-                profile=raw["profile"],
-                effective_from=meta.get("effective_from", raw["effective_from"]),
-                effective_to=meta.get("effective_to"),
-                message_zh=meta["zh"],
-                message_en=meta["en"],
-            )
-            for rule_id, meta in raw["rules"].items()
-        ),
+        rules=_rules(raw) + _rules(_read(PRODUCT_PROFILE)),
     )

@@ -16,7 +16,7 @@ from collectguard.scenario import yamlsource
 from collectguard.scenario.schema import Scenario
 
 # Ids the scenarios may expect beyond the profile's contact-gate rules.
-PRODUCT_RULES = frozenset({"hold-active", "quota"})
+PRODUCT_RULES = frozenset({"quota"})
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from collectguard.rulebook.rules import (  # noqa: F401  (importing registers th
     agencies,
     caps,
     conduct,
+    holds,
     notices,
     qualification,
     repayment,

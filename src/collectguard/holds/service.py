@@ -1,0 +1,70 @@
+"""Place and release holds; load the holds that bear on one attempt."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.holds.models import HoldRow
+from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.registry import models as m
+from collectguard.registry.service import Registry
+from collectguard.rulebook.facts import Hold
+
+
+def place(registry: Registry, data: HoldIn) -> tuple[HoldOut, str | None]:
+    """Place a hold; returns it and the debtor whose collection it stops (for locking and notices)."""
+    session = registry.session
+    registry.get(m.Institution, data.institution, kind="institution", field="institution")
+    debtor_id = data.debtor
+    if data.debt is not None:
+        debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
+        if debt.institution_id != data.institution:
+            raise InvalidInput("该债务不属于本机构", "the debt belongs to another institution", field="debt")
+        debtor_id = debt.debtor_id
+    else:
+        assert data.debtor is not None
+        registry.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+    if session.get(HoldRow, data.id) is not None:
+        raise Conflict(f"暂停 {data.id} 已存在", f"hold {data.id} already exists", field="id", code="duplicate-id")
+    row = HoldRow(
+        id=data.id, institution_id=data.institution, debt_id=data.debt, debtor_id=data.debtor,
+        reason=data.reason, note=data.note, starts_at=data.starts_at or registry.at,
+    )
+    session.add(row)
+    registry.record(
+        "hold:hold:placed", data.id,
+        {"debt": data.debt, "debtor": data.debtor, "reason": data.reason, "starts_at": row.starts_at},
+        data.institution,
+    )
+    return HoldOut.model_validate(row), debtor_id
+
+
+def release(registry: Registry, data: HoldReleaseIn, institution: str | None = None) -> HoldOut:
+    row = registry.get(HoldRow, data.hold, kind="hold", field="hold")
+    if institution is not None and row.institution_id != institution:
+        raise NotFound("hold", data.hold, field="hold")
+    if row.released_at is not None:
+        raise Conflict(f"暂停 {row.id} 已解除", f"hold {row.id} is already released", field="hold", code="hold-released")
+    if registry.at < row.starts_at:
+        raise InvalidInput("解除时间早于开始时间", "release is earlier than the hold's start", field="at")
+    row.released_at = registry.at
+    row.release_note = data.note
+    registry.record("hold:hold:released", row.id, {"note": data.note}, row.institution_id)
+    return HoldOut.model_validate(row)
+
+
+def holds_for(session: Session, institution_id: str, debt_id: str, debtor_id: str) -> tuple[Hold, ...]:
+    rows = session.execute(
+        select(HoldRow).where(
+            HoldRow.institution_id == institution_id,
+            or_(HoldRow.debt_id == debt_id, HoldRow.debtor_id == debtor_id),
+        )
+    ).scalars()
+    return tuple(
+        Hold(id=r.id, reason=r.reason, starts_at=r.starts_at, released_at=r.released_at, debt_id=r.debt_id,
+             debtor_id=r.debtor_id)
+        for r in rows
+    )
+
