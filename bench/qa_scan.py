@@ -125,6 +125,10 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         if path is None:
             path = Path(tmp) / "bench.jsonl"
             generate(path, args.calls)
+        elif not path.is_file():  # a pipe or process substitution can be read only once
+            copy = Path(tmp) / "input.jsonl"
+            copy.write_bytes(path.read_bytes())
+            path = copy
         r = measure(path, args.repeat)
     print(f"文件 file: {r['calls']:.0f} 通 calls, {r['mb']:.2f} MB (flagged {r['flagged']:.0f})")
     print(f"基线 baseline (read + json.loads): {r['baseline_calls_per_s']:,.0f} calls/s, {r['baseline_mb_per_s']:.1f} MB/s")

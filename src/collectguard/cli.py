@@ -21,6 +21,8 @@ app = typer.Typer(
 scenario_app = typer.Typer(help="场景 Scenario files: the rulebook's executable specification.", no_args_is_help=True)
 ledger_app = typer.Typer(help="账本 The hash-chained ledger.", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 Database migrations.", no_args_is_help=True)
+keys_app = typer.Typer(help="密钥 API keys (shown once, stored hashed).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
@@ -121,6 +123,62 @@ def db_upgrade(db: DbOption = None) -> None:
     url = _db(db)
     upgrade(url)
     typer.echo(f"数据库已是最新 database at revision {current(url)}")
+
+
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    workers: Annotated[int, typer.Option("--workers", help="uvicorn worker processes")] = 1,
+) -> None:
+    """启动 HTTP 网关 Serve the HTTP API (migrations run on start)."""
+    import uvicorn
+
+    from collectguard.db.migrate import upgrade
+
+    url = _db(db)
+    upgrade(url)
+    typer.echo(f"CollectGuard 正在监听 listening on http://{host}:{port}  (docs: /docs, OpenAPI: /openapi.json)")
+    import os
+
+    os.environ["COLLECTGUARD_DB"] = url
+    uvicorn.run("collectguard.api.server:app", host=host, port=port, workers=workers, log_level="warning",
+                factory=False)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option("--role", help="institution_admin, compliance_officer, auditor, agency_operator, integration")],
+    institution: Annotated[str, typer.Option("--institution")],
+    agency: Annotated[str | None, typer.Option("--agency")] = None,
+    label: Annotated[str | None, typer.Option("--label")] = None,
+    db: DbOption = None,
+) -> None:
+    """签发密钥 Issue an API key; the token is printed once."""
+    from datetime import UTC, datetime
+
+    from collectguard.auth.roles import Role
+    from collectguard.auth.service import issue
+    from collectguard.db.store import Store
+    from collectguard.errors import CollectGuardError
+    from collectguard.registry.service import Registry
+
+    try:
+        role_value = Role(role)
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {role!r}; one of {', '.join(r.value for r in Role)}") from None
+    store = Store(_db(db))
+    try:
+        with store.transaction() as session:
+            issued = issue(Registry(session, at=datetime.now(UTC)), role=role_value, institution_id=institution,
+                           agency_id=agency, label=label)
+    except CollectGuardError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        store.dispose()
+    typer.echo(issued.token)
 
 
 def main() -> None:

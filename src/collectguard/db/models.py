@@ -1,5 +1,7 @@
 """Every table of every domain, imported in one place (migrations, emptying a test database)."""
 
+from collectguard.api import models as api  # noqa: F401
+from collectguard.auth import models as auth  # noqa: F401
 from collectguard.db.base import Base
 from collectguard.gate import models as gate  # noqa: F401
 from collectguard.holds import models as holds  # noqa: F401

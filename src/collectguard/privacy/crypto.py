@@ -70,11 +70,15 @@ def _b64url(raw: bytes) -> str:
 def _unb64url(text: str) -> bytes:
     # urlsafe_b64decode silently drops characters outside the alphabet; refuse them instead.
     if not _B64URL.fullmatch(text):
-        raise DecryptionError("密文的 base64url 部分无效", "the token's base64url payload is invalid", field="token")
+        raise DecryptionError(
+            "密文的 base64url 部分无效", "the token's base64url payload is invalid", field="token"
+        )
     try:
         return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError):
-        raise DecryptionError("密文的 base64url 部分无效", "the token's base64url payload is invalid", field="token") from None
+        raise DecryptionError(
+            "密文的 base64url 部分无效", "the token's base64url payload is invalid", field="token"
+        ) from None
 
 
 def _parse(token: str) -> tuple[str, Alg, str]:
@@ -98,7 +102,11 @@ def _parse(token: str) -> tuple[str, Alg, str]:
     try:
         alg = Alg(alg_name)
     except ValueError:
-        raise DecryptionError(f"密文中的算法 {alg_name!r} 不受支持", f"unsupported algorithm {alg_name!r} in token", field="token") from None
+        raise DecryptionError(
+            f"密文中的算法 {alg_name!r} 不受支持",
+            f"unsupported algorithm {alg_name!r} in token",
+            field="token",
+        ) from None
     return key_id, alg, payload
 
 
@@ -145,7 +153,9 @@ def decrypt(keyring: Keyring, token: str, *, context: str) -> str:
     try:
         return plain.decode("utf-8")
     except UnicodeDecodeError:  # pragma: no cover - authenticated data we wrote is always UTF-8
-        raise DecryptionError("解密结果不是 UTF-8 文本", "the decrypted value is not UTF-8 text", field="token") from None
+        raise DecryptionError(
+            "解密结果不是 UTF-8 文本", "the decrypted value is not UTF-8 text", field="token"
+        ) from None
 
 
 def key_id_of(token: str) -> str:

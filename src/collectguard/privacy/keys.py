@@ -82,7 +82,9 @@ def _b64decode(value: object, where: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise KeyringError(f"{where} 不是有效的 base64", f"{where} is not valid base64", field=where) from None
+        raise KeyringError(
+            f"{where} 不是有效的 base64", f"{where} is not valid base64", field=where
+        ) from None
 
 
 def _b64encode(raw: bytes) -> str:
@@ -212,12 +214,24 @@ class Keyring:
             raise KeyringError("密钥配置应为 JSON 对象", "the key configuration must be a JSON object")
         current = data.get("current")
         if not isinstance(current, str):
-            raise KeyringError("密钥配置缺少字符串字段 current", "the key configuration lacks the string field current", field="current")
+            raise KeyringError(
+                "密钥配置缺少字符串字段 current",
+                "the key configuration lacks the string field current",
+                field="current",
+            )
         raw_keys = data.get("keys")
         if not isinstance(raw_keys, dict) or not raw_keys:
-            raise KeyringError("密钥配置缺少非空对象字段 keys", "the key configuration lacks a non-empty object keys", field="keys")
+            raise KeyringError(
+                "密钥配置缺少非空对象字段 keys",
+                "the key configuration lacks a non-empty object keys",
+                field="keys",
+            )
         if "hmac_key" not in data:
-            raise KeyringError("密钥配置缺少字段 hmac_key", "the key configuration lacks the field hmac_key", field="hmac_key")
+            raise KeyringError(
+                "密钥配置缺少字段 hmac_key",
+                "the key configuration lacks the field hmac_key",
+                field="hmac_key",
+            )
         keys: dict[str, DataKey] = {}
         for key_id, entry in raw_keys.items():
             _check_key_id(key_id)
@@ -263,7 +277,9 @@ class Keyring:
         return cls.from_json(text, source=f"key file {p}")
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None) -> Keyring:
+    def load(
+        cls, path: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> Keyring:
         """From `path`, else env `COLLECTGUARD_KEY_FILE` (a path), else env `COLLECTGUARD_KEYS` (JSON).
 
         Both env variables set at once is an error rather than a silent preference.

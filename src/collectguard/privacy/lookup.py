@@ -64,7 +64,11 @@ def _kind(kind: PiiKind | str) -> PiiKind:
         return PiiKind(kind)
     except ValueError:
         allowed = ", ".join(k.value for k in PiiKind)
-        raise InvalidInput(f"未知的个人信息类别 {kind!r}（可选：{allowed}）", f"unknown kind {kind!r} (choose from: {allowed})", field="kind") from None
+        raise InvalidInput(
+            f"未知的个人信息类别 {kind!r}（可选：{allowed}）",
+            f"unknown kind {kind!r} (choose from: {allowed})",
+            field="kind",
+        ) from None
 
 
 def blind_index(keyring: Keyring, value: str, *, kind: PiiKind | str) -> str:

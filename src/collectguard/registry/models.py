@@ -112,6 +112,8 @@ class TemplateVersion(Base):
 class Debtor(Base):
     __tablename__ = "debtors"
     id: Mapped[str] = mapped_column(Id, primary_key=True)
+    # The institution that registered the debtor over the API (tenant owner); None for shared imports.
+    institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     name: Mapped[str | None] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(64))
     id_number: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,1 @@
+"""The HTTP gateway: FastAPI over the gate service, scoped per institution and role."""

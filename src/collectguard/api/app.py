@@ -1,0 +1,90 @@
+"""The FastAPI application: routes, errors as JSON (code, message in Chinese and English, field)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
+
+from collectguard import __version__
+from collectguard.api.idempotency import IdempotencyMiddleware
+from collectguard.api.routes import events, gate, holds, keys, ledger
+from collectguard.db.migrate import upgrade
+from collectguard.db.store import Store
+from collectguard.errors import CollectGuardError
+from collectguard.gate.service import Gate
+
+DESCRIPTION = """
+催收合规网关 CollectGuard — ask the gate before every collection contact (call, SMS, 5G message, e-mail,
+IM, video, letter, field visit) and report every outcome. Every request carries an API key
+(`Authorization: Bearer cgk_…`) bound to one institution and one role. A compliance deny is a normal
+200 answer listing every failing rule; errors are JSON `{code, message_zh, message_en, field}`.
+Every POST accepts `Idempotency-Key`: a retry returns the first answer and never acts twice.
+"""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetime] = _utcnow,
+               algorithm: str = "sm3") -> FastAPI:
+    if migrate:
+        upgrade(db_url)
+    store = Store(db_url)
+    app = FastAPI(
+        title="CollectGuard 催收合规网关",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.store = store
+    app.state.gate = Gate(store, algorithm=algorithm)
+    app.state.clock = clock
+    app.add_middleware(IdempotencyMiddleware, store=store)
+    for router in (gate.router, events.router, holds.router, ledger.router, keys.router):
+        app.include_router(router)
+    _errors(app)
+
+    @app.get("/healthz", tags=["ops"], summary="存活检查 Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    @app.exception_handler(CollectGuardError)
+    async def domain_error(_: Request, exc: CollectGuardError) -> JSONResponse:
+        return JSONResponse(exc.as_dict(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body",)]
+        return JSONResponse(
+            {
+                "code": "invalid",
+                "message_zh": f"请求格式错误：{first.get('msg', '')}",
+                "message_en": f"malformed request: {first.get('msg', '')}",
+                "field": ".".join(loc) or None,
+                "errors": [{"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg")}
+                           for e in exc.errors()],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(OperationalError)
+    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return JSONResponse(
+            {"code": "db-unavailable", "message_zh": "数据库暂不可用，请重试", "message_en": "database unavailable; retry",
+             "field": None},
+            status_code=503,
+        )

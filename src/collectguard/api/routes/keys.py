@@ -1,0 +1,70 @@
+"""API keys: issued by an institution admin, shown once, expiring and revocable."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import AwareDatetime, BaseModel
+
+from collectguard.api.deps import Now, StoreDep, require
+from collectguard.auth import service as keys
+from collectguard.auth.roles import Permission, Principal, Role
+from collectguard.registry.schemas import Ident, Strict
+from collectguard.registry.service import Registry
+
+router = APIRouter(prefix="/v1/keys", tags=["keys 密钥"])
+Admin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
+
+
+class KeyIn(Strict):
+    role: Role
+    agency: Ident | None = None
+    label: str | None = None
+    expires_at: AwareDatetime | None = None
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    role: Role
+    institution_id: str
+    agency_id: str | None
+    label: str | None
+    created_at: AwareDatetime
+    expires_at: AwareDatetime | None
+    revoked_at: AwareDatetime | None
+
+
+class IssuedOut(BaseModel):
+    token: str
+    key_id: str
+    role: Role
+    agency_id: str | None
+    expires_at: AwareDatetime | None
+    notice: str = "该密钥只显示一次，请妥善保存 / this token is shown only once; store it safely"
+
+
+def _out(row: keys.ApiKeyRow) -> KeyOut:
+    return KeyOut(key_id=row.id, role=Role(row.role), institution_id=row.institution_id, agency_id=row.agency_id,
+                  label=row.label, created_at=row.created_at, expires_at=row.expires_at, revoked_at=row.revoked_at)
+
+
+@router.post("", response_model=IssuedOut, status_code=201, summary="签发密钥 Issue a key")
+def issue(body: KeyIn, p: Admin, store: StoreDep, at: Now) -> IssuedOut:
+    with store.transaction() as session:
+        issued = keys.issue(Registry(session, at=at), role=body.role, institution_id=p.institution_id,
+                            agency_id=body.agency, label=body.label, expires_at=body.expires_at)
+    return IssuedOut(token=issued.token, key_id=issued.key_id, role=issued.role, agency_id=issued.agency_id,
+                     expires_at=issued.expires_at)
+
+
+@router.get("", response_model=list[KeyOut], summary="密钥列表 List keys (never the secrets)")
+def list_keys(p: Admin, store: StoreDep) -> list[KeyOut]:
+    with store.transaction() as session:
+        return [_out(r) for r in keys.list_keys(session, p.institution_id)]
+
+
+@router.delete("/{key_id}", response_model=KeyOut, summary="吊销密钥 Revoke a key")
+def revoke(key_id: str, p: Admin, store: StoreDep, at: Now) -> KeyOut:
+    with store.transaction() as session:
+        return _out(keys.revoke(Registry(session, at=at), key_id, p.institution_id))
