@@ -7,6 +7,7 @@ Without PostgreSQL those tests skip on a laptop with a clear message, and fail i
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,6 +20,10 @@ from sqlalchemy import text
 from collectguard.db.migrate import upgrade
 from collectguard.db.models import metadata
 from collectguard.db.store import Store
+from collectguard.privacy.keys import ENV_KEYS, Keyring
+
+# Personal data is encrypted at rest: every store in the tests shares one throwaway keyring.
+os.environ.setdefault(ENV_KEYS, json.dumps(Keyring.generate().to_dict()))
 
 ADMIN_URL = os.environ.get("COLLECTGUARD_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REPO = Path(__file__).resolve().parents[1]

@@ -181,6 +181,55 @@ def keys_create(
     typer.echo(issued.token)
 
 
+@keys_app.command("rotate")
+def keys_rotate(
+    db: DbOption = None,
+    key_file: Annotated[
+        str | None, typer.Option("--key-file", help="key file (default: $COLLECTGUARD_KEY_FILE or <sqlite db>.keys.json)")
+    ] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1)] = 500,
+) -> None:
+    """轮换数据密钥 Add a new current data key and re-encrypt personal data under it, batch by batch.
+
+    Old keys stay in the key file, so running servers keep decrypting while this runs (no downtime);
+    restart them to write under the new key, then run this again to catch up."""
+    import os
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from collectguard.db.store import Store
+    from collectguard.privacy.keys import ENV_KEY_FILE, Keyring
+    from collectguard.registry import models as m
+    from collectguard.registry.personal import rotate_rows
+
+    url = _db(db)
+    path = key_file or os.environ.get(ENV_KEY_FILE)
+    if path is None:
+        parsed = make_url(url)
+        if not parsed.drivername.startswith("sqlite") or not parsed.database:
+            typer.echo("错误 error: 请用 --key-file 或 COLLECTGUARD_KEY_FILE 指定密钥文件 / name the key file", err=True)
+            raise typer.Exit(2)
+        path = f"{parsed.database}.keys.json"
+    keyring = Keyring.from_file(path).rotated()
+    keyring.save(Path(path))
+    store = Store(url, keyring=keyring)
+    total = 0
+    try:
+        for model in (m.Debtor, m.Contact):
+            after = ""
+            while True:
+                with store.transaction() as session:
+                    changed, last = rotate_rows(session, model, batch=batch, after=after)
+                total += changed
+                if last is None:
+                    break
+                after = last
+    finally:
+        store.dispose()
+    typer.echo(f"新密钥 new current key {keyring.current.key_id}; 重新加密 re-encrypted {total} rows")
+
+
 def main() -> None:
     app()
 

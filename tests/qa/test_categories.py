@@ -97,8 +97,45 @@ def test_demanding_a_contact_pays() -> None:
     assert "third-party-pressure" not in agent_says("你是他姐姐，这钱你今天就替他还了吧。")
 
 
-def test_threatening_to_ring_a_debtors_colleagues_is_a_threat_on_a_debtor_call() -> None:
-    assert "threat" in agent_says("你再不还，我们就挨个给你同事打电话说明情况。")
+@pytest.mark.parametrize("text", [
+    "你再不还，我们就挨个给你同事打电话说明情况。",
+    "拖到月底的话，你手机联系人我们会一个一个发消息过去。",
+    "下一步就是通知你们公司人事，让单位都知道你借钱不还。",
+    "你舅舅和你表姐的号码我们都有，再躲就挨个打给他们。",
+])
+def test_threatening_to_involve_the_debtors_circle_is_third_party_pressure_on_any_call(text: str) -> None:
+    for audience in ("debtor", "contact"):
+        found = agent_says(text, audience=audience)
+        assert "third-party-pressure" in found, (audience, found)
+        assert "threat" not in found, (audience, found)
+
+
+@pytest.mark.parametrize("text", [
+    "今晚我们的人就到你家楼下等你。",
+    "你一家老小最好都小心点。",
+])
+def test_physical_intimidation_stays_a_threat_on_a_debtor_call(text: str) -> None:
+    found = agent_says(text)
+    assert "threat" in found
+    assert "third-party-pressure" not in found
+
+
+@pytest.mark.parametrize("text", [
+    "你户口所在地的派出所我们已经打过招呼了，民警这周会去你家。",
+    "执行局的人后天就到你公司找你。",
+    "我们已经把材料转给公安了，警察会直接联系你。",
+])
+def test_claiming_authorities_act_for_the_collector_is_impersonation(text: str) -> None:
+    found = agent_says(text)
+    assert "impersonation" in found
+    assert "misleading" not in found
+
+
+@pytest.mark.parametrize("text", ["你再拖下去是要判刑的。", "明天就有人来把你铐走。", "你已经被列入失信黑名单了。"])
+def test_false_consequences_stay_misleading(text: str) -> None:
+    found = agent_says(text)
+    assert "misleading" in found
+    assert "impersonation" not in found
 
 
 def test_the_more_specific_category_wins_in_a_turn() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from collectguard.qa.inspector import inspect_text
 from collectguard.qa.models import Call
 from collectguard.qa.text import amounts, chinese_number
@@ -89,6 +91,22 @@ def test_debt_details_told_to_a_contact() -> None:
     c = call(("agent", "他在我们这欠了九千多，逾期三个月了。"), audience="contact")
     assert "third-party-disclosure" in categories(c)
     assert "identity-not-verified" not in categories(c)
+
+
+@pytest.mark.parametrize("text", [
+    "他那张信用卡已经停了好几期没还。",
+    "他的车贷三月十五号就到期了，一直没动静。",
+    "她这笔分期连续两个月没还，罚息也在涨。",
+])
+def test_product_time_or_penalty_told_to_a_contact_is_disclosure(text: str) -> None:
+    assert "third-party-disclosure" in categories(call(("agent", text), audience="contact"))
+
+
+def test_a_bare_unpaid_debt_without_details_is_no_disclosure() -> None:
+    relay = call(("agent", "他欠了钱一直没处理，麻烦您转告他回个电话。"), audience="contact")
+    assert "third-party-disclosure" not in categories(relay)
+    demand = categories(call(("agent", "你女儿欠钱不还，你当爹的得替她还上。"), audience="contact"))
+    assert demand == {"third-party-pressure"}
 
 
 def test_contact_who_offers_to_repay_may_be_told_the_amount() -> None:

@@ -6,6 +6,7 @@ from collectguard.db.base import Base
 from collectguard.gate import models as gate  # noqa: F401
 from collectguard.holds import models as holds  # noqa: F401
 from collectguard.ledger import models as ledger  # noqa: F401
+from collectguard.notices import models as notices  # noqa: F401
 from collectguard.qa import storage as qa  # noqa: F401
 from collectguard.registry import models as registry  # noqa: F401
 

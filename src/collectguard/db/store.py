@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event, select
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from collectguard.errors import Unavailable
+from collectguard.privacy.keys import ENV_KEY_FILE, ENV_KEYS, Keyring
 
 
 def normalise_url(url: str) -> str:
@@ -57,13 +60,32 @@ def _sqlite_setup(engine: Engine, *, wal: bool) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class Store:
-    """A database and its sessions."""
+def default_keyring(url: str) -> Keyring:
+    """Keys for personal data at rest: COLLECTGUARD_KEY_FILE / COLLECTGUARD_KEYS when set; else, for a
+    SQLite file, a key file beside it (created once, mode 0600); an in-memory SQLite database gets
+    throwaway keys. A server database without configured keys is refused: its data would be unreadable."""
+    if os.environ.get(ENV_KEY_FILE) or os.environ.get(ENV_KEYS):
+        return Keyring.load()
+    parsed = make_url(url)
+    if parsed.drivername.startswith("sqlite"):
+        if not parsed.database or parsed.database == ":memory:":
+            return Keyring.generate()
+        key_file = Path(f"{parsed.database}.keys.json")
+        if not key_file.exists():
+            Keyring.generate().save(key_file)
+        return Keyring.from_file(key_file)
+    return Keyring.load()  # raises a clear KeyringError
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+
+class Store:
+    """A database, its sessions, and the keyring for personal data at rest."""
+
+    def __init__(self, url: str, *, keyring: Keyring | None = None, **engine_kwargs: Any) -> None:
         self.url = normalise_url(url)
+        self.keyring = keyring or default_keyring(self.url)
         self.engine = make_engine(self.url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True,
+                                     info={"keyring": self.keyring})
 
     @property
     def dialect(self) -> str:

@@ -114,9 +114,14 @@ class Debtor(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True)
     # The institution that registered the debtor over the API (tenant owner); None for shared imports.
     institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), index=True)
-    name: Mapped[str | None] = mapped_column(String(200))
-    phone: Mapped[str | None] = mapped_column(String(64))
-    id_number: Mapped[str | None] = mapped_column(String(64))
+    # Personal data, encrypted at rest (SM4-GCM or AES-GCM tokens; see registry/personal.py).
+    name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    # Keyed hashes (HMAC-SM3) for exact-match lookups without decrypting.
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_index: Mapped[str | None] = mapped_column(String(64), index=True)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     status: Mapped[str] = mapped_column(String(16), default="normal")
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -127,6 +132,9 @@ class Contact(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True)
     debtor_id: Mapped[str] = mapped_column(ForeignKey("debtors.id"), index=True)
     relation: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(Text)  # encrypted at rest
+    phone: Mapped[str | None] = mapped_column(Text)  # encrypted at rest
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     refused: Mapped[bool] = mapped_column(Boolean, default=False)
     refused_at: Mapped[datetime | None] = mapped_column()
     offers_to_repay: Mapped[bool] = mapped_column(Boolean, default=False)

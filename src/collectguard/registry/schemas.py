@@ -113,6 +113,7 @@ class DebtorIn(Strict):
     name: str | None = None
     phone: str | None = None
     id_number: str | None = None
+    address: str | None = None
     timezone: TimeZoneName | None = None
     status: DebtorStatus = DebtorStatus.NORMAL
 
@@ -121,6 +122,8 @@ class ContactIn(Strict):
     id: Ident
     debtor: Ident
     relation: str | None = None
+    name: str | None = None
+    phone: str | None = None
     refused: bool = False
     offers_to_repay: bool = False
 

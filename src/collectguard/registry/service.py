@@ -16,6 +16,7 @@ from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.ledger import service as ledger
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
+from collectguard.registry.personal import write_personal
 from collectguard.rulebook.policy import InstitutionPolicy, PolicyError, validate_policy
 from collectguard.rulebook.profile import (
     DEFAULT_PROFILE,
@@ -156,17 +157,16 @@ class Registry:
         )
         return row
 
-    def add_debtor(self, data: s.DebtorIn, default_timezone: str = s.DEFAULT_TIMEZONE) -> m.Debtor:
-        row = m.Debtor(
-            id=data.id,
-            name=data.name,
-            phone=data.phone,
-            id_number=data.id_number,
-            timezone=data.timezone or default_timezone,
-            status=data.status,
-        )
+    def add_debtor(
+        self, data: s.DebtorIn, default_timezone: str = s.DEFAULT_TIMEZONE, institution: str | None = None
+    ) -> m.Debtor:
+        """Register a debtor; `institution` marks the tenant that registered it over the API."""
+        row = m.Debtor(id=data.id, timezone=data.timezone or default_timezone, status=data.status,
+                       institution_id=institution)
+        write_personal(self.session, row, {"name": data.name, "phone": data.phone, "id_number": data.id_number,
+                                           "address": data.address})
         # Personal data stays out of the ledger: only the id and non-personal fields are recorded.
-        self._new(row, "debtor", data.id, {"timezone": row.timezone, "status": data.status}, None)
+        self._new(row, "debtor", data.id, {"timezone": row.timezone, "status": data.status}, institution)
         return row
 
     def add_contact(self, data: s.ContactIn) -> m.Contact:
@@ -181,7 +181,8 @@ class Registry:
             refused_at=self.at if data.refused else None,
             offers_to_repay=data.offers_to_repay,
         )
-        self._new(row, "contact", data.id, data.model_dump(mode="json"), None)
+        write_personal(self.session, row, {"name": data.name, "phone": data.phone})
+        self._new(row, "contact", data.id, data.model_dump(mode="json", exclude={"name", "phone"}), None)
         return row
 
     def add_debt(self, data: s.DebtIn) -> m.Debt:
@@ -272,6 +273,133 @@ class Registry:
             for item in items:
                 add(item)
             self.session.flush()
+
+
+    # -- updates (HTTP PATCH): each change appends `registry:<entity>:updated` ----------------------
+    # `changes` are keyed by the row's attribute names and hold only what the caller sent.
+    def _update(self, row: Base, kind: str, ident: str, changes: dict[str, Any], institution: str | None,
+                payload: dict[str, Any] | None = None) -> None:
+        for attr, value in changes.items():
+            setattr(row, attr, value)
+        self.record(f"registry:{kind}:updated", ident, changes if payload is None else payload, institution)
+
+    def update_institution(self, ident: str, changes: dict[str, Any]) -> m.Institution:
+        row = self.get(m.Institution, ident, kind="institution")
+        self._update(row, "institution", ident, changes, ident)
+        return row
+
+    def update_agreement(self, ident: str, changes: dict[str, Any]) -> m.Agreement:
+        row = self.get(m.Agreement, ident, kind="agreement")
+        self._check_period(changes.get("valid_from", row.valid_from), changes.get("valid_to", row.valid_to), "to")
+        self._update(row, "agreement", ident, changes, row.institution_id)
+        return row
+
+    def update_collector(self, ident: str, changes: dict[str, Any]) -> m.Collector:
+        """Qualifications only; status and trainings change through their own events."""
+        row = self.get(m.Collector, ident, kind="collector")
+        self._update(row, "collector", ident, changes, None)
+        return row
+
+    def update_tool(self, ident: str, changes: dict[str, Any]) -> m.Tool:
+        row = self.get(m.Tool, ident, kind="tool")
+        if changes.get("org_id") is not None and not self.org_exists(changes["org_id"]):
+            raise NotFound("organisation", changes["org_id"], field="org")
+        start, end = changes.get("active_from", row.active_from), changes.get("active_to", row.active_to)
+        if start is not None and end is not None:
+            self._check_period(start, end, "active_to")
+        self._update(row, "tool", ident, changes, row.institution_id)
+        return row
+
+    def update_template(self, ident: str, changes: dict[str, Any]) -> m.Template:
+        """Whether the template is in use; its text changes only as a new version (art. 15(一))."""
+        row = self.get(m.Template, ident, kind="template")
+        self._update(row, "template", ident, changes, row.institution_id)
+        return row
+
+    def update_debtor(self, ident: str, changes: dict[str, Any]) -> m.Debtor:
+        """Personal fields are re-encrypted; the ledger names the fields changed, never their values."""
+        row = self.get(m.Debtor, ident, kind="debtor")
+        personal = {k: v for k, v in changes.items() if k in ("name", "phone", "id_number", "address")}
+        plain = {k: v for k, v in changes.items() if k not in ("name", "phone", "id_number", "address")}
+        write_personal(self.session, row, personal)
+        self._update(row, "debtor", ident, plain, row.institution_id, {"fields": sorted(changes), **plain})
+        return row
+
+    def update_contact(self, ident: str, changes: dict[str, Any]) -> m.Contact:
+        row = self.get(m.Contact, ident, kind="contact")
+        personal = {k: v for k, v in changes.items() if k in ("name", "phone")}
+        plain = {k: v for k, v in changes.items() if k not in personal}
+        write_personal(self.session, row, personal)
+        self._update(row, "contact", ident, plain, None, {"fields": sorted(changes), **plain})
+        return row
+
+    def update_debt(self, ident: str, changes: dict[str, Any]) -> m.Debt:
+        """Product and arrears; status changes through repayments, guarantors through `guarantors`."""
+        row = self.get(m.Debt, ident, kind="debt")
+        guarantors = changes.pop("guarantors", None)
+        payload: dict[str, Any] = dict(changes)
+        if guarantors is not None:
+            for g in guarantors:
+                self.get(m.Debtor, g, kind="debtor", field="guarantors")
+            current = self.session.execute(select(m.DebtGuarantor).where(m.DebtGuarantor.debt_id == ident)).scalars()
+            for link in current:
+                self.session.delete(link)
+            self.session.flush()
+            for g in dict.fromkeys(guarantors):
+                self.session.add(m.DebtGuarantor(debt_id=ident, debtor_id=g))
+            payload["guarantors"] = list(dict.fromkeys(guarantors))
+        self._update(row, "debt", ident, changes, row.institution_id, payload)
+        return row
+
+    def update_placement(self, placement_id: int, changes: dict[str, Any], *, lock: Any = None) -> m.Placement:
+        """Shorten or extend a placement; periods of one debt still never overlap (art. 17(三))."""
+        row = self.session.get(m.Placement, placement_id)
+        if row is None:
+            raise NotFound("placement", str(placement_id))
+        if lock is not None:
+            lock(self.session, m.Debt.id, row.debt_id)
+        start, end = changes.get("valid_from", row.valid_from), changes.get("valid_to", row.valid_to)
+        self._check_period(start, end, "to")
+        overlap = self.session.execute(
+            select(m.Placement).where(m.Placement.debt_id == row.debt_id, m.Placement.id != row.id,
+                                      m.Placement.valid_from <= end, m.Placement.valid_to >= start)
+        ).scalars().first()
+        if overlap is not None:
+            raise Conflict(
+                f"债务 {row.debt_id} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}（第17条第(三)款）",
+                f"debt {row.debt_id} is placed with {overlap.agency_id} for {overlap.valid_from}–{overlap.valid_to};"
+                f" one debt, one agency at a time (art. 17(三))",
+                field="from", code=SINGLE_AGENCY,
+            )
+        debt = self.get(m.Debt, row.debt_id, kind="debt")
+        self._update(row, "placement", row.debt_id, changes, debt.institution_id, {"placement": row.id, **changes})
+        return row
+
+    def update_debtor_agreement(self, agreement_id: int, changes: dict[str, Any]) -> m.DebtorAgreement:
+        row = self.session.get(m.DebtorAgreement, agreement_id)
+        if row is None:
+            raise NotFound("debtor agreement", str(agreement_id))
+        self._update(row, "debtor-agreement", row.debtor_id, changes, row.institution_id,
+                     {"debtor_agreement": row.id, **changes})
+        return row
+
+    def approve_subcontractor(self, institution: str, agency: str) -> m.SubcontractorApproval:
+        """An institution's advance approval of a subcontractor (art. 17(四)); recorded as created."""
+        self.get(m.Institution, institution, kind="institution", field="institution")
+        self.get(m.Agency, agency, kind="agency", field="agency")
+        if self.session.get(m.SubcontractorApproval, (institution, agency)) is not None:
+            raise Conflict(f"已批准转委托机构 {agency}", f"subcontractor {agency} is already approved",
+                           field="agency", code="duplicate-id")
+        row = m.SubcontractorApproval(institution_id=institution, agency_id=agency)
+        self.session.add(row)
+        self.record("registry:subcontractor-approval:created", agency, {"agency": agency}, institution)
+        return row
+
+
+    @staticmethod
+    def _check_period(start: Any, end: Any, field: str) -> None:
+        if end < start:
+            raise InvalidInput("结束日期早于开始日期", "the period ends before it starts", field=field)
 
 
 def _parents_first(agencies: list[s.AgencyIn]) -> list[s.AgencyIn]:

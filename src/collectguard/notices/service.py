@@ -1,0 +1,58 @@
+"""Acknowledge notices and set endpoints, in the caller's transaction, each change in the ledger."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from collectguard.errors import NotFound
+from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
+from collectguard.notices.schemas import EndpointIn
+from collectguard.registry import models as m
+from collectguard.registry.service import Registry
+
+
+def acknowledge(registry: Registry, notice_id: str, *, institution_id: str, agency_id: str,
+                note: str | None) -> OutboxRow:
+    """The agency confirms it stopped. Idempotent: a second acknowledgement changes nothing and is not
+    recorded again. A notice of another institution or agency is not found."""
+    session = registry.session
+    row = session.get(OutboxRow, notice_id, with_for_update=session.get_bind().dialect.name == "postgresql")
+    if row is None or row.institution_id != institution_id or row.agency_id != agency_id:
+        raise NotFound("notice", notice_id, field="id")
+    if row.acknowledged_at is not None:
+        return row
+    row.acknowledged_at = registry.at
+    row.ack_note = note
+    registry.record("notice:notice:acknowledged", row.id,
+                    {"agency": agency_id, "debt": row.debt_id, "note": note}, institution_id)
+    return row
+
+
+def set_endpoint(registry: Registry, institution_id: str, agency_id: str, data: EndpointIn) -> AgencyEndpoint:
+    """Create or replace an agency's webhook endpoint for one institution. Notices that waited for want of
+    an endpoint become due at once. The secret is not recorded in the ledger."""
+    session = registry.session
+    listed = session.get(m.AgencyListing, (institution_id, agency_id)) is not None
+    approved = session.get(m.SubcontractorApproval, (institution_id, agency_id)) is not None
+    if session.get(m.Agency, agency_id) is None or not (listed or approved):
+        raise NotFound("agency", agency_id, field="agency")
+    row = session.get(AgencyEndpoint, (institution_id, agency_id))
+    created = row is None
+    if row is None:
+        row = AgencyEndpoint(institution_id=institution_id, agency_id=agency_id, url=data.url, secret=data.secret,
+                             active=data.active, updated_at=registry.at)
+        session.add(row)
+    else:
+        row.url, row.secret, row.active, row.updated_at = data.url, data.secret, data.active, registry.at
+    if data.active:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.institution_id == institution_id, OutboxRow.agency_id == agency_id,
+                   OutboxRow.status == NoticeStatus.PENDING, OutboxRow.last_error == NO_ENDPOINT,
+                   OutboxRow.next_attempt_at > registry.at)
+            .values(next_attempt_at=registry.at)
+        )
+    registry.record("notice:endpoint:" + ("created" if created else "changed"), agency_id,
+                    {"url": data.url, "active": data.active}, institution_id)
+    return row
+
