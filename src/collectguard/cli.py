@@ -133,18 +133,78 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="uvicorn worker processes")] = 1,
 ) -> None:
     """启动 HTTP 网关 Serve the HTTP API (migrations run on start)."""
-    import uvicorn
-
     from collectguard.db.migrate import upgrade
 
     url = _db(db)
     upgrade(url)
-    typer.echo(f"CollectGuard 正在监听 listening on http://{host}:{port}  (docs: /docs, OpenAPI: /openapi.json)")
+    _serve(url, host, port, workers)
+
+
+def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
     import os
 
+    import uvicorn
+
+    from collectguard.api.logconfig import log_config
+
+    typer.echo(f"CollectGuard 正在监听 listening on http://{host}:{port}  (docs: /docs, OpenAPI: /openapi.json)")
     os.environ["COLLECTGUARD_DB"] = url
-    uvicorn.run("collectguard.api.server:app", host=host, port=port, workers=workers, log_level="warning",
-                factory=False)
+    uvicorn.run("collectguard.api.server:app", host=host, port=port, workers=workers, log_config=log_config())
+
+
+@app.command("demo")
+def demo(
+    db: Annotated[str, typer.Option("--db", help="where the demo world lives")] = "sqlite:///collectguard-demo.db",
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    debtors: Annotated[int, typer.Option("--debtors", min=10)] = 10_000,
+    seed: Annotated[int, typer.Option("--seed")] = 2026,
+    serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API after building")] = True,
+) -> None:
+    """演示 Build a realistic synthetic world (one lender, three agencies, 50 collectors, 10,000 debtors —
+    synthetic names and numbers, never real ones), print a key per role, and serve it."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from collectguard.auth.roles import Role
+    from collectguard.auth.service import issue
+    from collectguard.db.migrate import upgrade
+    from collectguard.db.store import Store
+    from collectguard.demo.organisations import LENDER as LENDER_ID
+    from collectguard.demo.world import load_demo
+    from collectguard.registry import models as m
+    from collectguard.registry.service import Registry
+
+    upgrade(db)
+    store = Store(db)
+    with store.transaction() as session:
+        built = session.get(m.Institution, LENDER_ID) is not None
+    if built:
+        typer.echo(f"演示数据已存在 demo world already in {db}; reusing it")
+    else:
+        summary = load_demo(db, seed=seed, debtors=debtors)
+        counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
+        typer.echo(f"演示数据已生成 demo world built in {summary.load_seconds:.1f}s: {counts}")
+    with store.transaction() as session:
+        registry = Registry(session, at=datetime.now(UTC))
+        agency = session.execute(
+            select(m.AgencyListing.agency_id).where(m.AgencyListing.institution_id == LENDER_ID)
+            .order_by(m.AgencyListing.agency_id)
+        ).scalars().first()
+        tokens = {
+            role.value: issue(registry, role=role, institution_id=LENDER_ID, label="demo",
+                              agency_id=agency if role is Role.AGENCY_OPERATOR else None).token
+            for role in Role
+        }
+    store.dispose()
+    base = f"http://{host}:{port}"
+    typer.echo("\n演示密钥 Demo keys (shown once):")
+    for role, token in tokens.items():
+        typer.echo(f"  {role:<20} {token}")
+    typer.echo(f"\n试一试 Try it:\n  curl -s {base}/v1/ledger/verify -H 'Authorization: Bearer {tokens['auditor']}'")
+    if serve_it:
+        _serve(db, host, port)
 
 
 @keys_app.command("create")

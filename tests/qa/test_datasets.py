@@ -48,6 +48,19 @@ def test_project_data_set_meets_targets() -> None:
         assert counts.fpr is not None and counts.fpr <= 0.05, (category, counts)
 
 
+def test_project_data_set_composition() -> None:
+    """Enough calls per category, compliant calls, and pressure calls with the debtor too."""
+    paths = sorted(DATA.glob("*.jsonl"))
+    calls = [item.call for item in read_calls(paths) if isinstance(item, CallLine)]
+    for category in CATEGORIES:
+        assert sum(category in (c.labels or []) for c in calls) >= 25, category
+    assert sum(c.labels == [] for c in calls) >= 150
+    pressure = [c for c in calls if "third-party-pressure" in (c.labels or [])]
+    assert len(pressure) >= 25
+    assert sum(c.audience == "debtor" for c in pressure) >= 5
+    assert sum(c.audience == "contact" for c in pressure) >= 5
+
+
 def test_shared_examples() -> None:
     if not EXAMPLES.is_file():
         pytest.skip(f"shared examples not found at {EXAMPLES}")
@@ -57,5 +70,7 @@ def test_shared_examples() -> None:
     assert result.overall.fp == 0
     assert result.overall.recall is not None and result.overall.recall >= 0.95
     for category in CATEGORIES:
-        assert result.per_category[category].fpr is not None
-        assert result.per_category[category].fpr <= 0.05, category
+        counts = result.per_category[category]
+        assert counts.fpr is not None and counts.fpr <= 0.05, (category, counts)
+        if counts.tp + counts.fn:
+            assert counts.recall is not None and counts.recall >= 0.95, (category, counts)

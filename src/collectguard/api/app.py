@@ -13,7 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
-from collectguard.api.routes import events, gate, holds, keys, ledger, notices
+from collectguard.api.routes import docs, events, gate, holds, keys, ledger, notices, registry
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
@@ -49,7 +49,9 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.state.gate = Gate(store, algorithm=algorithm)
     app.state.clock = clock
     app.add_middleware(IdempotencyMiddleware, store=store)
-    for router in (gate.router, events.router, holds.router, ledger.router, keys.router, notices.router):
+    for router in (gate.router, events.router, holds.router, ledger.router, keys.router, notices.router,
+                   registry.router,
+                   docs.router):
         app.include_router(router)
     _errors(app)
 

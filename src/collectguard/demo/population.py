@@ -15,6 +15,7 @@ from typing import Any
 
 from collectguard.demo.identities import (
     UniqueDraw,
+    synthetic_address,
     synthetic_id_number,
     synthetic_name,
     synthetic_phone,
@@ -65,15 +66,16 @@ def _debtor(rng: random.Random, ident: str, phones: UniqueDraw, ids: UniqueDraw)
     roll = rng.random()
     status = "deceased" if roll < DECEASED_SHARE else "unreachable" if roll < DECEASED_SHARE + MARKED_UNREACHABLE_SHARE else "normal"
     return {"id": ident, "name": name, "phone": phones(synthetic_phone, rng), "id_number": ids(synthetic_id_number, rng),
-            "timezone": zone, "status": status}
+            "address": synthetic_address(rng), "timezone": zone, "status": status}
 
 
-def _contacts(rng: random.Random, debtor: str) -> list[dict[str, Any]]:
+def _contacts(rng: random.Random, debtor: str, phones: UniqueDraw) -> list[dict[str, Any]]:
     count = rng.choices((1, 2, 3), weights=(40, 40, 20))[0]
     relations = rng.choices(list(RELATIONS), weights=list(RELATIONS.values()), k=count)
     rows = []
     for n, relation in enumerate(relations, 1):
-        row: dict[str, Any] = {"id": f"{debtor}-k{n}", "debtor": debtor, "relation": relation}
+        row: dict[str, Any] = {"id": f"{debtor}-k{n}", "debtor": debtor, "relation": relation,
+                               "name": synthetic_name(rng), "phone": phones(synthetic_phone, rng)}
         roll = rng.random()
         if roll < REFUSED_SHARE:
             row["refused"] = True
@@ -134,7 +136,7 @@ def population(rng: random.Random, count: int, start: date) -> Population:
     world = Population()
     for n, debtor in enumerate(ids, 1):
         world.debtors.append(_debtor(rng, debtor, phones, id_numbers))
-        world.contacts += _contacts(rng, debtor)
+        world.contacts += _contacts(rng, debtor, phones)
         debt = _debt(rng, f"debt-{n:0{width}d}", debtor, start)
         if count > 1 and rng.random() < GUARANTEED_SHARE:
             debt["guarantors"] = [rng.choice([d for d in rng.sample(ids, 2) if d != debtor])]

@@ -25,6 +25,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from collectguard.config import Settings
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
 from collectguard.notices import signing
@@ -111,16 +112,20 @@ class Sender:
             results.append(self.deliver(c))
         return results
 
-    def run_forever(self, stop: threading.Event, interval: float = 5.0, limit: int = 100) -> None:
-        """Send until `stop` is set; sleeps `interval` seconds whenever nothing more is due."""
+    def run_forever(self, stop: threading.Event, interval: float = 5.0, limit: int = 100) -> Counter[str]:
+        """Send until `stop` is set, sleeping `interval` seconds whenever nothing more is due. Returns how
+        many attempts ended in each outcome."""
+        counts: Counter[str] = Counter()
         while not stop.is_set():
             try:
-                busy = len(self.run_once(limit)) >= limit
+                results = self.run_once(limit)
             except CollectGuardError as exc:  # e.g. the database is briefly unavailable
                 log.warning("发送停催通知失败，稍后重试 / stop-notice round failed, retrying: %s", exc)
-                busy = False
-            if not busy:
+                results = []
+            counts.update(r.outcome.value for r in results)
+            if len(results) < limit:
                 stop.wait(interval)
+        return counts
 
     # -- steps -----------------------------------------------------------------------------------
     def claim(self, limit: int) -> tuple[list[Result], list[Claim]]:
@@ -227,15 +232,13 @@ def send_pending(
 ) -> dict[str, int]:
     """Send what is due on the database at `url`: until nothing is due (default), or until `stop` is
     set (`forever`). Returns how many attempts ended in each outcome (for `collectguard notices send`)."""
-    from collectguard.config import Settings
-
     store = Store(url)
     sender = Sender(store, client=client, clock=clock, policy=policy or Policy(), rng=random.Random(),
                     algorithm=algorithm or Settings.from_env().ledger_hash)
     counts: Counter[str] = Counter()
     try:
         if forever:
-            sender.run_forever(stop or threading.Event(), interval=interval, limit=limit)
+            counts = sender.run_forever(stop or threading.Event(), interval=interval, limit=limit)
         else:
             for _ in range(max_rounds):
                 results = sender.run_once(limit)

@@ -56,7 +56,7 @@ def finding(category: str, severity: Severity, turn: TurnContext | None, span: S
             check_id: str, evidence: str | None = None) -> Finding:
     if turn is not None and span is not None and evidence is None:
         evidence = turn.text[span[0]:span[1]]
-    return Finding(
+    return Finding.model_construct(
         category=category,  # type: ignore[arg-type]
         rule=CATEGORY_RULE[category],
         turn=turn.index if turn else None,
@@ -102,8 +102,23 @@ def _opening(ctx: CallContext, params: IdentityStatedParams) -> list[TurnContext
     return out
 
 
+_CORE_CACHE: dict[tuple[int, str], tuple[IdentityStatedParams, list[str]]] = {}
+
+
 def _name_cores(name: str, params: IdentityStatedParams) -> list[str]:
-    """A ledger name and its distinctive core: 江源农村商业银行 → 江源农村商业银行, 江源."""
+    """A ledger name and its distinctive core: 江源农村商业银行 → 江源农村商业银行, 江源 (memoised)."""
+    key = (id(params), name)
+    hit = _CORE_CACHE.get(key)
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    cores = _compute_name_cores(name, params)
+    if len(_CORE_CACHE) > 4096:
+        _CORE_CACHE.clear()
+    _CORE_CACHE[key] = (params, cores)
+    return cores
+
+
+def _compute_name_cores(name: str, params: IdentityStatedParams) -> list[str]:
     norm = normalize(name.strip())
     cores = [norm] if len(norm) >= 2 else []
     cut = len(norm)

@@ -30,19 +30,30 @@ class Inspector:
             terms |= params.terms()
         #: one Aho-Corasick automaton over every keyword of every rule and check
         self.index = KeywordIndex(terms)
-        # candidate rules per speaker: by trigger keyword, plus those evaluated on every turn
-        self._by_term: dict[str, dict[str, list[int]]] = {}
-        self._always: dict[str, list[int]] = {}
+        # candidate rules per (speaker, audience): by trigger keyword, plus those evaluated on every turn
+        by_term: dict[tuple[str, str], dict[str, list[int]]] = {}
+        always: dict[tuple[str, str], list[int]] = {}
         for i, compiled in enumerate(self.rules):
             for speaker in compiled.rule.speaker:
-                if compiled.always_candidate:
-                    self._always.setdefault(speaker, []).append(i)
-                for term in compiled.trigger_terms:
-                    self._by_term.setdefault(speaker, {}).setdefault(term, []).append(i)
-        #: single-character trigger terms per speaker (not in the automaton; checked with `in`)
-        self._single_triggers: dict[str, tuple[str, ...]] = {
-            speaker: tuple(sorted(t for t in terms if len(t) == 1)) for speaker, terms in self._by_term.items()
+                for audience in compiled.rule.audience:
+                    key = (speaker, audience)
+                    if compiled.always_candidate:
+                        always.setdefault(key, []).append(i)
+                    for term in compiled.trigger_terms:
+                        by_term.setdefault(key, {}).setdefault(term, []).append(i)
+        self._by_term: dict[tuple[str, str], dict[str, tuple[int, ...]]] = {
+            key: {term: tuple(rules) for term, rules in terms.items()} for key, terms in by_term.items()
         }
+        self._always: dict[tuple[str, str], tuple[int, ...]] = {k: tuple(v) for k, v in always.items()}
+        self._trigger_keys: dict[tuple[str, str], frozenset[str]] = {
+            key: frozenset(terms) for key, terms in self._by_term.items()
+        }
+        #: single-character trigger terms per (speaker, audience) (not in the automaton; checked with `in`)
+        self._single_triggers: dict[tuple[str, str], tuple[str, ...]] = {
+            key: tuple(sorted(t for t in terms if len(t) == 1)) for key, terms in self._by_term.items()
+        }
+        #: call-level checks with their severities, in file order
+        self._checks = [(CHECKS[c], params, self.ruleset.severities[c]) for c, params in self.ruleset.checks.items()]
 
     @classmethod
     def default(cls) -> Inspector:
@@ -56,7 +67,7 @@ class Inspector:
 
     def inspect(self, call: Call) -> list[Finding]:
         """Every finding of one call, ordered by turn."""
-        turns = build_turns(((t.speaker, t.text, t.start, t.end) for t in call.turns), self.index)
+        turns = build_turns([(t.speaker, t.text, t.start, t.end) for t in call.turns], self.index)
         ctx = CallContext(turns=turns, audience=call.audience, meta=call.meta, interactive=call.interactive)
         return self._inspect(ctx)
 
@@ -72,25 +83,30 @@ class Inspector:
         ctx = CallContext(turns=turns, audience=audience, meta=meta or {}, interactive=False, template=True)
         return self._inspect(ctx)
 
-    def _candidates(self, turn: TurnContext) -> list[int]:
-        found: set[int] = set(self._always.get(turn.speaker, ()))
-        by_term = self._by_term.get(turn.speaker)
+    def _candidates(self, turn: TurnContext, audience: str) -> list[int]:
+        key = (turn.speaker, audience)
+        by_term = self._by_term.get(key)
+        if by_term is None and key not in self._always:
+            return []  # no rule applies to this speaker (the debtor's or contact's words)
+        found: set[int] = set(self._always.get(key, ()))
         if by_term:
-            for term in turn.occ:
-                found.update(by_term.get(term, ()))
-            for char in self._single_triggers.get(turn.speaker, ()):
-                if char in turn.norm:
-                    found.update(by_term.get(char, ()))
+            for term in self._trigger_keys[key].intersection(turn.occ):
+                found.update(by_term[term])
+            norm = turn.norm
+            for char in self._single_triggers[key]:
+                if char in norm:
+                    found.update(by_term[char])
         return sorted(found)
 
     def _inspect(self, ctx: CallContext) -> list[Finding]:
         keyed: list[tuple[int, int, Span, Finding]] = []
+        rules = self.rules
         for turn in ctx.turns:
-            for i in self._candidates(turn):
-                compiled = self.rules[i]
+            for i in self._candidates(turn, ctx.audience):
+                compiled = rules[i]
                 for span in rule_hits(compiled, turn, ctx.audience):
                     rule = compiled.rule
-                    keyed.append((turn.index, span[0], span, Finding(
+                    keyed.append((turn.index, span[0], span, Finding.model_construct(
                         category=rule.category,
                         rule=CATEGORY_RULE[rule.category],
                         turn=turn.index,
@@ -100,10 +116,10 @@ class Inspector:
                         severity=rule.severity,
                         rule_id=rule.id,
                     )))
-        keyed = self._suppress(keyed)
-        for category, params in self.ruleset.checks.items():
-            severity = self.ruleset.severities[category]
-            for f in CHECKS[category](ctx, params, severity):
+        if keyed:
+            keyed = self._suppress(keyed)
+        for check, params, severity in self._checks:
+            for f in check(ctx, params, severity):
                 start = ctx.turns[f.turn].text.find(f.evidence) if f.turn is not None and f.evidence else 0
                 keyed.append((f.turn if f.turn is not None else -1, max(start, 0),
                               (max(start, 0), max(start, 0) + len(f.evidence)), f))

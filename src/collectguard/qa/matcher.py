@@ -9,6 +9,7 @@ whose cheap conditions (speaker, audience, position, `all`, `none`) already hold
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -36,18 +37,31 @@ class TermSet(tuple[str, ...]):
         return self
 
 
+_INTERNED: dict[tuple[str, ...], TermSet] = {}
+
+
+def intern_terms(terms: Iterable[str]) -> TermSet:
+    """One shared `TermSet` per distinct term list, so per-turn results can be cached by identity
+    (many rules share the same negators, debunkers and lexicons)."""
+    key = tuple(dict.fromkeys(terms))
+    hit = _INTERNED.get(key)
+    if hit is None:
+        hit = _INTERNED[key] = TermSet(key)
+    return hit
+
+
 _TERMSETS: dict[int, tuple[object, TermSet]] = {}
 
 
 def termset(terms: Iterable[str]) -> TermSet:
     """`terms` as a `TermSet`, cached per list object (rule and check term lists live for the run)."""
-    if isinstance(terms, TermSet):
+    if type(terms) is TermSet:
         return terms
     key = id(terms)
     hit = _TERMSETS.get(key)
     if hit is not None and hit[0] is terms:
         return hit[1]
-    result = TermSet(terms)
+    result = intern_terms(terms)
     _TERMSETS[key] = (terms, result)
     return result
 
@@ -75,18 +89,20 @@ class KeywordIndex:
 
     def scan(self, normalized_text: str) -> Occurrences:
         """All occurrences (overlapping included) of every term: term → [(start, end)]."""
-        found: Occurrences = {}
         if not self.terms:
-            return found
+            return {}
+        found: defaultdict[str, list[Span]] = defaultdict(list)
         for end_index, (length, term) in self._automaton.iter(normalized_text):
-            end = end_index + 1
-            found.setdefault(term, []).append((end - length, end))
+            found[term].append((end_index + 1 - length, end_index + 1))
         return found
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, eq=False)
 class TurnContext:
-    """A turn as the operators see it: its text (original and normalised), occurrences and place."""
+    """A turn as the operators see it: its text (original and normalised), occurrences and place.
+
+    Treat as read-only; `cache` memoises term look-ups per (interned) term set for this turn.
+    """
 
     index: int
     speaker: str
@@ -98,22 +114,38 @@ class TurnContext:
     agent_ordinal: int | None  #: 0 for the first agent turn, None for other speakers
     gap_before: float | None  #: silence since the previous turn ended, seconds
     prev_other: TurnContext | None = None  #: the latest earlier turn by another speaker
+    cache: dict[int, list[Span]] = field(default_factory=dict, repr=False)
 
-    def spans(self, terms: Iterable[str]) -> list[Span]:
-        """Occurrences of any of `terms` (iterates the few terms found, not the lexicon)."""
-        wanted = termset(terms)
+    def _spans(self, wanted: TermSet) -> list[Span]:
+        key = id(wanted)
+        hit = self.cache.get(key)
+        if hit is not None:
+            return hit
         out: list[Span] = []
-        for term, found in self.occ.items():
-            if term in wanted.multi:
-                out.extend(found)
+        occ = self.occ
+        if occ:
+            for term in wanted.multi.intersection(occ):
+                out.extend(occ[term])
+        norm = self.norm
         for char in wanted.single:
-            if char in self.norm:
-                out.extend(_char_spans(self.norm, char))
+            if char in norm:
+                out.extend(_char_spans(norm, char))
+        self.cache[key] = out
         return out
 
+    def spans(self, terms: Iterable[str]) -> list[Span]:
+        """Occurrences of any of `terms` (iterates the few terms found, not the lexicon); a new list."""
+        return list(self._spans(terms if type(terms) is TermSet else termset(terms)))
+
     def has_any(self, terms: Iterable[str]) -> bool:
-        wanted = termset(terms)
-        return any(term in wanted.multi for term in self.occ) or any(c in self.norm for c in wanted.single)
+        wanted = terms if type(terms) is TermSet else termset(terms)
+        hit = self.cache.get(id(wanted))
+        if hit is not None:
+            return bool(hit)
+        if not wanted.multi.isdisjoint(self.occ):
+            return True
+        norm = self.norm
+        return any(c in norm for c in wanted.single)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +173,17 @@ class CompiledRule:
     debunkers: TermSet = field(default_factory=lambda: TermSet(()))
     ignore: TermSet = field(default_factory=lambda: TermSet(()))
     reply_to: TermSet = field(default_factory=lambda: TermSet(()))
+    #: proximity is the only trigger: some `near` needs both sides in the turn (a cheap first gate)
+    near_only: bool = False
+    #: speech rate or silence conditions are set
+    timed: bool = False
+    #: all patterns as one alternation: a turn where it finds nothing needs no pattern run
+    pattern_gate: re.Pattern[str] | None = None
 
     @classmethod
     def compile(cls, rule: Rule) -> CompiledRule:
         def norm(terms: Iterable[str]) -> TermSet:
-            return TermSet(normalize(t) for t in terms)
+            return intern_terms(normalize(t) for t in terms)
 
         nears = tuple(
             CompiledNear(norm(n.left), norm(n.right), n.within, n.ordered, n.same_clause) for n in rule.near
@@ -162,6 +200,9 @@ class CompiledRule:
             debunkers=norm(neg.debunkers if neg else ()),
             ignore=norm(neg.ignore if neg else ()),
             reply_to=norm(rule.reply_to),
+            near_only=bool(nears) and not rule.any and not rule.regex,
+            pattern_gate=_gate(rule.compiled),
+            timed=rule.speech_rate is not None or rule.silence is not None,
         )
 
     @property
@@ -182,6 +223,16 @@ class CompiledRule:
     def always_candidate(self) -> bool:
         """Rules with no keyword trigger at all (regex without `all`, timing only) run on every turn."""
         return not self.trigger_terms
+
+
+def _gate(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One alternation of several patterns (None for 0–1 patterns, or if they cannot be combined)."""
+    if len(patterns) < 2:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
 
 
 def position_ok(position: Position | None, turn: TurnContext) -> bool:
@@ -233,15 +284,17 @@ def near_hits(near: Near | CompiledNear, turn: TurnContext, negators: Iterable[s
     A negator between the two terms ("你不需要承担") cancels the pair.
     """
     hits: list[Span] = []
-    lefts = turn.spans(near.left)
+    if not turn.has_any(near.right):
+        return hits
+    lefts = turn._spans(termset(near.left))
     if not lefts:
         return hits
-    rights = turn.spans(near.right)
+    rights = turn._spans(termset(near.right))
     if not rights:
         return hits
-    pseudo = turn.spans(ignore) if ignore else []
+    pseudo = turn._spans(termset(ignore)) if ignore else []
     inner = [
-        (ns, ne) for ns, ne in turn.spans(negators)
+        (ns, ne) for ns, ne in turn._spans(termset(negators))
         if not any(ps <= ns and ne <= pe for ps, pe in pseudo)
     ] if negators else []
     for ls, le in lefts:
@@ -273,8 +326,8 @@ def negated(span: Span, negation: Negation | None, negators: Iterable[str], debu
     if negation is None:
         return False
     start, end = span
-    pseudo = turn.spans(ignore) if ignore else []
-    for ns, ne in turn.spans(negators):
+    pseudo = turn._spans(termset(ignore)) if ignore else []
+    for ns, ne in turn._spans(termset(negators)):
         if any(ps <= ns and ne <= pe for ps, pe in pseudo):
             continue
         if ne <= start and start - ne <= negation.before and not has_break(turn.norm, ne, start, CLAUSE_BREAKS):
@@ -283,7 +336,7 @@ def negated(span: Span, negation: Negation | None, negators: Iterable[str], debu
                 return True
         if ns < start < ne:  # the negator straddles the hit start (e.g. 不收 + 收取)
             return True
-    for ds, _de in turn.spans(debunkers):
+    for ds, _de in turn._spans(termset(debunkers)):
         if ds >= end and ds - end <= negation.after and not has_break(turn.norm, end, ds, SENTENCE_BREAKS):
             return True
     return False
@@ -291,7 +344,7 @@ def negated(span: Span, negation: Negation | None, negators: Iterable[str], debu
 
 def _near_none(span: Span, terms: Iterable[str], within: int, turn: TurnContext) -> bool:
     start, end = span
-    for ts, te in turn.spans(terms):
+    for ts, te in turn._spans(termset(terms)):
         if te <= start and start - te <= within:
             return True
         if ts >= end and ts - end <= within:
@@ -306,25 +359,39 @@ def rule_hits(compiled: CompiledRule, turn: TurnContext, audience: str) -> list[
     rule = compiled.rule
     if turn.speaker not in rule.speaker or audience not in rule.audience:
         return []
-    if not position_ok(rule.position, turn):
-        return []
-    if compiled.reply_to and (turn.prev_other is None or not turn.prev_other.has_any(compiled.reply_to)):
-        return []
+    if compiled.near_only:
+        for near in compiled.near:
+            if turn.has_any(near.right) and turn.has_any(near.left):
+                break
+        else:
+            return []
     for group in compiled.all_groups:
         if not turn.has_any(group):
             return []
+    if rule.position is not None and not position_ok(rule.position, turn):
+        return []
+    if compiled.reply_to and (turn.prev_other is None or not turn.prev_other.has_any(compiled.reply_to)):
+        return []
     if compiled.none_terms and rule.none_within is None and turn.has_any(compiled.none_terms):
         return []
-    if not speech_rate_ok(rule.speech_rate, turn) or not silence_ok(rule.silence, turn):
+    if compiled.timed and (not speech_rate_ok(rule.speech_rate, turn) or not silence_ok(rule.silence, turn)):
         return []
 
-    hits: list[Span] = turn.spans(compiled.any_terms)
+    hits: list[Span] = turn.spans(compiled.any_terms) if compiled.any_terms else []  # a fresh list
     for near in compiled.near:
         hits.extend(near_hits(near, turn, compiled.negators, compiled.ignore))
-    for pattern in compiled.patterns:
-        hits.extend(m.span() for m in pattern.finditer(turn.norm) if m.end() > m.start())
+    norm = turn.norm
+    patterns = compiled.patterns
+    if compiled.pattern_gate is not None and compiled.pattern_gate.search(norm) is None:
+        patterns = ()
+    for pattern in patterns:
+        for m in pattern.finditer(norm):
+            if m.end() > m.start():
+                hits.append(m.span())
     if not (compiled.any_terms or compiled.near or compiled.patterns):
         hits = [(0, len(turn.text))]  # a timing-only rule flags the whole turn
+    if not hits:
+        return []
 
     out: list[Span] = []
     for span in sorted(set(hits)):
@@ -343,6 +410,8 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
     out: list[TurnContext] = []
     agent_ordinal = 0
     prev_end: float | None = None
+    prev: TurnContext | None = None
+    scan = index.scan
 
     for i, (speaker, text, start, end) in enumerate(turns):
         norm = normalize(text)
@@ -351,21 +420,11 @@ def build_turns(turns: Iterable[tuple[str, str, float | None, float | None]], in
         if speaker == "agent":
             ordinal = agent_ordinal
             agent_ordinal += 1
-        prev_other = next((t for t in reversed(out) if t.speaker != speaker), None)
-        out.append(
-            TurnContext(
-                index=i,
-                speaker=speaker,
-                text=text,
-                norm=norm,
-                occ=index.scan(norm),
-                start=start,
-                end=end,
-                agent_ordinal=ordinal,
-                gap_before=max(gap, 0.0) if gap is not None else None,
-                prev_other=prev_other,
-            )
-        )
+        # the latest earlier turn by another speaker: the previous turn, or the one it replied to
+        prev_other = None if prev is None else (prev if prev.speaker != speaker else prev.prev_other)
+        prev = TurnContext(i, speaker, text, norm, scan(norm), start, end, ordinal,
+                           max(gap, 0.0) if gap is not None else None, prev_other)
+        out.append(prev)
         if end is not None:
             prev_end = end
     return out

@@ -92,12 +92,7 @@ class Turn(BaseModel):
     text: str
     start: float | None = Field(default=None, ge=0)
     end: float | None = Field(default=None, ge=0)
-
-    @model_validator(mode="after")
-    def _end_not_before_start(self) -> Turn:
-        if self.start is not None and self.end is not None and self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start} / 结束时间早于开始时间")
-        return self
+    # end ≥ start is checked once per call (`Call._turn_times`): one Python call per call, not per turn
 
     @property
     def duration(self) -> float | None:
@@ -116,6 +111,14 @@ class Call(BaseModel):
     turns: list[Turn] = Field(min_length=1)
     labels: list[Category] | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
+    attempt_id: str | None = Field(default=None, min_length=1, description="the gate attempt this call belongs to")
+
+    @model_validator(mode="after")
+    def _turn_times(self) -> Call:
+        for i, turn in enumerate(self.turns):
+            if turn.start is not None and turn.end is not None and turn.end < turn.start:
+                raise ValueError(f"turns.{i}: end {turn.end} is before start {turn.start} / 结束时间早于开始时间")
+        return self
 
     @property
     def interactive(self) -> bool:

@@ -12,6 +12,15 @@ surrounding dialogue (openings, identity checks, debt reminders, small talk, clo
 from shared pools of hand-varied, compliant phrasings. Compliant calls are built from
 hard-negative episodes: negations, debunking, lawful statements, official channels,
 relay-only contact calls, robocalls, field visits and debtors who are the angry ones.
+
+Category semantics follow shared/qa/FORMAT.md:
+- third-party-pressure applies on any audience: threatening to call, message or tell the contact
+  book, employer, colleagues or relatives (also said to the debtor), and demanding that a contact pays;
+  physical intimidation of the person, family, home or workplace is `threat`;
+- third-party-disclosure needs debt details (amount, overdue time or date, product, penalties,
+  account); a bare "他欠钱不还" is not disclosure (with a demand to pay it is pressure);
+- impersonation includes claiming the police or a court act in this collection for the caller
+  ("已经联系派出所，民警会上门"); false consequences (坐牢, 立案, 黑名单…) are `misleading`.
 """
 from __future__ import annotations
 
@@ -1455,6 +1464,9 @@ def check(files):
                 last = t["end"]
                 if "{" in t["text"] or "}" in t["text"]:
                     problems.append(f"{cid}: unfilled placeholder in {t['text']}")
+    pressure_debtor = sum(1 for row in files.get("third-party-pressure", []) if row["audience"] == "debtor")
+    if pressure_debtor < 5:
+        problems.append(f"third-party-pressure: only {pressure_debtor} calls with audience debtor (< 5)")
     return problems
 
 

@@ -67,6 +67,8 @@ def acknowledge(notice_id: str, body: AckIn, p: Acker, store: StoreDep, at: Now)
     with store.transaction() as session:
         row = service.acknowledge(Registry(session, at=at), notice_id, institution_id=p.institution_id,
                                   agency_id=p.agency_id, note=body.note)
+        session.flush()
+        session.refresh(row)  # times as stored (UTC), the same on a first and a repeated answer
         return NoticeOut.model_validate(row)
 
 
@@ -76,6 +78,8 @@ def put_endpoint(agency: str, body: EndpointIn, p: Admin, store: StoreDep, at: N
     """Where stop notices to this agency are POSTed, and the secret that signs them (never returned)."""
     with store.transaction() as session:
         row = service.set_endpoint(Registry(session, at=at), p.institution_id, agency, body)
+        session.flush()
+        session.refresh(row)
         return EndpointOut.model_validate(row)
 
 

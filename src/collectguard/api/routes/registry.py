@@ -1,0 +1,1338 @@
+"""登记簿 The registry over HTTP: institutions, agencies, agreements, collectors, tools, templates, debtors,
+contacts, debts, placements and debtor agreements — create, read, list, change.
+
+Why this shape:
+- Tenancy (art. 19(五)): every query is filtered to the caller's institution; anything else is a 404 that
+  says no more than "not found", so nothing leaks that it exists.
+- Minimum necessary (art. 20(三)): an agency operator reads only the debts placed with its agency now, the
+  debtors and contacts of those debts (masked name and phone, nothing else personal), and its own
+  collectors and tools. Debts it reads carry no guarantor identities.
+- Masked display (art. 19(二)3): personal data is masked for everyone; a role with `pii:reveal` may ask for
+  the clear values of one debtor with a reason, and that reveal is itself a ledger event. Every masked read
+  of debtors or contacts is recorded too (`privacy:pii:read`).
+- Every create and change goes through `Registry`, which appends `registry:<entity>:<action>` events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from collectguard.api import scope
+from collectguard.api.deps import GateDep, Now, StoreDep, require
+from collectguard.auth.roles import Permission, Principal
+from collectguard.auth.service import Forbidden
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
+from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
+from collectguard.registry import models as m
+from collectguard.registry import schemas as s
+from collectguard.registry.personal import read_personal
+from collectguard.registry.service import Registry
+from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.vocabulary import (
+    Audience,
+    Channel,
+    CollectorKind,
+    CollectorStatus,
+    DebtorStatus,
+    DebtStatus,
+    ListingStatus,
+    ToolType,
+)
+
+router = APIRouter(prefix="/v1")
+Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.REGISTRY_WRITE))]
+Approver = Annotated[Principal, Depends(require(Permission.TEMPLATE_APPROVE))]
+Limit = Annotated[int, Query(ge=1, le=500, description="每页条数 page size (1–500)")]
+Offset = Annotated[int, Query(ge=0, le=10_000_000, description="跳过条数 items to skip")]
+RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+T = TypeVar("T")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+# == output models ===================================================================================
+class ErrorOut(BaseModel):
+    """Every error: a code, the message in Chinese and English, and the field it concerns."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    field: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class BadRequestOut(BaseModel):
+    """A body that is not JSON at all. Today FastAPI answers `{"detail": …}`; the error shape may follow."""
+
+    detail: str | None = None
+    code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": BadRequestOut, "description": "请求体不是合法 JSON The body is not valid JSON"},
+    401: {"model": ErrorOut, "description": "缺少或无效的 API 密钥 Missing or invalid API key"},
+    403: {"model": ErrorOut, "description": "角色无权 The role may not do this"},
+    404: {"model": ErrorOut, "description": "不存在或不属于本机构 Not found (or not the caller's)"},
+    409: {"model": ErrorOut, "description": "冲突（如编号重复）Conflict (e.g. duplicate id)"},
+    422: {"model": ErrorOut, "description": "请求有误，`field` 指出字段 Invalid input; `field` names it"},
+}
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list, with the total across all pages."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class InstitutionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "bank", "name": "示例银行", "profile": "nifa-2024", "policy": {"voice_cap": 2}}]})
+    id: str
+    name: str | None
+    profile: str
+    policy: dict[str, Any]
+
+
+class AgencyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "agA", "name": "甲催收", "parent_id": None, "listing_status": "active",
+         "listed_since": "2026-05-01T01:00:00Z", "subcontractor_approved": False}]})
+    id: str
+    name: str | None
+    parent_id: str | None
+    listing_status: ListingStatus | None = Field(description="本机构名单状态 status on the caller's name list")
+    listed_since: AwareDatetime | None
+    subcontractor_approved: bool = Field(description="本机构是否已批准其为转委托机构 approved as subcontractor")
+
+
+class SubcontractorApprovalOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"institution_id": "bank", "agency_id": "agA-sub"}]})
+    institution_id: str
+    agency_id: str
+
+
+class AgreementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "ag1", "institution_id": "bank", "agency_id": "agA", "valid_from": "2026-01-01",
+         "valid_to": "2026-12-31", "subcontracting": False}]})
+    id: str
+    institution_id: str
+    agency_id: str
+    valid_from: date
+    valid_to: date
+    subcontracting: bool
+
+
+class CollectorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "c1", "org_id": "agA", "kind": "human", "status": "active", "pre_job_exam": "2026-01-05",
+         "pledge_signed": True, "last_training": "2026-01-05", "approved": False}]})
+    id: str
+    org_id: str
+    kind: CollectorKind
+    status: CollectorStatus
+    pre_job_exam: date | None
+    pledge_signed: bool
+    last_training: date | None
+    approved: bool
+
+
+class TrainingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"day": "2026-01-05"}]})
+    day: date
+
+
+class ToolOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "tel", "institution_id": "bank", "type": "phone", "official": True, "filed": True, "org_id": "agA",
+         "active_from": "2026-01-01", "active_to": None}]})
+    id: str
+    institution_id: str
+    type: ToolType
+    official: bool
+    filed: bool
+    org_id: str | None
+    active_from: date | None
+    active_to: date | None
+
+
+class TemplateStatus(StrEnum):
+    PENDING = "pending"  # 待审批
+    APPROVED = "approved"  # 已批准
+    REJECTED = "rejected"  # 已驳回
+
+
+class TemplateVersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"version": 1, "text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App还款。", "sealed": False,
+         "status": "pending"}]})
+    version: int
+    text: str
+    sealed: bool
+    status: TemplateStatus
+
+
+class TemplateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "t-sms", "institution_id": "bank", "audience": "debtor", "channel": "sms", "active": True,
+         "current_version": 1, "current": {"version": 1, "text": "【示例银行】请按时还款。", "sealed": False,
+                                           "status": "approved"}}]})
+    id: str
+    institution_id: str
+    audience: Audience
+    channel: Channel
+    active: bool
+    current_version: int
+    current: TemplateVersionOut
+
+
+class DebtorOut(BaseModel):
+    """A debtor as the caller may see it. `view`: masked (default), revealed (audited), agency (minimum)."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "d1", "institution_id": "bank", "name": "张*", "phone": "138****8000",
+         "id_number": "110***********1234", "address": "北京市****", "timezone": "Asia/Shanghai",
+         "status": "normal", "status_reason": None, "view": "masked"}]})
+    id: str
+    institution_id: str | None
+    name: str | None
+    phone: str | None
+    id_number: str | None = Field(description="agency view: always null (art. 20(三))")
+    address: str | None = Field(description="agency view: always null (art. 20(三))")
+    timezone: str
+    status: DebtorStatus
+    status_reason: str | None
+    view: Literal["masked", "revealed", "agency"]
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "k1", "debtor_id": "d1", "relation": "colleague", "name": "李*", "phone": "139****9000",
+         "refused": False, "refused_at": None, "offers_to_repay": False}]})
+    id: str
+    debtor_id: str
+    relation: str | None
+    name: str | None = Field(description="always masked")
+    phone: str | None = Field(description="always masked")
+    refused: bool
+    refused_at: AwareDatetime | None
+    offers_to_repay: bool
+
+
+class DebtOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "loan1", "institution_id": "bank", "debtor_id": "d1", "product": "cash-loan",
+         "overdue_amount": "3200.00", "overdue_since": "2026-03-01", "status": "open", "settled_at": None,
+         "repaid_total": "0.00", "guarantors": ["d9"]}]})
+    id: str
+    institution_id: str
+    debtor_id: str
+    product: str
+    overdue_amount: Decimal | None = Field(description="元, a decimal string such as \"3200.00\"")
+    overdue_since: date | None
+    status: DebtStatus
+    settled_at: AwareDatetime | None
+    repaid_total: Decimal
+    guarantors: list[str] | None = Field(description="担保人 ids; null for agency callers (art. 20(三))")
+
+
+class PlacementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": 1, "debt_id": "loan1", "agency_id": "agA", "valid_from": "2026-05-01", "valid_to": "2026-06-30"}]})
+    id: int
+    debt_id: str
+    agency_id: str
+    valid_from: date
+    valid_to: date
+
+
+class DebtorAgreementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": 1, "debtor_id": "d1", "institution_id": "bank",
+         "windows": [{"from": "18:00", "to": "20:00", "days": ["mon", "wed"]}], "voice_cap": 1,
+         "effective_call_cap": None, "visit_cap": None, "unreachable": None}]})
+    id: int
+    debtor_id: str
+    institution_id: str
+    windows: list[s.WindowIn]
+    voice_cap: int | None
+    effective_call_cap: int | None
+    visit_cap: int | None
+    unreachable: s.UnreachableIn | None
+
+
+# == change (PATCH) bodies ===========================================================================
+class Patch(s.Strict):
+    """Only the fields sent change; `null` clears a field that may be empty. The id never changes."""
+
+    ATTRS: ClassVar[dict[str, str]] = {}  # body field → row attribute, where they differ
+    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
+
+    def changes(self) -> dict[str, Any]:
+        if not self.model_fields_set:
+            raise InvalidInput("没有要修改的字段", "nothing to change: send at least one field", field=None)
+        out: dict[str, Any] = {}
+        for name in sorted(self.model_fields_set):
+            value = getattr(self, name)
+            alias = type(self).model_fields[name].alias or name
+            if value is None and name in self.NOT_NULL:
+                raise InvalidInput(f"{alias} 不能为空", f"{alias} may not be null", field=alias)
+            out[self.ATTRS.get(name, name)] = value
+        return out
+
+
+class InstitutionPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "示例银行股份有限公司"}]})
+    name: str | None = Field(default=None, max_length=200)
+
+
+class AgreementPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2027-06-30"}]})
+    ATTRS = {"from_": "valid_from", "to": "valid_to"}
+    NOT_NULL = frozenset({"from_", "to", "subcontracting"})
+    from_: date | SkipJsonSchema[None] = Field(default=None, alias="from")
+    to: date | SkipJsonSchema[None] = None
+    subcontracting: bool | SkipJsonSchema[None] = None
+
+
+class CollectorPatch(Patch):
+    """Qualifications. Status: POST /v1/collector-status; trainings: POST /v1/trainings."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"pledge_signed": True, "pre_job_exam": "2026-02-01"}]})
+    NOT_NULL = frozenset({"pledge_signed", "approved"})
+    pre_job_exam: date | None = None
+    pledge_signed: bool | SkipJsonSchema[None] = None
+    approved: bool | SkipJsonSchema[None] = None
+
+
+class ToolPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
+    ATTRS = {"org": "org_id"}
+    NOT_NULL = frozenset({"official", "filed"})
+    official: bool | SkipJsonSchema[None] = None
+    filed: bool | SkipJsonSchema[None] = None
+    org: s.Ident | None = None
+    active_from: date | None = None
+    active_to: date | None = None
+
+
+class TemplatePatch(Patch):
+    """Whether the template is in use. New text is a new version: POST /v1/templates/{id}/versions."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
+    NOT_NULL = frozenset({"active"})
+    active: bool | SkipJsonSchema[None] = None
+
+
+class TemplateVersionIn(s.Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App或客服热线还款。"}]})
+    text: str = Field(min_length=1, max_length=20_000)
+    sealed: bool | None = None
+
+
+class DebtorPatch(Patch):
+    """Personal fields and time zone. Status: POST /v1/debtor-status."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13900139000"}]})
+    NOT_NULL = frozenset({"timezone"})
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    id_number: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=500)
+    timezone: s.TimeZoneName | SkipJsonSchema[None] = None
+
+
+class ContactPatch(Patch):
+    """Relation and personal fields. A refusal: POST /v1/contact-refusals."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"relation": "spouse", "offers_to_repay": True}]})
+    NOT_NULL = frozenset({"offers_to_repay"})
+    relation: str | None = Field(default=None, max_length=64)
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=64)
+    offers_to_repay: bool | SkipJsonSchema[None] = None
+
+
+class DebtPatch(Patch):
+    """Product, arrears and guarantors. Repayments and settlement: POST /v1/repayments."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"overdue_amount": "3560.50",
+                                                               "overdue_since": "2026-03-01"}]})
+    NOT_NULL = frozenset({"product", "guarantors"})
+    product: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
+    overdue_amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
+    overdue_since: date | None = None
+    guarantors: list[s.Ident] | SkipJsonSchema[None] = None
+
+
+class PlacementPatch(Patch):
+    """Shorten (recall early) or extend a placement; it may not overlap another of the same debt."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2026-05-31"}]})
+    ATTRS = {"from_": "valid_from", "to": "valid_to"}
+    NOT_NULL = frozenset({"from_", "to"})
+    from_: date | SkipJsonSchema[None] = Field(default=None, alias="from")
+    to: date | SkipJsonSchema[None] = None
+
+
+class DebtorAgreementPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"voice_cap": 1,
+                                                               "windows": [{"from": "18:00", "to": "20:00"}]}]})
+    NOT_NULL = frozenset({"windows"})
+    windows: list[s.WindowIn] | SkipJsonSchema[None] = None
+    voice_cap: int | None = Field(default=None, ge=0, le=1000)
+    effective_call_cap: int | None = Field(default=None, ge=0, le=1000)
+    visit_cap: int | None = Field(default=None, ge=0, le=1000)
+    unreachable: s.UnreachableIn | None = None
+
+
+class SubcontractorApprovalIn(s.Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"agency": "agA-sub"}]})
+    agency: s.Ident
+
+
+# == helpers =========================================================================================
+def _registry(session: Session, gate: GateDep, at: datetime) -> Registry:
+    return Registry(session, at=at, algorithm=gate.algorithm)
+
+
+def _page(session: Session, stmt: Select[Any], order: list[Any], limit: int, offset: int,
+          out: Any) -> Page[Any]:
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).scalars().all()
+    return Page[Any](items=[out(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+def _institution_only(p: Principal, what: str) -> None:
+    """Families an agency operator does not need (art. 20(三)): the institution's own business."""
+    if p.agency_id is not None:
+        raise Forbidden(f"催收机构无权查看{what}", f"an agency may not read {what} (minimum necessary, art. 20(三))")
+
+
+def _own_institution(p: Principal, institution: str, field: str = "institution") -> None:
+    if institution != p.institution_id:
+        raise NotFound("institution", institution, field=field)
+
+
+def _clean(body: BaseModel, limits: dict[str, int] | None = None) -> None:
+    """Refuse text the database cannot store: NUL characters, or longer than its column."""
+    for key, value in body.model_dump(by_alias=True).items():
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and "\x00" in text:
+                raise InvalidInput(f"{key} 含有空字符", f"{key} contains a NUL character", field=key)
+            if isinstance(text, str) and limits and key in limits and len(text) > limits[key]:
+                raise InvalidInput(f"{key} 过长（最多 {limits[key]} 字）", f"{key} is longer than {limits[key]}",
+                                   field=key)
+
+
+def _visible_agencies(p: Principal) -> ColumnElement[bool]:
+    """The agencies an institution works with: listed (any status), approved subcontractors, their subs."""
+    listed = select(m.AgencyListing.agency_id).where(m.AgencyListing.institution_id == p.institution_id)
+    approved = select(m.SubcontractorApproval.agency_id).where(m.SubcontractorApproval.institution_id == p.institution_id)
+    subs = select(m.Agency.id).where(m.Agency.parent_id.in_(listed))
+    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(approved), m.Agency.id.in_(subs))
+
+
+def _agency_filter(session: Session, p: Principal) -> ColumnElement[bool]:
+    if p.agency_id is not None:
+        return m.Agency.id.in_(scope.agency_family(session, p.agency_id))
+    return _visible_agencies(p)
+
+
+def _agency_row(session: Session, p: Principal, agency_id: str, field: str = "agency") -> m.Agency:
+    row = session.execute(select(m.Agency).where(m.Agency.id == agency_id, _agency_filter(session, p))).scalar()
+    if row is None:
+        raise NotFound("agency", agency_id, field=field)
+    return row
+
+
+def _org_visible(session: Session, p: Principal, org: str | None, field: str = "org") -> None:
+    if org is None or org == p.institution_id:
+        return
+    _agency_row(session, p, org, field=field)
+
+
+def _collector_filter(session: Session, p: Principal) -> ColumnElement[bool]:
+    if p.agency_id is not None:
+        return m.Collector.org_id.in_(scope.agency_family(session, p.agency_id))
+    agencies = select(m.Agency.id).where(_visible_agencies(p))
+    return or_(m.Collector.org_id == p.institution_id, m.Collector.org_id.in_(agencies))
+
+
+def _tool_filter(session: Session, p: Principal) -> ColumnElement[bool]:
+    own = m.Tool.institution_id == p.institution_id
+    if p.agency_id is not None:
+        return own & m.Tool.org_id.in_(scope.agency_family(session, p.agency_id))
+    return own
+
+
+def _entrusted(session: Session, p: Principal) -> str:
+    """The agency a debt is placed with for this caller: a subcontractor works for its parent's placements."""
+    assert p.agency_id is not None
+    agency = session.get(m.Agency, p.agency_id)
+    return agency.parent_id if agency is not None and agency.parent_id else p.agency_id
+
+
+def _placed_now(session: Session, p: Principal, at: datetime) -> list[str]:
+    """Ids of the caller's institution's debts placed with the caller's agency today (debtor's local day).
+
+    Candidates come from SQL with a day's margin either side; each is then checked exactly in the
+    debtor's time zone, the same test the gate's scope uses."""
+    entrusted = _entrusted(session, p)
+    today = local_date(at, SHANGHAI)
+    candidates = session.execute(
+        select(m.Debt).join(m.Placement, m.Placement.debt_id == m.Debt.id).where(
+            m.Debt.institution_id == p.institution_id, m.Placement.agency_id == entrusted,
+            m.Placement.valid_from <= today + timedelta(days=1), m.Placement.valid_to >= today - timedelta(days=1),
+        )
+    ).scalars().unique().all()
+    return [d.id for d in candidates if scope.placed_with_now(session, d, entrusted, at)]
+
+
+def _debt_filter(session: Session, p: Principal, at: datetime) -> ColumnElement[bool]:
+    own = m.Debt.institution_id == p.institution_id
+    if p.agency_id is not None:
+        return own & m.Debt.id.in_(_placed_now(session, p, at))
+    return own
+
+
+def _debtor_filter(session: Session, p: Principal, at: datetime) -> ColumnElement[bool]:
+    if p.agency_id is not None:  # debtors of the debts placed now; never guarantors (art. 20(三))
+        return m.Debtor.id.in_(select(m.Debt.debtor_id).where(m.Debt.id.in_(_placed_now(session, p, at))))
+    debts = select(m.Debt.id).where(m.Debt.institution_id == p.institution_id)
+    return or_(
+        m.Debtor.institution_id == p.institution_id,
+        m.Debtor.id.in_(select(m.Debt.debtor_id).where(m.Debt.institution_id == p.institution_id)),
+        m.Debtor.id.in_(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(debts))),
+    )
+
+
+def _debtor_row(session: Session, p: Principal, debtor_id: str, at: datetime, field: str = "debtor") -> m.Debtor:
+    row = session.execute(select(m.Debtor).where(m.Debtor.id == debtor_id, _debtor_filter(session, p, at))).scalar()
+    if row is None:
+        raise NotFound("debtor", debtor_id, field=field)
+    return row
+
+
+def _contact_row(session: Session, p: Principal, contact_id: str, at: datetime) -> m.Contact:
+    row = session.get(m.Contact, contact_id)
+    if row is None:
+        raise NotFound("contact", contact_id, field="contact")
+    try:
+        _debtor_row(session, p, row.debtor_id, at)
+    except NotFound:
+        raise NotFound("contact", contact_id, field="contact") from None
+    return row
+
+
+def _tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str) -> Any:
+    row = session.get(model, ident)
+    if row is None or row.institution_id != p.institution_id:
+        raise NotFound(kind, str(ident), field=kind)
+    return row
+
+
+def _record_read(registry: Registry, p: Principal, kind: str, ids: list[str], subject: str | None = None) -> None:
+    """`privacy:pii:read`: who (key, role) read which records, masked. Never the values."""
+    if ids:
+        registry.record("privacy:pii:read", subject or ids[0],
+                        {"key_id": p.key_id, "role": p.role.value, "entity": kind, "ids": ids}, p.institution_id)
+
+
+# -- row → output -----------------------------------------------------------------------------------
+def _agency_out(session: Session, p: Principal, row: m.Agency) -> AgencyOut:
+    listing = session.get(m.AgencyListing, (p.institution_id, row.id))
+    approved = session.get(m.SubcontractorApproval, (p.institution_id, row.id)) is not None
+    return AgencyOut(id=row.id, name=row.name, parent_id=row.parent_id,
+                     listing_status=ListingStatus(listing.status) if listing else None,
+                     listed_since=listing.since if listing else None, subcontractor_approved=approved)
+
+
+def _template_out(session: Session, row: m.Template) -> TemplateOut:
+    current = session.get(m.TemplateVersion, (row.id, row.current_version))
+    return TemplateOut(id=row.id, institution_id=row.institution_id, audience=Audience(row.audience),
+                       channel=Channel(row.channel), active=row.active, current_version=row.current_version,
+                       current=TemplateVersionOut.model_validate(current))
+
+
+def _debtor_out(row: m.Debtor, p: Principal, *, reveal: bool = False) -> DebtorOut:
+    clear = read_personal(row)
+    base = {"id": row.id, "institution_id": row.institution_id, "timezone": row.timezone,
+            "status": DebtorStatus(row.status)}
+    if reveal:
+        return DebtorOut(**base, **clear, status_reason=row.status_reason, view="revealed")
+    if p.agency_id is not None:
+        return DebtorOut(**base, name=mask_name(clear["name"]), phone=mask_phone(clear["phone"]), id_number=None,
+                         address=None, status_reason=None, view="agency")
+    return DebtorOut(**base, name=mask_name(clear["name"]), phone=mask_phone(clear["phone"]),
+                     id_number=mask_id_number(clear.get("id_number")), address=mask_address(clear.get("address")),
+                     status_reason=row.status_reason, view="masked")
+
+
+def _contact_out(row: m.Contact) -> ContactOut:
+    clear = read_personal(row)
+    return ContactOut(id=row.id, debtor_id=row.debtor_id, relation=row.relation, name=mask_name(clear.get("name")),
+                      phone=mask_phone(clear.get("phone")), refused=row.refused, refused_at=row.refused_at,
+                      offers_to_repay=row.offers_to_repay)
+
+
+def _debt_out(session: Session, p: Principal, row: m.Debt) -> DebtOut:
+    guarantors = None
+    if p.agency_id is None:
+        guarantors = list(session.execute(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id == row.id)
+                                          .order_by(m.DebtGuarantor.debtor_id)).scalars())
+    return DebtOut(id=row.id, institution_id=row.institution_id, debtor_id=row.debtor_id, product=row.product,
+                   overdue_amount=row.overdue_amount, overdue_since=row.overdue_since, status=DebtStatus(row.status),
+                   settled_at=row.settled_at, repaid_total=row.repaid_total, guarantors=guarantors)
+
+
+# == institutions ====================================================================================
+INSTITUTIONS = ["registry 登记: institutions 机构"]
+
+
+@router.get("/institutions", response_model=Page[InstitutionOut], tags=INSTITUTIONS, responses=ERRORS,
+            summary="本机构 The caller's institution (a list of one)")
+def list_institutions(p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0) -> Page[Any]:
+    _institution_only(p, "机构信息 institution settings")
+    with store.transaction() as session:
+        stmt = select(m.Institution).where(m.Institution.id == p.institution_id)
+        return _page(session, stmt, [m.Institution.id], limit, offset, InstitutionOut.model_validate)
+
+
+
+@router.get("/institutions/{institution_id}", response_model=InstitutionOut, tags=INSTITUTIONS, responses=ERRORS,
+            summary="查看本机构 Read the caller's institution")
+def get_institution(institution_id: str, p: Reader, store: StoreDep) -> InstitutionOut:
+    _institution_only(p, "机构信息 institution settings")
+    _own_institution(p, institution_id, "institution_id")
+    with store.transaction() as session:
+        return InstitutionOut.model_validate(session.get(m.Institution, institution_id))
+
+
+@router.patch("/institutions/{institution_id}", response_model=InstitutionOut, tags=INSTITUTIONS, responses=ERRORS,
+              summary="修改本机构名称 Rename the caller's institution")
+def patch_institution(institution_id: str, body: InstitutionPatch, p: Writer, store: StoreDep, gate: GateDep,
+                      at: Now) -> InstitutionOut:
+    _own_institution(p, institution_id, "institution_id")
+    _clean(body)
+    with store.transaction() as session:
+        row = _registry(session, gate, at).update_institution(institution_id, body.changes())
+        return InstitutionOut.model_validate(row)
+
+
+# == agencies ========================================================================================
+AGENCIES = ["registry 登记: agencies 催收机构"]
+AGENCY_EXAMPLES = {
+    "agency": {"summary": "一家催收机构，列入本机构名单 An agency, listed for the caller",
+               "value": {"id": "agC", "name": "丙催收有限公司"}},
+    "subcontractor": {"summary": "经批准的转委托机构 An approved subcontractor of agA",
+                      "value": {"id": "agA-sub", "name": "甲催收（外包）", "parent": "agA", "approved_by": ["bank"]}},
+}
+
+
+@router.post("/agencies", response_model=AgencyOut, status_code=201, tags=AGENCIES, responses=ERRORS,
+             summary="登记催收机构 Register an agency (listed for the caller)")
+def create_agency(body: Annotated[s.AgencyIn, Body(openapi_examples=AGENCY_EXAMPLES)], p: Writer, store: StoreDep,
+                  gate: GateDep, at: Now) -> AgencyOut:
+    """A top-level agency is put on the caller's name list (status active). A subcontractor (`parent`) is listed
+    only if `listed_by` says so; `approved_by: [<caller>]` records the advance approval (art. 17(四))."""
+    _clean(body, {"name": 200})
+    for inst in body.listed_by:
+        _own_institution(p, inst, "listed_by")
+    for inst in body.approved_by:
+        _own_institution(p, inst, "approved_by")
+    data = body if body.parent is not None else body.model_copy(update={"listed_by": [p.institution_id]})
+    with store.transaction() as session:
+        if body.parent is not None:
+            _agency_row(session, p, body.parent, field="parent")
+        row = _registry(session, gate, at).add_agency(data)
+        session.flush()
+        return _agency_out(session, p, row)
+
+
+@router.get("/agencies/{agency_id}", response_model=AgencyOut, tags=AGENCIES, responses=ERRORS,
+            summary="查看催收机构 Read an agency")
+def get_agency(agency_id: str, p: Reader, store: StoreDep) -> AgencyOut:
+    with store.transaction() as session:
+        return _agency_out(session, p, _agency_row(session, p, agency_id))
+
+
+@router.get("/agencies", response_model=Page[AgencyOut], tags=AGENCIES, responses=ERRORS,
+            summary="催收机构列表 Agencies the caller works with")
+def list_agencies(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    status: Annotated[ListingStatus | None, Query(description="本机构名单状态 listing status")] = None,
+    parent: Annotated[s.Ident | None, Query()] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        stmt = select(m.Agency).where(_agency_filter(session, p))
+        if status is not None:
+            stmt = stmt.where(m.Agency.id.in_(select(m.AgencyListing.agency_id).where(
+                m.AgencyListing.institution_id == p.institution_id, m.AgencyListing.status == status)))
+        if parent is not None:
+            stmt = stmt.where(m.Agency.parent_id == parent)
+        return _page(session, stmt, [m.Agency.id], limit, offset, lambda r: _agency_out(session, p, r))
+
+
+# == subcontractor approvals =========================================================================
+SUBS = ["registry 登记: subcontractor approvals 转委托批准"]
+
+
+@router.post("/subcontractor-approvals", response_model=SubcontractorApprovalOut, status_code=201, tags=SUBS,
+             responses=ERRORS, summary="批准转委托机构 Approve a subcontractor in advance (art. 17(四))")
+def approve_subcontractor(body: SubcontractorApprovalIn, p: Writer, store: StoreDep, gate: GateDep,
+                          at: Now) -> SubcontractorApprovalOut:
+    with store.transaction() as session:
+        agency = _agency_row(session, p, body.agency)
+        if agency.parent_id is None:
+            raise InvalidInput(f"{body.agency} 不是转委托机构（无上级机构）",
+                               f"{body.agency} is not a subcontractor (it has no parent agency)", field="agency")
+        row = _registry(session, gate, at).approve_subcontractor(p.institution_id, body.agency)
+        return SubcontractorApprovalOut.model_validate(row)
+
+
+@router.get("/subcontractor-approvals/{agency_id}", response_model=SubcontractorApprovalOut, tags=SUBS,
+            responses=ERRORS, summary="查看转委托批准 Read an approval")
+def get_subcontractor_approval(agency_id: str, p: Reader, store: StoreDep) -> SubcontractorApprovalOut:
+    _institution_only(p, "转委托批准 subcontractor approvals")
+    with store.transaction() as session:
+        row = session.get(m.SubcontractorApproval, (p.institution_id, agency_id))
+        if row is None:
+            raise NotFound("subcontractor approval", agency_id, field="agency_id")
+        return SubcontractorApprovalOut.model_validate(row)
+
+
+@router.get("/subcontractor-approvals", response_model=Page[SubcontractorApprovalOut], tags=SUBS,
+            responses=ERRORS, summary="转委托批准列表 Approvals of the caller")
+def list_subcontractor_approvals(p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0) -> Page[Any]:
+    _institution_only(p, "转委托批准 subcontractor approvals")
+    with store.transaction() as session:
+        stmt = select(m.SubcontractorApproval).where(m.SubcontractorApproval.institution_id == p.institution_id)
+        return _page(session, stmt, [m.SubcontractorApproval.agency_id], limit, offset,
+                     SubcontractorApprovalOut.model_validate)
+
+
+# == agreements ======================================================================================
+AGREEMENTS = ["registry 登记: agreements 委托协议"]
+AGREEMENT_EXAMPLES = {"agreement": {"summary": "一年期委托协议 A one-year agreement", "value": {
+    "id": "ag-2027", "institution": "bank", "agency": "agA", "from": "2027-01-01", "to": "2027-12-31",
+    "subcontracting": False}}}
+
+
+@router.post("/agreements", response_model=AgreementOut, status_code=201, tags=AGREEMENTS, responses=ERRORS,
+             summary="登记委托协议 Register an agreement with an agency")
+def create_agreement(body: Annotated[s.AgreementIn, Body(openapi_examples=AGREEMENT_EXAMPLES)], p: Writer,
+                     store: StoreDep, gate: GateDep, at: Now) -> AgreementOut:
+    _own_institution(p, body.institution)
+    with store.transaction() as session:
+        _agency_row(session, p, body.agency)
+        return AgreementOut.model_validate(_registry(session, gate, at).add_agreement(body))
+
+
+@router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
+            summary="查看委托协议 Read an agreement")
+def get_agreement(agreement_id: str, p: Reader, store: StoreDep) -> AgreementOut:
+    _institution_only(p, "委托协议 agreements")
+    with store.transaction() as session:
+        return AgreementOut.model_validate(_tenant_row(session, m.Agreement, agreement_id, p, "agreement"))
+
+
+@router.get("/agreements", response_model=Page[AgreementOut], tags=AGREEMENTS, responses=ERRORS,
+            summary="委托协议列表 Agreements")
+def list_agreements(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    agency: Annotated[s.Ident | None, Query()] = None,
+    active_on: Annotated[date | None, Query(description="在该日有效 in force on this day")] = None,
+) -> Page[Any]:
+    _institution_only(p, "委托协议 agreements")
+    stmt = select(m.Agreement).where(m.Agreement.institution_id == p.institution_id)
+    if agency is not None:
+        stmt = stmt.where(m.Agreement.agency_id == agency)
+    if active_on is not None:
+        stmt = stmt.where(m.Agreement.valid_from <= active_on, m.Agreement.valid_to >= active_on)
+    with store.transaction() as session:
+        return _page(session, stmt, [m.Agreement.id], limit, offset, AgreementOut.model_validate)
+
+
+@router.patch("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
+              summary="修改委托协议 Change an agreement's period or subcontracting")
+def patch_agreement(agreement_id: str, body: AgreementPatch, p: Writer, store: StoreDep, gate: GateDep,
+                    at: Now) -> AgreementOut:
+    with store.transaction() as session:
+        _tenant_row(session, m.Agreement, agreement_id, p, "agreement")
+        return AgreementOut.model_validate(_registry(session, gate, at).update_agreement(agreement_id, body.changes()))
+
+
+# == collectors ======================================================================================
+COLLECTORS = ["registry 登记: collectors 催收人员"]
+COLLECTOR_EXAMPLES = {
+    "human": {"summary": "机构的催收员 A human collector of an agency", "value": {
+        "id": "c2", "org": "agA", "kind": "human", "pre_job_exam": "2026-02-01", "pledge_signed": True,
+        "last_training": "2026-02-01"}},
+    "ai": {"summary": "AI 语音催收 An approved AI voice agent", "value": {
+        "id": "bot2", "org": "bank", "kind": "ai_agent", "approved": True}},
+}
+
+
+def _collector_row(session: Session, p: Principal, collector_id: str) -> m.Collector:
+    row = session.execute(select(m.Collector).where(m.Collector.id == collector_id,
+                                                    _collector_filter(session, p))).scalar()
+    if row is None:
+        raise NotFound("collector", collector_id, field="collector")
+    return row
+
+
+@router.post("/collectors", response_model=CollectorOut, status_code=201, tags=COLLECTORS, responses=ERRORS,
+             summary="登记催收人员 Register a collector (person or AI agent)")
+def create_collector(body: Annotated[s.CollectorIn, Body(openapi_examples=COLLECTOR_EXAMPLES)], p: Writer,
+                     store: StoreDep, gate: GateDep, at: Now) -> CollectorOut:
+    with store.transaction() as session:
+        _org_visible(session, p, body.org)
+        return CollectorOut.model_validate(_registry(session, gate, at).add_collector(body))
+
+
+@router.get("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
+            summary="查看催收人员 Read a collector")
+def get_collector(collector_id: str, p: Reader, store: StoreDep) -> CollectorOut:
+    with store.transaction() as session:
+        return CollectorOut.model_validate(_collector_row(session, p, collector_id))
+
+
+@router.get("/collectors/{collector_id}/trainings", response_model=list[TrainingOut], tags=COLLECTORS,
+            responses=ERRORS, summary="培训记录 Trainings and exams passed (art. 6(二)5)")
+def list_trainings(collector_id: str, p: Reader, store: StoreDep) -> list[TrainingOut]:
+    with store.transaction() as session:
+        _collector_row(session, p, collector_id)
+        rows = session.execute(select(m.Training).where(m.Training.collector_id == collector_id)
+                               .order_by(m.Training.day, m.Training.id)).scalars()
+        return [TrainingOut.model_validate(r) for r in rows]
+
+
+@router.get("/collectors", response_model=Page[CollectorOut], tags=COLLECTORS, responses=ERRORS,
+            summary="催收人员列表 Collectors")
+def list_collectors(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    org: Annotated[s.Ident | None, Query(description="机构或催收机构 institution or agency")] = None,
+    kind: Annotated[CollectorKind | None, Query()] = None,
+    status: Annotated[CollectorStatus | None, Query()] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        stmt = select(m.Collector).where(_collector_filter(session, p))
+        if org is not None:
+            stmt = stmt.where(m.Collector.org_id == org)
+        if kind is not None:
+            stmt = stmt.where(m.Collector.kind == kind)
+        if status is not None:
+            stmt = stmt.where(m.Collector.status == status)
+        return _page(session, stmt, [m.Collector.id], limit, offset, CollectorOut.model_validate)
+
+
+@router.patch("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
+              summary="修改资质 Change a collector's qualifications")
+def patch_collector(collector_id: str, body: CollectorPatch, p: Writer, store: StoreDep, gate: GateDep,
+                    at: Now) -> CollectorOut:
+    with store.transaction() as session:
+        _collector_row(session, p, collector_id)
+        return CollectorOut.model_validate(_registry(session, gate, at).update_collector(collector_id, body.changes()))
+
+
+# == tools ===========================================================================================
+TOOLS = ["registry 登记: tools 催收工具"]
+TOOL_EXAMPLES = {"phone": {"summary": "报备的官方外呼号码 An official, filed outbound line", "value": {
+    "id": "tel-agA", "institution": "bank", "type": "phone", "official": True, "filed": True, "org": "agA",
+    "active_from": "2026-01-01"}}}
+
+
+@router.post("/tools", response_model=ToolOut, status_code=201, tags=TOOLS, responses=ERRORS,
+             summary="登记催收工具 Register a tool (line, SMS channel, mailbox, letterhead, IM)")
+def create_tool(body: Annotated[s.ToolIn, Body(openapi_examples=TOOL_EXAMPLES)], p: Writer, store: StoreDep,
+                gate: GateDep, at: Now) -> ToolOut:
+    _own_institution(p, body.institution)
+    with store.transaction() as session:
+        _org_visible(session, p, body.org)
+        return ToolOut.model_validate(_registry(session, gate, at).add_tool(body))
+
+
+@router.get("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS, summary="查看工具 Read a tool")
+def get_tool(tool_id: str, p: Reader, store: StoreDep) -> ToolOut:
+    with store.transaction() as session:
+        row = session.execute(select(m.Tool).where(m.Tool.id == tool_id, _tool_filter(session, p))).scalar()
+        if row is None:
+            raise NotFound("tool", tool_id, field="tool")
+        return ToolOut.model_validate(row)
+
+
+@router.get("/tools", response_model=Page[ToolOut], tags=TOOLS, responses=ERRORS, summary="工具列表 Tools")
+def list_tools(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    type: Annotated[ToolType | None, Query()] = None,
+    org: Annotated[s.Ident | None, Query()] = None,
+    active_on: Annotated[date | None, Query(description="在该日启用 in use on this day")] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        stmt = select(m.Tool).where(_tool_filter(session, p))
+        if type is not None:
+            stmt = stmt.where(m.Tool.type == type)
+        if org is not None:
+            stmt = stmt.where(m.Tool.org_id == org)
+        if active_on is not None:
+            stmt = stmt.where(or_(m.Tool.active_from.is_(None), m.Tool.active_from <= active_on),
+                              or_(m.Tool.active_to.is_(None), m.Tool.active_to >= active_on))
+        return _page(session, stmt, [m.Tool.id], limit, offset, ToolOut.model_validate)
+
+
+@router.patch("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS,
+              summary="修改工具 Change a tool (filing, official, period, organisation)")
+def patch_tool(tool_id: str, body: ToolPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> ToolOut:
+    with store.transaction() as session:
+        _tenant_row(session, m.Tool, tool_id, p, "tool")
+        _org_visible(session, p, body.org)
+        return ToolOut.model_validate(_registry(session, gate, at).update_tool(tool_id, body.changes()))
+
+
+# == templates =======================================================================================
+TEMPLATES = ["registry 登记: templates 话术模板"]
+TEMPLATE_EXAMPLES = {"sms": {"summary": "短信提醒，待审批 An SMS reminder, pending approval", "value": {
+    "id": "t-sms-2", "institution": "bank", "audience": "debtor", "channel": "sms",
+    "text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App还款。"}}}
+
+
+def _template_row(session: Session, p: Principal, template_id: str) -> m.Template:
+    _institution_only(p, "话术模板 templates")
+    return _tenant_row(session, m.Template, template_id, p, "template")
+
+
+@router.post("/templates", response_model=TemplateOut, status_code=201, tags=TEMPLATES, responses=ERRORS,
+             summary="登记话术模板 Register a template (version 1, pending approval)")
+def create_template(body: Annotated[s.TemplateIn, Body(openapi_examples=TEMPLATE_EXAMPLES)], p: Writer,
+                    store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+    """Over HTTP a template always starts pending: approval is a separate act by a role that may approve
+    (POST /v1/templates/{id}/approve), so `approved: true` is refused rather than ignored."""
+    _own_institution(p, body.institution)
+    _clean(body)
+    if body.approved:
+        raise InvalidInput("模板须单独审批，请调用 /approve", "a template is approved separately: POST "
+                           f"/v1/templates/{body.id}/approve", field="approved")
+    with store.transaction() as session:
+        row = _registry(session, gate, at).add_template(body)
+        session.flush()
+        return _template_out(session, row)
+
+
+@router.get("/templates/{template_id}", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
+            summary="查看模板 Read a template and its current version")
+def get_template(template_id: str, p: Reader, store: StoreDep) -> TemplateOut:
+    with store.transaction() as session:
+        return _template_out(session, _template_row(session, p, template_id))
+
+
+@router.get("/templates/{template_id}/versions", response_model=list[TemplateVersionOut], tags=TEMPLATES,
+            responses=ERRORS, summary="模板版本 Every version of a template")
+def list_template_versions(template_id: str, p: Reader, store: StoreDep) -> list[TemplateVersionOut]:
+    with store.transaction() as session:
+        _template_row(session, p, template_id)
+        rows = session.execute(select(m.TemplateVersion).where(m.TemplateVersion.template_id == template_id)
+                               .order_by(m.TemplateVersion.version)).scalars()
+        return [TemplateVersionOut.model_validate(r) for r in rows]
+
+
+@router.get("/templates", response_model=Page[TemplateOut], tags=TEMPLATES, responses=ERRORS,
+            summary="模板列表 Templates")
+def list_templates(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    audience: Annotated[Audience | None, Query()] = None,
+    channel: Annotated[Channel | None, Query()] = None,
+    status: Annotated[TemplateStatus | None, Query(description="当前版本状态 status of the current version")] = None,
+    active: Annotated[bool | None, Query()] = None,
+) -> Page[Any]:
+    _institution_only(p, "话术模板 templates")
+    stmt = select(m.Template).where(m.Template.institution_id == p.institution_id)
+    if audience is not None:
+        stmt = stmt.where(m.Template.audience == audience)
+    if channel is not None:
+        stmt = stmt.where(m.Template.channel == channel)
+    if active is not None:
+        stmt = stmt.where(m.Template.active.is_(active))
+    if status is not None:
+        stmt = stmt.join(m.TemplateVersion, (m.TemplateVersion.template_id == m.Template.id)
+                         & (m.TemplateVersion.version == m.Template.current_version)).where(
+            m.TemplateVersion.status == status)
+    with store.transaction() as session:
+        return _page(session, stmt, [m.Template.id], limit, offset, lambda r: _template_out(session, r))
+
+
+@router.patch("/templates/{template_id}", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
+              summary="启用或停用模板 Take a template in or out of use")
+def patch_template(template_id: str, body: TemplatePatch, p: Writer, store: StoreDep, gate: GateDep,
+                   at: Now) -> TemplateOut:
+    with store.transaction() as session:
+        _template_row(session, p, template_id)
+        row = _registry(session, gate, at).update_template(template_id, body.changes())
+        return _template_out(session, row)
+
+
+@router.post("/templates/{template_id}/versions", response_model=TemplateOut, status_code=201, tags=TEMPLATES,
+             responses=ERRORS, summary="新版本（待审批）A new version, pending approval (art. 15(一))")
+def new_template_version(template_id: str, body: TemplateVersionIn, p: Writer, store: StoreDep, gate: GateDep,
+                         at: Now) -> TemplateOut:
+    _clean(body)
+    with store.transaction() as session:
+        _template_row(session, p, template_id)
+    gate.edit_template(TemplateEditIn(template=template_id, text=body.text, sealed=body.sealed), at)
+    with store.transaction() as session:
+        return _template_out(session, _template_row(session, p, template_id))
+
+
+def _decide_template(template_id: str, approved: bool, p: Principal, store: StoreDep, gate: GateDep,
+                     at: datetime) -> TemplateOut:
+    with store.transaction() as session:
+        row = _template_row(session, p, template_id)
+        current = session.get(m.TemplateVersion, (row.id, row.current_version))
+        if current is None or current.status != TemplateStatus.PENDING:
+            state = current.status if current else "missing"
+            raise Conflict(f"模板 {template_id} 当前版本状态为 {state}，不是待审批",
+                           f"template {template_id}'s current version is {state}, not pending",
+                           field="template_id", code="template-not-pending")
+    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved), at)
+    with store.transaction() as session:
+        return _template_out(session, _template_row(session, p, template_id))
+
+
+@router.post("/templates/{template_id}/approve", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
+             summary="批准当前版本 Approve the current version")
+def approve_template(template_id: str, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+    return _decide_template(template_id, True, p, store, gate, at)
+
+
+@router.post("/templates/{template_id}/reject", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
+             summary="驳回当前版本 Reject the current version")
+def reject_template(template_id: str, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+    return _decide_template(template_id, False, p, store, gate, at)
+
+
+# == debtors =========================================================================================
+DEBTORS = ["registry 登记: debtors 债务人"]
+DEBTOR_EXAMPLES = {"debtor": {"summary": "一位债务人（个人信息加密保存）A debtor (personal data encrypted at rest)",
+                              "value": {"id": "d100", "name": "张三", "phone": "13800138000",
+                                        "id_number": "110101199003071234", "timezone": "Asia/Shanghai"}}}
+Reason = Annotated[str | None, Query(min_length=5, max_length=200,
+                                     description="查看明文的理由（5–200 字）why the clear values are needed")]
+
+
+@router.post("/debtors", response_model=DebtorOut, status_code=201, tags=DEBTORS, responses=ERRORS,
+             summary="登记债务人 Register a debtor of the caller's institution")
+def create_debtor(body: Annotated[s.DebtorIn, Body(openapi_examples=DEBTOR_EXAMPLES)], p: Writer, store: StoreDep,
+                  gate: GateDep, at: Now) -> DebtorOut:
+    _clean(body, {"timezone": 64})
+    with store.transaction() as session:
+        row = _registry(session, gate, at).add_debtor(body, institution=p.institution_id)
+        return _debtor_out(row, p)
+
+
+@router.get("/debtors/{debtor_id}", response_model=DebtorOut, tags=DEBTORS, responses=ERRORS,
+            summary="查看债务人（默认脱敏）Read a debtor, masked unless revealed")
+def get_debtor(
+    debtor_id: str, p: Reader, store: StoreDep, gate: GateDep, at: Now,
+    reveal: Annotated[bool, Query(description="显示明文（需 pii:reveal 权限与理由，记入账本）clear values")] = False,
+    reason: Reason = None,
+) -> DebtorOut:
+    """Masked by default, and the read is recorded (`privacy:pii:read`). `reveal=true` with a `reason` gives
+    the clear values to a role holding `pii:reveal`; the reveal is recorded (`privacy:pii:revealed`) with the
+    key, role, fields and reason — never the values."""
+    if reveal and not p.can(Permission.PII_REVEAL):
+        raise Forbidden(f"角色 {p.role.value} 无权查看个人信息明文", f"role {p.role.value} may not reveal personal data")
+    if reveal and (reason is None or len(reason.strip()) < 5):
+        raise InvalidInput("查看明文须说明理由（5–200 字）", "a reveal needs a reason of 5–200 characters",
+                           field="reason")
+    with store.transaction() as session:
+        row = _debtor_row(session, p, debtor_id, at, field="debtor_id")
+        registry = _registry(session, gate, at)
+        out = _debtor_out(row, p, reveal=reveal)
+        if reveal:
+            fields = [f for f in ("name", "phone", "id_number", "address") if getattr(out, f) is not None]
+            registry.record("privacy:pii:revealed", row.id, {"key_id": p.key_id, "role": p.role.value,
+                                                             "fields": fields, "reason": reason}, p.institution_id)
+        else:
+            _record_read(registry, p, "debtor", [row.id])
+        return out
+
+
+@router.get("/debtors", response_model=Page[DebtorOut], tags=DEBTORS, responses=ERRORS,
+            summary="债务人列表（脱敏）Debtors, masked")
+def list_debtors(
+    p: Reader, store: StoreDep, gate: GateDep, at: Now, limit: Limit = 50, offset: Offset = 0,
+    status: Annotated[DebtorStatus | None, Query()] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        stmt = select(m.Debtor).where(_debtor_filter(session, p, at))
+        if status is not None:
+            stmt = stmt.where(m.Debtor.status == status)
+        page = _page(session, stmt, [m.Debtor.id], limit, offset, lambda r: _debtor_out(r, p))
+        _record_read(_registry(session, gate, at), p, "debtor", [d.id for d in page.items], subject="debtors")
+        return page
+
+
+@router.patch("/debtors/{debtor_id}", response_model=DebtorOut, tags=DEBTORS, responses=ERRORS,
+              summary="修改债务人信息 Change a debtor's personal data or time zone")
+def patch_debtor(debtor_id: str, body: DebtorPatch, p: Writer, store: StoreDep, gate: GateDep,
+                 at: Now) -> DebtorOut:
+    _clean(body)
+    with store.transaction() as session:
+        _debtor_row(session, p, debtor_id, at, field="debtor_id")
+        return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes()), p)
+
+
+# == contacts ========================================================================================
+CONTACTS = ["registry 登记: contacts 联系人"]
+CONTACT_EXAMPLES = {"contact": {"summary": "债务人的同事 A colleague of the debtor", "value": {
+    "id": "k100", "debtor": "d100", "relation": "colleague", "name": "李四", "phone": "13900139000"}}}
+
+
+@router.post("/contacts", response_model=ContactOut, status_code=201, tags=CONTACTS, responses=ERRORS,
+             summary="登记联系人 Register a contact of a debtor")
+def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)], p: Writer,
+                   store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
+    _clean(body, {"relation": 64})
+    with store.transaction() as session:
+        _debtor_row(session, p, body.debtor, at)
+        return _contact_out(_registry(session, gate, at).add_contact(body))
+
+
+@router.get("/contacts/{contact_id}", response_model=ContactOut, tags=CONTACTS, responses=ERRORS,
+            summary="查看联系人（脱敏）Read a contact, masked")
+def get_contact(contact_id: str, p: Reader, store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
+    with store.transaction() as session:
+        row = _contact_row(session, p, contact_id, at)
+        _record_read(_registry(session, gate, at), p, "contact", [row.id])
+        return _contact_out(row)
+
+
+@router.get("/contacts", response_model=Page[ContactOut], tags=CONTACTS, responses=ERRORS,
+            summary="联系人列表（脱敏）Contacts, masked")
+def list_contacts(
+    p: Reader, store: StoreDep, gate: GateDep, at: Now, limit: Limit = 50, offset: Offset = 0,
+    debtor: Annotated[s.Ident | None, Query()] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        visible = select(m.Debtor.id).where(_debtor_filter(session, p, at))
+        stmt = select(m.Contact).where(m.Contact.debtor_id.in_(visible))
+        if debtor is not None:
+            stmt = stmt.where(m.Contact.debtor_id == debtor)
+        page = _page(session, stmt, [m.Contact.id], limit, offset, _contact_out)
+        _record_read(_registry(session, gate, at), p, "contact", [c.id for c in page.items], subject="contacts")
+        return page
+
+
+@router.patch("/contacts/{contact_id}", response_model=ContactOut, tags=CONTACTS, responses=ERRORS,
+              summary="修改联系人 Change a contact")
+def patch_contact(contact_id: str, body: ContactPatch, p: Writer, store: StoreDep, gate: GateDep,
+                  at: Now) -> ContactOut:
+    _clean(body)
+    with store.transaction() as session:
+        _contact_row(session, p, contact_id, at)
+        return _contact_out(_registry(session, gate, at).update_contact(contact_id, body.changes()))
+
+
+# == debts ===========================================================================================
+DEBTS = ["registry 登记: debts 债务"]
+DEBT_EXAMPLES = {"loan": {"summary": "逾期现金贷，附担保人 An overdue cash loan with a guarantor", "value": {
+    "id": "loan100", "institution": "bank", "debtor": "d100", "product": "cash-loan", "guarantors": ["d3"],
+    "overdue_amount": "3200.00", "overdue_since": "2026-03-01"}}}
+
+
+@router.post("/debts", response_model=DebtOut, status_code=201, tags=DEBTS, responses=ERRORS,
+             summary="登记债务 Register a debt")
+def create_debt(body: Annotated[s.DebtIn, Body(openapi_examples=DEBT_EXAMPLES)], p: Writer, store: StoreDep,
+                gate: GateDep, at: Now) -> DebtOut:
+    _own_institution(p, body.institution)
+    _clean(body)
+    with store.transaction() as session:
+        _debtor_row(session, p, body.debtor, at)
+        for g in body.guarantors:
+            _debtor_row(session, p, g, at, field="guarantors")
+        row = _registry(session, gate, at).add_debt(body)
+        session.flush()
+        return _debt_out(session, p, row)
+
+
+@router.get("/debts/{debt_id}", response_model=DebtOut, tags=DEBTS, responses=ERRORS, summary="查看债务 Read a debt")
+def get_debt(debt_id: str, p: Reader, store: StoreDep, at: Now) -> DebtOut:
+    with store.transaction() as session:
+        return _debt_out(session, p, scope.debt(session, p, debt_id, at, field="debt_id"))
+
+
+@router.get("/debts", response_model=Page[DebtOut], tags=DEBTS, responses=ERRORS, summary="债务列表 Debts")
+def list_debts(
+    p: Reader, store: StoreDep, at: Now, limit: Limit = 50, offset: Offset = 0,
+    debtor: Annotated[s.Ident | None, Query()] = None,
+    status: Annotated[DebtStatus | None, Query()] = None,
+    product: Annotated[str | None, Query(max_length=100)] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        stmt = select(m.Debt).where(_debt_filter(session, p, at))
+        if debtor is not None:
+            stmt = stmt.where(m.Debt.debtor_id == debtor)
+        if status is not None:
+            stmt = stmt.where(m.Debt.status == status)
+        if product is not None:
+            stmt = stmt.where(m.Debt.product == product)
+        return _page(session, stmt, [m.Debt.id], limit, offset, lambda r: _debt_out(session, p, r))
+
+
+@router.patch("/debts/{debt_id}", response_model=DebtOut, tags=DEBTS, responses=ERRORS,
+              summary="修改债务 Change product, arrears or guarantors")
+def patch_debt(debt_id: str, body: DebtPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> DebtOut:
+    _clean(body)
+    with store.transaction() as session:
+        _tenant_row(session, m.Debt, debt_id, p, "debt")
+        for g in body.guarantors or []:
+            _debtor_row(session, p, g, at, field="guarantors")
+        return _debt_out(session, p, _registry(session, gate, at).update_debt(debt_id, body.changes()))
+
+
+# == placements ======================================================================================
+PLACEMENTS = ["registry 登记: placements 委案"]
+
+
+def _placement_row(session: Session, p: Principal, placement_id: int, at: datetime) -> m.Placement:
+    row = session.get(m.Placement, placement_id)
+    if row is None:
+        raise NotFound("placement", str(placement_id), field="placement_id")
+    try:
+        scope.debt(session, p, row.debt_id, at)
+    except NotFound:
+        raise NotFound("placement", str(placement_id), field="placement_id") from None
+    if p.agency_id is not None and row.agency_id != _entrusted(session, p):
+        raise NotFound("placement", str(placement_id), field="placement_id")
+    return row
+
+
+@router.get("/placements/{placement_id}", response_model=PlacementOut, tags=PLACEMENTS, responses=ERRORS,
+            summary="查看委案 Read a placement (create: POST /v1/placements)")
+def get_placement(placement_id: RowId, p: Reader, store: StoreDep, at: Now) -> PlacementOut:
+    with store.transaction() as session:
+        return PlacementOut.model_validate(_placement_row(session, p, placement_id, at))
+
+
+@router.get("/placements", response_model=Page[PlacementOut], tags=PLACEMENTS, responses=ERRORS,
+            summary="委案列表 Placements")
+def list_placements(
+    p: Reader, store: StoreDep, at: Now, limit: Limit = 50, offset: Offset = 0,
+    debt: Annotated[s.Ident | None, Query()] = None,
+    agency: Annotated[s.Ident | None, Query()] = None,
+    active_on: Annotated[date | None, Query(description="在该日有效 in force on this day")] = None,
+) -> Page[Any]:
+    with store.transaction() as session:
+        debts = select(m.Debt.id).where(_debt_filter(session, p, at))
+        stmt = select(m.Placement).where(m.Placement.debt_id.in_(debts))
+        if p.agency_id is not None:  # only its own current placements
+            today = local_date(at, SHANGHAI)
+            stmt = stmt.where(m.Placement.agency_id == _entrusted(session, p),
+                              m.Placement.valid_from <= today + timedelta(days=1),
+                              m.Placement.valid_to >= today - timedelta(days=1))
+        if debt is not None:
+            stmt = stmt.where(m.Placement.debt_id == debt)
+        if agency is not None:
+            stmt = stmt.where(m.Placement.agency_id == agency)
+        if active_on is not None:
+            stmt = stmt.where(m.Placement.valid_from <= active_on, m.Placement.valid_to >= active_on)
+        return _page(session, stmt, [m.Placement.debt_id, m.Placement.valid_from, m.Placement.id], limit, offset,
+                     PlacementOut.model_validate)
+
+
+@router.patch("/placements/{placement_id}", response_model=PlacementOut, tags=PLACEMENTS, responses=ERRORS,
+              summary="修改委案期间 Shorten or extend a placement (overlap → 409)")
+def patch_placement(placement_id: RowId, body: PlacementPatch, p: Writer, store: StoreDep, gate: GateDep,
+                    at: Now) -> PlacementOut:
+    with store.transaction() as session:
+        _placement_row(session, p, placement_id, at)
+        row = _registry(session, gate, at).update_placement(placement_id, body.changes(), lock=store.lock)
+        return PlacementOut.model_validate(row)
+
+
+# == debtor agreements ===============================================================================
+DEBTOR_AGREEMENTS = ["registry 登记: debtor agreements 与债务人的约定"]
+DEBTOR_AGREEMENT_EXAMPLES = {"evenings": {"summary": "约定只在工作日晚上联系 Evenings on weekdays only", "value": {
+    "debtor": "d1", "institution": "bank", "windows": [{"from": "18:00", "to": "20:00",
+                                                         "days": ["mon", "tue", "wed", "thu", "fri"]}],
+    "voice_cap": 1}}}
+
+
+def _debtor_agreement_row(session: Session, p: Principal, agreement_id: int) -> m.DebtorAgreement:
+    _institution_only(p, "与债务人的约定 debtor agreements")
+    return _tenant_row(session, m.DebtorAgreement, agreement_id, p, "debtor agreement")
+
+
+@router.post("/debtor-agreements", response_model=DebtorAgreementOut, status_code=201, tags=DEBTOR_AGREEMENTS,
+             responses=ERRORS, summary="登记与债务人的约定 Record what a debtor agreed (windows, caps)")
+def create_debtor_agreement(
+    body: Annotated[s.DebtorAgreementIn, Body(openapi_examples=DEBTOR_AGREEMENT_EXAMPLES)], p: Writer,
+    store: StoreDep, gate: GateDep, at: Now,
+) -> DebtorAgreementOut:
+    _own_institution(p, body.institution)
+    with store.transaction() as session:
+        _debtor_row(session, p, body.debtor, at)
+        exists = session.execute(select(m.DebtorAgreement.id).where(
+            m.DebtorAgreement.debtor_id == body.debtor, m.DebtorAgreement.institution_id == body.institution)).scalar()
+        if exists is not None:
+            raise Conflict(f"债务人 {body.debtor} 已有约定（{exists}），请修改它",
+                           f"debtor {body.debtor} already has an agreement ({exists}); PATCH it instead",
+                           field="debtor", code="duplicate-id")
+        row = _registry(session, gate, at).add_debtor_agreement(body)
+        session.flush()
+        return DebtorAgreementOut.model_validate(row)
+
+
+@router.get("/debtor-agreements/{agreement_id}", response_model=DebtorAgreementOut, tags=DEBTOR_AGREEMENTS,
+            responses=ERRORS, summary="查看约定 Read a debtor agreement")
+def get_debtor_agreement(agreement_id: RowId, p: Reader, store: StoreDep) -> DebtorAgreementOut:
+    with store.transaction() as session:
+        return DebtorAgreementOut.model_validate(_debtor_agreement_row(session, p, agreement_id))
+
+
+@router.get("/debtor-agreements", response_model=Page[DebtorAgreementOut], tags=DEBTOR_AGREEMENTS,
+            responses=ERRORS, summary="约定列表 Debtor agreements")
+def list_debtor_agreements(
+    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    debtor: Annotated[s.Ident | None, Query()] = None,
+) -> Page[Any]:
+    _institution_only(p, "与债务人的约定 debtor agreements")
+    stmt = select(m.DebtorAgreement).where(m.DebtorAgreement.institution_id == p.institution_id)
+    if debtor is not None:
+        stmt = stmt.where(m.DebtorAgreement.debtor_id == debtor)
+    with store.transaction() as session:
+        return _page(session, stmt, [m.DebtorAgreement.id], limit, offset, DebtorAgreementOut.model_validate)
+
+
+@router.patch("/debtor-agreements/{agreement_id}", response_model=DebtorAgreementOut, tags=DEBTOR_AGREEMENTS,
+              responses=ERRORS, summary="修改约定 Change a debtor agreement")
+def patch_debtor_agreement(agreement_id: RowId, body: DebtorAgreementPatch, p: Writer, store: StoreDep,
+                           gate: GateDep, at: Now) -> DebtorAgreementOut:
+    changes = body.changes()
+    if "windows" in changes:
+        changes["windows"] = [w.model_dump(by_alias=True, exclude_none=True) for w in body.windows or []]
+    if changes.get("unreachable") is not None:
+        changes["unreachable"] = body.unreachable.model_dump() if body.unreachable else None
+    with store.transaction() as session:
+        _debtor_agreement_row(session, p, agreement_id)
+        row = _registry(session, gate, at).update_debtor_agreement(agreement_id, changes)
+        return DebtorAgreementOut.model_validate(row)
