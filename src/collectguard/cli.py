@@ -23,6 +23,8 @@ ledger_app = typer.Typer(help="账本 The hash-chained ledger.", no_args_is_help
 db_app = typer.Typer(help="数据库 Database migrations.", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥 API keys (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+notices_app = typer.Typer(help="停催通知 Stop notices to agencies: signed webhooks from the outbox.", no_args_is_help=True)
+app.add_typer(notices_app, name="notices")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
@@ -288,6 +290,31 @@ def keys_rotate(
     finally:
         store.dispose()
     typer.echo(f"新密钥 new current key {keyring.current.key_id}; 重新加密 re-encrypted {total} rows")
+
+
+@notices_app.command("send")
+def notices_send(
+    db: DbOption = None,
+    forever: Annotated[bool, typer.Option("--forever", help="Keep sending until SIGINT/SIGTERM.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds to wait when nothing is due (--forever).")] = 5.0,
+    limit: Annotated[int, typer.Option("--limit", help="Notices claimed per round.")] = 100,
+    timeout: Annotated[float, typer.Option("--timeout", help="HTTP timeout per delivery, seconds.")] = 10.0,
+    max_attempts: Annotated[int, typer.Option("--max-attempts", help="Give up (status failed) after this many.")] = 10,
+) -> None:
+    """发送停催通知 Deliver due stop notices to the agencies' webhooks (art. 11(五)), at least once."""
+    import signal
+    import threading
+
+    from collectguard.notices.sender import Policy, send_pending
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    counts = send_pending(_db(db), limit=limit, policy=Policy(timeout_s=timeout, max_attempts=max_attempts),
+                          forever=forever, interval=interval, stop=stop)
+    typer.echo("停催通知 stop notices: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if counts["failed"]:
+        raise typer.Exit(1)
 
 
 def main() -> None:

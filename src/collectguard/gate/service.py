@@ -25,6 +25,7 @@ from collectguard.gate.facts import load_facts, resolve_party
 from collectguard.gate.models import AttemptRow
 from collectguard.holds import service as holds
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.notices import outbox
 from collectguard.registry import models as m
 from collectguard.registry.schemas import PlacementIn
 from collectguard.registry.service import Registry
@@ -217,9 +218,7 @@ class Gate:
                 detail["stop_notice_to"] = holder
             record = registry.record("debt:repayment:recorded", debt.id, detail, debt.institution_id)
             if detail.get("stop_notice_to"):
-                # Art. 11(五): tell the holding agency to stop. Delivery is tracked by the outbox (HTTP layer).
-                registry.record("gate:stop-notice:queued", debt.id, {"agency": detail["stop_notice_to"], "reason": "settled"},
-                                debt.institution_id)
+                self._stop_notice(registry, debt.institution_id, detail["stop_notice_to"], debt.id, {"reason": "settled"}, at)
             return g.EventOut(kind="debt:repayment:recorded", subject=debt.id, ledger_seq=record, detail=_json(detail))
 
         return self._event(at, act)
@@ -327,14 +326,24 @@ class Gate:
                 self._lock_debtor(session, data.debtor)
             hold, _ = holds.place(registry, data)
             for debt_id, agency in self._holders(session, data, at):
-                registry.record("gate:stop-notice:queued", debt_id, {"agency": agency, "reason": f"hold:{data.reason}",
-                                                                     "hold": data.id}, data.institution)
+                self._stop_notice(registry, data.institution, agency, debt_id,
+                                  {"reason": f"hold:{data.reason}", "hold": data.id}, at)
             return hold
 
         return self._event(at, act)
 
     def release_hold(self, data: HoldReleaseIn, at: datetime, institution: str | None = None) -> HoldOut:
         return self._event(at, lambda session, registry: holds.release(registry, data, institution))
+
+    @staticmethod
+    def _stop_notice(registry: Registry, institution: str, agency: str, debt_id: str, detail: dict[str, Any],
+                     at: datetime) -> None:
+        """Art. 11(五): tell the holding agency to stop, in the same transaction as the cause; the outbox
+        delivers it (signed webhook, retries), so a crash after commit loses nothing."""
+        stop = {"agency": agency, **detail}
+        notice = outbox.enqueue(registry.session, institution_id=institution, agency_id=agency, debt_id=debt_id,
+                                reason=detail["reason"], payload=stop, at=at)
+        registry.record("gate:stop-notice:queued", debt_id, {**stop, "notice": notice}, institution)
 
     @staticmethod
     def _holders(session: Session, data: HoldIn, at: datetime) -> list[tuple[str, str]]:

@@ -228,9 +228,14 @@ def debt_details(ctx: CallContext, turn: TurnContext, params: DebtDetailParams) 
             if not _unnegated([(start, end)], params, turn):
                 continue
             spans.append((start, end))
-    spans.extend(m.span() for m in re.finditer(params.template_field_regex, turn.norm))
-    for pattern in params.detail_regex:
-        spans.extend(_unnegated([m.span() for m in re.finditer(pattern, turn.norm)], params, turn))
+    norm = turn.norm
+    if "{" in norm:
+        spans.extend(m.span() for m in re.finditer(params.template_field_regex, norm))
+    if params.detail_regex and _detail_gate(params).search(norm) is not None:
+        for pattern in params.detail_regex:
+            spans.extend(_unnegated([m.span() for m in re.finditer(pattern, norm)], params, turn))
+    if not spans:
+        return spans
     names = turn.spans(params.not_details)
     for key in ("institution", "agency"):
         if ctx.meta.get(key):
@@ -240,6 +245,19 @@ def debt_details(ctx: CallContext, turn: TurnContext, params: DebtDetailParams) 
                 names.append((pos, pos + len(name)))
                 pos = turn.norm.find(name, pos + 1)
     return sorted(s for s in spans if not any(ns <= s[0] and s[1] <= ne for ns, ne in names))
+
+
+_GATES: dict[int, tuple[DebtDetailParams, re.Pattern[str]]] = {}
+
+
+def _detail_gate(params: DebtDetailParams) -> re.Pattern[str]:
+    """All `detail_regex` patterns as one alternation (a turn it does not match needs no pattern run)."""
+    hit = _GATES.get(id(params))
+    if hit is not None and hit[0] is params:
+        return hit[1]
+    gate = re.compile("|".join(f"(?:{p})" for p in params.detail_regex))
+    _GATES[id(params)] = (params, gate)
+    return gate
 
 
 # --- identity-not-verified -----------------------------------------------------------------------

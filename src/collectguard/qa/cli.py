@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from collectguard.errors import CollectGuardError
 from collectguard.qa.asr import AsrUnavailable, load_transcriber, read_wav, transcribe_audio
 from collectguard.qa.evaluate import Counts, Evaluation
 from collectguard.qa.inspector import Inspector
 from collectguard.qa.models import CATEGORY_ZH, SEVERITY_ZH, Finding
+from collectguard.qa.record import ScannedCall, record_calls, violation_stats
 from collectguard.qa.rules import RuleFileError
 from collectguard.qa.transcripts import CallLine, InvalidLine, read_calls
 
@@ -25,6 +28,16 @@ RulesOpt = Annotated[
     Path | None,
     typer.Option("--rules", help="规则目录（默认内置规则）/ rule directory (default: packaged rules)", file_okay=False),
 ]
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="数据库 URL（默认 $COLLECTGUARD_DB）/ database URL (default: $COLLECTGUARD_DB or sqlite:///collectguard.db)"),
+]
+
+
+def _db_url(url: str | None) -> str:
+    from collectguard.config import Settings
+
+    return url or Settings.from_env().db_url
 
 
 def _console() -> Console:
@@ -55,9 +68,15 @@ def scan(
     files: FilesArg,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON Lines / print JSON Lines")] = False,
     rules: RulesOpt = None,
+    record: Annotated[
+        bool,
+        typer.Option("--record", help="把结果登记到各通话的 attempt_id（台账）/ attach findings to each call's attempt in the ledger"),
+    ] = False,
+    db: DbOpt = None,
 ) -> None:
     """扫描转写文件并列出违规 / Scan transcripts and list findings per call."""
     inspector = _inspector(rules)
+    scanned: list[ScannedCall] = []
     invalid = 0
     console = _console()
     table = Table(title="质检结果 Inspection findings", show_lines=False)
@@ -71,6 +90,8 @@ def scan(
             _report_invalid(item)
             continue
         findings = inspector.inspect(item.call)
+        if record:
+            scanned.append(ScannedCall(item.file, item.line, item.call.id, item.call.attempt_id, findings))
         calls += 1
         total += len(findings)
         flagged += bool(findings)
@@ -85,8 +106,24 @@ def scan(
             f"通话 {calls} 通，{flagged} 通有违规，共 {total} 条发现 / "
             f"{calls} calls, {flagged} flagged, {total} findings"
         )
+    failed = 0
+    if record:
+        try:
+            report = record_calls(_db_url(db), scanned)
+        except CollectGuardError as exc:  # the database itself is unusable
+            typer.echo(f"未登记 not recorded: {exc.message_zh} / {exc.message_en}", err=True)
+            raise typer.Exit(1) from exc
+        for message in report.messages():
+            typer.echo(message, err=True)
+        failed = len(report.failed)
+        typer.echo(
+            f"已登记 {len(report.recorded)} 通，无 attempt_id {len(report.unattached)} 通，失败 {failed} 通 / "
+            f"recorded {len(report.recorded)}, without attempt_id {len(report.unattached)}, failed {failed}",
+            err=True,
+        )
     if invalid:
         typer.echo(f"{invalid} 行无效输入已跳过 / {invalid} invalid line(s) skipped", err=True)
+    if invalid or failed:
         raise typer.Exit(1)
 
 
@@ -157,6 +194,43 @@ def eval_(
     if invalid:
         typer.echo(f"{invalid} 行无效输入已跳过 / {invalid} invalid line(s) skipped", err=True)
         raise typer.Exit(1)
+
+
+class StatsBy(StrEnum):
+    collector = "collector"
+    agency = "agency"
+
+
+@app.command()
+def stats(
+    by: Annotated[StatsBy, typer.Option("--by", help="按催收员或机构统计 / per collector or per agency")],
+    db: DbOpt = None,
+    institution: Annotated[
+        str | None, typer.Option("--institution", help="只看该金融机构 / only this institution")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """每日违规统计（按催收员或机构）/ Violations and calls inspected per collector or agency per day."""
+    try:
+        rows = violation_stats(_db_url(db), by.value, institution)
+    except CollectGuardError as exc:
+        typer.echo(f"{exc.message_zh} / {exc.message_en}", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False) + "\n")
+        return
+    who = "催收员 Collector" if by is StatsBy.collector else "机构 Agency"
+    table = Table(title=f"质检违规统计 Violations per {by.value} per day")
+    table.add_column(who)
+    table.add_column("日期 Day")
+    table.add_column("质检通话 Calls inspected", justify="right")
+    table.add_column("违规 Violations", justify="right")
+    for row in rows:
+        table.add_row(str(row[by.value]), row["day"], str(row["calls"]), str(row["violations"]))
+    console = _console()
+    console.print(table)
+    if not rows:
+        console.print("没有质检记录 / no inspected calls recorded")
 
 
 @app.command()

@@ -29,9 +29,21 @@ CLAUSE_BREAKS = frozenset("，,。.！!？?；;：:\n")
 SENTENCE_BREAKS = frozenset("。！!？?；;\n")
 
 
+_MAPPED = {chr(k): chr(v) for k, v in _TABLE.items()}
+_TO_MAP = re.compile("[" + "".join(re.escape(ch) for ch in _MAPPED) + "]")
+
+
+def _mapped(m: re.Match[str]) -> str:
+    return _MAPPED[m[0]]
+
+
 def normalize(text: str) -> str:
-    """Full-width letters/digits → half-width, ASCII ,!?;: → full-width, lower case, 您 → 你; same length."""
-    return text.translate(_TABLE)
+    """Full-width letters/digits → half-width, ASCII ,!?;: → full-width, lower case, 您 → 你; same length.
+
+    (A regex substitution of the few mapped characters: faster than `str.translate` with a dict
+    table on mostly-CJK text, same result.)
+    """
+    return _TO_MAP.sub(_mapped, text)
 
 
 def normalize_pattern(pattern: str) -> str:

@@ -294,10 +294,11 @@ class Registry:
         self._update(row, "agreement", ident, changes, row.institution_id)
         return row
 
-    def update_collector(self, ident: str, changes: dict[str, Any]) -> m.Collector:
-        """Qualifications only; status and trainings change through their own events."""
+    def update_collector(self, ident: str, changes: dict[str, Any], *, institution: str | None = None) -> m.Collector:
+        """Qualifications only; status and trainings change through their own events. `institution`: who
+        changed it (a collector of an agency belongs to no single institution)."""
         row = self.get(m.Collector, ident, kind="collector")
-        self._update(row, "collector", ident, changes, None)
+        self._update(row, "collector", ident, changes, institution)
         return row
 
     def update_tool(self, ident: str, changes: dict[str, Any]) -> m.Tool:
@@ -316,21 +317,23 @@ class Registry:
         self._update(row, "template", ident, changes, row.institution_id)
         return row
 
-    def update_debtor(self, ident: str, changes: dict[str, Any]) -> m.Debtor:
-        """Personal fields are re-encrypted; the ledger names the fields changed, never their values."""
+    def update_debtor(self, ident: str, changes: dict[str, Any], *, institution: str | None = None) -> m.Debtor:
+        """Personal fields are re-encrypted; the ledger names the fields changed, never their values.
+        `institution`: who changed it, for a debtor shared by imports (else the debtor's owner)."""
         row = self.get(m.Debtor, ident, kind="debtor")
         personal = {k: v for k, v in changes.items() if k in ("name", "phone", "id_number", "address")}
         plain = {k: v for k, v in changes.items() if k not in ("name", "phone", "id_number", "address")}
         write_personal(self.session, row, personal)
-        self._update(row, "debtor", ident, plain, row.institution_id, {"fields": sorted(changes), **plain})
+        self._update(row, "debtor", ident, plain, institution or row.institution_id,
+                     {"fields": sorted(changes), **plain})
         return row
 
-    def update_contact(self, ident: str, changes: dict[str, Any]) -> m.Contact:
+    def update_contact(self, ident: str, changes: dict[str, Any], *, institution: str | None = None) -> m.Contact:
         row = self.get(m.Contact, ident, kind="contact")
         personal = {k: v for k, v in changes.items() if k in ("name", "phone")}
         plain = {k: v for k, v in changes.items() if k not in personal}
         write_personal(self.session, row, personal)
-        self._update(row, "contact", ident, plain, None, {"fields": sorted(changes), **plain})
+        self._update(row, "contact", ident, plain, institution, {"fields": sorted(changes), **plain})
         return row
 
     def update_debt(self, ident: str, changes: dict[str, Any]) -> m.Debt:

@@ -60,7 +60,7 @@ def list_notices(
 
 
 @router.post("/notices/{notice_id}/ack", response_model=NoticeOut, summary="确认停催 Acknowledge a stop notice")
-def acknowledge(notice_id: str, body: AckIn, p: Acker, store: StoreDep, at: Now) -> NoticeOut:
+def acknowledge(notice_id: Ident, body: AckIn, p: Acker, store: StoreDep, at: Now) -> NoticeOut:
     """The notified agency confirms it has stopped. Repeating it returns the first acknowledgement."""
     if p.agency_id is None:
         raise Forbidden("只有被通知的催收机构可以确认停催通知", "only the notified agency may acknowledge a stop notice")
@@ -74,7 +74,7 @@ def acknowledge(notice_id: str, body: AckIn, p: Acker, store: StoreDep, at: Now)
 
 @router.put("/agency-endpoints/{agency}", response_model=EndpointOut,
             summary="设置回调地址 Set an agency's webhook endpoint")
-def put_endpoint(agency: str, body: EndpointIn, p: Admin, store: StoreDep, at: Now) -> EndpointOut:
+def put_endpoint(agency: Ident, body: EndpointIn, p: Admin, store: StoreDep, at: Now) -> EndpointOut:
     """Where stop notices to this agency are POSTed, and the secret that signs them (never returned)."""
     with store.transaction() as session:
         row = service.set_endpoint(Registry(session, at=at), p.institution_id, agency, body)

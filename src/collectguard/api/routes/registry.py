@@ -23,7 +23,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -59,6 +58,7 @@ Offset = Annotated[int, Query(ge=0, le=10_000_000, description="跳过条数 ite
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 T = TypeVar("T")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+CENT = Decimal("0.01")
 
 
 # == output models ===================================================================================
@@ -280,22 +280,15 @@ class DebtorAgreementOut(BaseModel):
 
 # == change (PATCH) bodies ===========================================================================
 class Patch(s.Strict):
-    """Only the fields sent change; `null` clears a field that may be empty. The id never changes."""
+    """Only the fields sent change. `null` clears a field that may be empty; a field typed without null (a flag,
+    a period's end) refuses it. The id never changes: an unknown field, `id` included, is a 422."""
 
     ATTRS: ClassVar[dict[str, str]] = {}  # body field → row attribute, where they differ
-    NOT_NULL: ClassVar[frozenset[str]] = frozenset()
 
     def changes(self) -> dict[str, Any]:
         if not self.model_fields_set:
             raise InvalidInput("没有要修改的字段", "nothing to change: send at least one field", field=None)
-        out: dict[str, Any] = {}
-        for name in sorted(self.model_fields_set):
-            value = getattr(self, name)
-            alias = type(self).model_fields[name].alias or name
-            if value is None and name in self.NOT_NULL:
-                raise InvalidInput(f"{alias} 不能为空", f"{alias} may not be null", field=alias)
-            out[self.ATTRS.get(name, name)] = value
-        return out
+        return {self.ATTRS.get(name, name): getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class InstitutionPatch(Patch):
@@ -306,28 +299,25 @@ class InstitutionPatch(Patch):
 class AgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2027-06-30"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    NOT_NULL = frozenset({"from_", "to", "subcontracting"})
-    from_: date | SkipJsonSchema[None] = Field(default=None, alias="from")
-    to: date | SkipJsonSchema[None] = None
-    subcontracting: bool | SkipJsonSchema[None] = None
+    from_: date = Field(default=None, alias="from")
+    to: date = Field(default=None)
+    subcontracting: bool = Field(default=None)
 
 
 class CollectorPatch(Patch):
     """Qualifications. Status: POST /v1/collector-status; trainings: POST /v1/trainings."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"pledge_signed": True, "pre_job_exam": "2026-02-01"}]})
-    NOT_NULL = frozenset({"pledge_signed", "approved"})
     pre_job_exam: date | None = None
-    pledge_signed: bool | SkipJsonSchema[None] = None
-    approved: bool | SkipJsonSchema[None] = None
+    pledge_signed: bool = Field(default=None)
+    approved: bool = Field(default=None)
 
 
 class ToolPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
     ATTRS = {"org": "org_id"}
-    NOT_NULL = frozenset({"official", "filed"})
-    official: bool | SkipJsonSchema[None] = None
-    filed: bool | SkipJsonSchema[None] = None
+    official: bool = Field(default=None)
+    filed: bool = Field(default=None)
     org: s.Ident | None = None
     active_from: date | None = None
     active_to: date | None = None
@@ -337,8 +327,7 @@ class TemplatePatch(Patch):
     """Whether the template is in use. New text is a new version: POST /v1/templates/{id}/versions."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
-    NOT_NULL = frozenset({"active"})
-    active: bool | SkipJsonSchema[None] = None
+    active: bool = Field(default=None)
 
 
 class TemplateVersionIn(s.Strict):
@@ -352,23 +341,21 @@ class DebtorPatch(Patch):
     """Personal fields and time zone. Status: POST /v1/debtor-status."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13900139000"}]})
-    NOT_NULL = frozenset({"timezone"})
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=64)
     id_number: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=500)
-    timezone: s.TimeZoneName | SkipJsonSchema[None] = None
+    timezone: s.TimeZoneName = Field(default=None)
 
 
 class ContactPatch(Patch):
     """Relation and personal fields. A refusal: POST /v1/contact-refusals."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"relation": "spouse", "offers_to_repay": True}]})
-    NOT_NULL = frozenset({"offers_to_repay"})
     relation: str | None = Field(default=None, max_length=64)
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=64)
-    offers_to_repay: bool | SkipJsonSchema[None] = None
+    offers_to_repay: bool = Field(default=None)
 
 
 class DebtPatch(Patch):
@@ -376,11 +363,10 @@ class DebtPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"overdue_amount": "3560.50",
                                                                "overdue_since": "2026-03-01"}]})
-    NOT_NULL = frozenset({"product", "guarantors"})
-    product: str | SkipJsonSchema[None] = Field(default=None, min_length=1, max_length=100)
+    product: str = Field(default=None, min_length=1, max_length=100)
     overdue_amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
     overdue_since: date | None = None
-    guarantors: list[s.Ident] | SkipJsonSchema[None] = None
+    guarantors: list[s.Ident] = Field(default=None)
 
 
 class PlacementPatch(Patch):
@@ -388,16 +374,14 @@ class PlacementPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2026-05-31"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    NOT_NULL = frozenset({"from_", "to"})
-    from_: date | SkipJsonSchema[None] = Field(default=None, alias="from")
-    to: date | SkipJsonSchema[None] = None
+    from_: date = Field(default=None, alias="from")
+    to: date = Field(default=None)
 
 
 class DebtorAgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"voice_cap": 1,
                                                                "windows": [{"from": "18:00", "to": "20:00"}]}]})
-    NOT_NULL = frozenset({"windows"})
-    windows: list[s.WindowIn] | SkipJsonSchema[None] = None
+    windows: list[s.WindowIn] = Field(default=None)
     voice_cap: int | None = Field(default=None, ge=0, le=1000)
     effective_call_cap: int | None = Field(default=None, ge=0, le=1000)
     visit_cap: int | None = Field(default=None, ge=0, le=1000)
@@ -595,14 +579,19 @@ def _contact_out(row: m.Contact) -> ContactOut:
                       offers_to_repay=row.offers_to_repay)
 
 
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """Money always with two decimals ("3200.50"), whether just written or read back."""
+    return None if amount is None else Decimal(amount).quantize(CENT)
+
+
 def _debt_out(session: Session, p: Principal, row: m.Debt) -> DebtOut:
     guarantors = None
     if p.agency_id is None:
         guarantors = list(session.execute(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id == row.id)
                                           .order_by(m.DebtGuarantor.debtor_id)).scalars())
     return DebtOut(id=row.id, institution_id=row.institution_id, debtor_id=row.debtor_id, product=row.product,
-                   overdue_amount=row.overdue_amount, overdue_since=row.overdue_since, status=DebtStatus(row.status),
-                   settled_at=row.settled_at, repaid_total=row.repaid_total, guarantors=guarantors)
+                   overdue_amount=_cents(row.overdue_amount), overdue_since=row.overdue_since, status=DebtStatus(row.status),
+                   settled_at=row.settled_at, repaid_total=_cents(row.repaid_total), guarantors=guarantors)
 
 
 # == institutions ====================================================================================
@@ -852,7 +841,8 @@ def patch_collector(collector_id: str, body: CollectorPatch, p: Writer, store: S
                     at: Now) -> CollectorOut:
     with store.transaction() as session:
         _collector_row(session, p, collector_id)
-        return CollectorOut.model_validate(_registry(session, gate, at).update_collector(collector_id, body.changes()))
+        return CollectorOut.model_validate(_registry(session, gate, at).update_collector(
+            collector_id, body.changes(), institution=p.institution_id))
 
 
 # == tools ===========================================================================================
@@ -1098,7 +1088,7 @@ def patch_debtor(debtor_id: str, body: DebtorPatch, p: Writer, store: StoreDep, 
     _clean(body)
     with store.transaction() as session:
         _debtor_row(session, p, debtor_id, at, field="debtor_id")
-        return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes()), p)
+        return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes(), institution=p.institution_id), p)
 
 
 # == contacts ========================================================================================
@@ -1149,7 +1139,8 @@ def patch_contact(contact_id: str, body: ContactPatch, p: Writer, store: StoreDe
     _clean(body)
     with store.transaction() as session:
         _contact_row(session, p, contact_id, at)
-        return _contact_out(_registry(session, gate, at).update_contact(contact_id, body.changes()))
+        return _contact_out(_registry(session, gate, at).update_contact(
+            contact_id, body.changes(), institution=p.institution_id))
 
 
 # == debts ===========================================================================================
