@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CollectGuardError(Exception):
     status = 400
     code = "bad-request"
 
-    def __init__(self, message_zh: str, message_en: str, *, field: str | None = None, code: str | None = None):
+    def __init__(
+        self,
+        message_zh: str,
+        message_en: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: list[dict[str, Any]] | None = None,
+    ):
         super().__init__(f"{message_zh} / {message_en}" + (f" [{field}]" if field else ""))
         self.message_zh = message_zh
         self.message_en = message_en
         self.field = field
+        self.details = details
         if code is not None:
             self.code = code
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en, "field": self.field}
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"code": self.code, "message_zh": self.message_zh, "message_en": self.message_en,
+                               "field": self.field}
+        if self.details is not None:
+            out["details"] = self.details
+        return out
 
 
 class NotFound(CollectGuardError):

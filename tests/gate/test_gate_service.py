@@ -148,3 +148,28 @@ def test_a_hold_on_the_debtor_covers_all_their_debts(gate):
     assert d.failing_rules == ["hold-active"]
     with pytest.raises(Exception, match="exactly one"):
         HoldIn(id="h3", institution="bank", reason="hardship")
+
+
+def test_template_approval_runs_the_review_checks_first(gate, store):
+    from sqlalchemy import select
+
+    from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
+    from collectguard.ledger.models import LedgerRecord
+
+    gate.edit_template(TemplateEditIn(template="t-sms", text="你再不还钱，我们就派人上门找你家里人，后果自负！"),
+                       at("2026-05-20 09:00"))
+    with pytest.raises(Conflict) as err:
+        gate.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 09:05"))
+    assert err.value.code == "template-lint-failed"
+    categories = {d["category"] for d in err.value.details}
+    assert {"threat", "third-party-pressure"} & categories and "identity-not-stated" in categories
+    # The version stays pending, so the gate still refuses it, and the refusal is in the ledger.
+    d = gate.decide(call("a1", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 10:00"))
+    assert d.failing_rules == ["art15-template-approved"]
+    with store.transaction() as s:
+        kinds = s.execute(select(LedgerRecord.kind).where(LedgerRecord.subject == "t-sms")).scalars().all()
+    assert "template:version:lint-refused" in kinds
+    gate.edit_template(TemplateEditIn(template="t-sms", text="【示例银行】您的账单已逾期，请通过官方App或对公账户还款。"),
+                       at("2026-05-20 10:05"))
+    gate.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 10:06"))
+    assert gate.decide(call("a2", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 10:10")).allowed

@@ -182,3 +182,12 @@ def test_lexicon_reference_and_common_lexicon() -> None:
     insp = Inspector(parse_rule_files(files))
     assert spans(insp, "弄你") == ["弄你"]
     assert spans(insp, "收拾你") == ["收拾你"]
+
+
+def test_normalize_is_the_translation_table_and_keeps_length() -> None:
+    from collectguard.qa.text import _TABLE, normalize
+
+    every_mapped = "".join(chr(c) for c in _TABLE)
+    for text in [every_mapped, "您好，ＡＢＣ１２３ Hello, World!?;:　x", "没有要换的字", "", "您您您"]:
+        assert normalize(text) == text.translate(_TABLE)
+        assert len(normalize(text)) == len(text)

@@ -281,6 +281,18 @@ class Gate:
         return self._event(at, act)
 
     def template_approval(self, data: g.TemplateApprovalIn, at: datetime) -> g.EventOut:
+        """Approve or reject the current version. Approval first runs the QA rules and the template checks
+        (art. 15(一)); with findings it is refused, the refusal and its findings are recorded, and the
+        version stays pending."""
+        if data.approved:
+            findings = self.template_findings(data.template, at)
+            if findings:
+                raise Conflict(
+                    f"模板 {data.template} 未通过审核检查（{len(findings)} 项），不能批准",
+                    f"template {data.template} fails {len(findings)} review check(s) and cannot be approved",
+                    field="template", code="template-lint-failed", details=findings,
+                )
+
         def act(session: Session, registry: Registry) -> g.EventOut:
             template = registry.get(m.Template, data.template, kind="template", field="template")
             version = session.get(m.TemplateVersion, (template.id, template.current_version))
@@ -291,6 +303,22 @@ class Gate:
                 {"version": version.version}, template.institution_id,
             )
             return g.EventOut(kind="template:version:" + version.status, subject=template.id, ledger_seq=seq)
+
+        return self._event(at, act)
+
+    def template_findings(self, template_id: str, at: datetime) -> list[dict[str, Any]]:
+        """Lint the current version of a template; findings are recorded in the ledger when there are any."""
+        from collectguard.qa.templates import lint_template
+
+        def act(session: Session, registry: Registry) -> list[dict[str, Any]]:
+            template = registry.get(m.Template, template_id, kind="template", field="template")
+            version = session.get(m.TemplateVersion, (template.id, template.current_version))
+            assert version is not None
+            findings = [f.to_output() for f in lint_template(version.text, template.audience, template.channel)]
+            if findings:
+                registry.record("template:version:lint-refused", template.id,
+                                {"version": version.version, "findings": findings}, template.institution_id)
+            return findings
 
         return self._event(at, act)
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,10 +49,14 @@ class Inspector:
         self._trigger_keys: dict[tuple[str, str], frozenset[str]] = {
             key: frozenset(terms) for key, terms in self._by_term.items()
         }
-        #: single-character trigger terms per (speaker, audience) (not in the automaton; checked with `in`)
-        self._single_triggers: dict[tuple[str, str], tuple[str, ...]] = {
-            key: tuple(sorted(t for t in terms if len(t) == 1)) for key, terms in self._by_term.items()
-        }
+        #: single-character trigger terms per (speaker, audience) (not in the automaton): one character
+        #: class each, so a turn is searched once in C
+        self._single_triggers: dict[tuple[str, str], re.Pattern[str] | None] = {}
+        for key, terms in self._by_term.items():
+            chars = sorted(t for t in terms if len(t) == 1)
+            self._single_triggers[key] = (
+                re.compile("[" + "".join(re.escape(c) for c in chars) + "]") if chars else None
+            )
         #: call-level checks with their severities, in file order
         self._checks = [(CHECKS[c], params, self.ruleset.severities[c]) for c, params in self.ruleset.checks.items()]
 
@@ -92,9 +97,9 @@ class Inspector:
         if by_term:
             for term in self._trigger_keys[key].intersection(turn.occ):
                 found.update(by_term[term])
-            norm = turn.norm
-            for char in self._single_triggers[key]:
-                if char in norm:
+            singles = self._single_triggers[key]
+            if singles is not None:
+                for char in set(singles.findall(turn.norm)):
                     found.update(by_term[char])
         return sorted(found)
 

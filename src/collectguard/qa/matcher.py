@@ -29,11 +29,13 @@ class TermSet(tuple[str, ...]):
 
     multi: frozenset[str]
     single: tuple[str, ...]
+    single_re: re.Pattern[str] | None  #: a character class of `single` (one C-level search)
 
     def __new__(cls, terms: Iterable[str]) -> TermSet:
         self = super().__new__(cls, dict.fromkeys(terms))
         self.multi = frozenset(t for t in self if len(t) > 1)
         self.single = tuple(t for t in self if len(t) == 1)
+        self.single_re = re.compile("[" + "".join(re.escape(c) for c in self.single) + "]") if self.single else None
         return self
 
 
@@ -139,13 +141,10 @@ class TurnContext:
 
     def has_any(self, terms: Iterable[str]) -> bool:
         wanted = terms if type(terms) is TermSet else termset(terms)
-        hit = self.cache.get(id(wanted))
-        if hit is not None:
-            return bool(hit)
         if not wanted.multi.isdisjoint(self.occ):
             return True
-        norm = self.norm
-        return any(c in norm for c in wanted.single)
+        single_re = wanted.single_re
+        return single_re is not None and single_re.search(self.norm) is not None
 
 
 @dataclass(frozen=True, slots=True)
