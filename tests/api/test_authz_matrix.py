@@ -46,7 +46,7 @@ MATRIX = {  # columns in FAMILIES order
     "bank2_agency":       (404, 200, 403, 403, 403, 404, 404, 404, 404, 403, 403, 403, 403),
 }
 # What bank2 must never see of bank: names, phone digits, amounts, products, bank's own name.
-BANK_DATA = ("张三", "张*", "13800138000", "138****8000", "3200", "cash-loan", "示例银行", "loan3", "t-voice")
+BANK_DATA = ("张三", "张*", "13800138000", "138****8000", "3200", "cash-loan", "示例银行", "loan3", "colleague")
 
 
 @pytest.fixture

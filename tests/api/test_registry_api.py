@@ -185,6 +185,17 @@ def test_templates_start_pending_and_are_approved_separately(c):
     assert client.post("/v1/templates/t-new/approve", headers=h["bank2_admin"]).status_code == 404
 
 
+def test_a_template_that_fails_review_stays_pending_with_its_findings(c):
+    client, h = c
+    body = {"id": "t-bad", "institution": "bank", "audience": "debtor", "channel": "sms",
+            "text": "【示例银行】再不还款我们就上门到你单位，让你全家知道你欠钱。"}
+    created(client.post("/v1/templates", json=body, headers=h["institution_admin"]))
+    r = client.post("/v1/templates/t-bad/approve", headers=h["compliance_officer"])
+    assert r.status_code == 409 and r.json()["code"] == "template-lint-failed"
+    assert r.json()["details"][0]["rule"] == "art7-collection-target"
+    assert client.get("/v1/templates/t-bad", headers=h["auditor"]).json()["current"]["status"] == "pending"
+
+
 # -- debtors: masked by default, audited reveals ------------------------------------------------------
 def test_debtor_is_masked_by_default_and_every_read_is_recorded(c):
     client, h = c

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -36,7 +35,3 @@ def demo_store(loaded: tuple[str, DemoSummary]) -> Iterator[Store]:
     store = Store(loaded[0])
     yield store
     store.dispose()
-
-
-def db_path(url: str) -> Path:
-    return Path(url.removeprefix("sqlite:///"))

@@ -81,7 +81,7 @@ class DemoSummary:
 
 def counts_of(world: World) -> dict[str, int]:
     counts = {name: len(getattr(world, name)) for name in World.model_fields}
-    kinds = Counter(c.kind for c in world.collectors)
+    kinds = Counter(str(c.kind) for c in world.collectors)
     counts["ai_agents"] = kinds["ai_agent"]
     counts["human_collectors"] = kinds["human"]
     counts["subcontractors"] = sum(1 for a in world.agencies if a.parent)

@@ -17,6 +17,9 @@ HEAD_ID = 1
 
 
 def _head(session: Session, *, lock: bool) -> LedgerHead:
+    held = session.info.get("ledger_head")
+    if lock and held is not None and held in session:
+        return held  # already locked by this transaction: the lock lasts until it ends
     stmt = select(LedgerHead).where(LedgerHead.id == HEAD_ID)
     if lock:
         stmt = stmt.with_for_update()
@@ -25,6 +28,8 @@ def _head(session: Session, *, lock: bool) -> LedgerHead:
         head = LedgerHead(id=HEAD_ID, seq=0, hash=GENESIS)
         session.add(head)
         session.flush()
+    if lock:
+        session.info["ledger_head"] = head
     return head
 
 

@@ -30,6 +30,8 @@ from collectguard.qa.models import CATEGORY_RULE, Finding, Severity
 from collectguard.qa.schema import Negation
 from collectguard.qa.text import CLAUSE_BREAKS, SENTENCE_BREAKS, amounts, has_break, normalize
 
+_UNIT = re.compile("[元块万千百]|rmb|人民币")
+
 
 @dataclass(slots=True)
 class CallContext:
@@ -47,9 +49,12 @@ class CallContext:
         return [t for t in self.turns if t.speaker == "agent"]
 
     def amounts(self, turn: TurnContext) -> list[tuple[int, int, float]]:
-        if turn.index not in self._amounts:
-            self._amounts[turn.index] = amounts(turn.norm)
-        return self._amounts[turn.index]
+        hit = self._amounts.get(turn.index)
+        if hit is None:
+            # an amount needs a currency unit: most turns have none and skip the parser
+            hit = amounts(turn.norm) if _UNIT.search(turn.norm) else []
+            self._amounts[turn.index] = hit
+        return hit
 
 
 def finding(category: str, severity: Severity, turn: TurnContext | None, span: Span | None,
@@ -317,7 +322,7 @@ def _ledger_max(meta: dict[str, Any], keys: list[str]) -> float | None:
         value = meta.get(key)
         if isinstance(value, bool):
             continue
-        if isinstance(value, int | float):
+        if isinstance(value, (int, float)):  # noqa: UP038 - a tuple is faster than a union here
             values.append(float(value))
         elif isinstance(value, str):
             try:

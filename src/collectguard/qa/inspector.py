@@ -37,7 +37,7 @@ class Inspector:
         for i, compiled in enumerate(self.rules):
             for speaker in compiled.rule.speaker:
                 for audience in compiled.rule.audience:
-                    key = (speaker, audience)
+                    key: tuple[str, str] = (speaker, audience)
                     if compiled.always_candidate:
                         always.setdefault(key, []).append(i)
                     for term in compiled.trigger_terms:
@@ -47,14 +47,14 @@ class Inspector:
         }
         self._always: dict[tuple[str, str], tuple[int, ...]] = {k: tuple(v) for k, v in always.items()}
         self._trigger_keys: dict[tuple[str, str], frozenset[str]] = {
-            key: frozenset(terms) for key, terms in self._by_term.items()
+            k: frozenset(found) for k, found in self._by_term.items()
         }
         #: single-character trigger terms per (speaker, audience) (not in the automaton): one character
         #: class each, so a turn is searched once in C
         self._single_triggers: dict[tuple[str, str], re.Pattern[str] | None] = {}
-        for key, terms in self._by_term.items():
-            chars = sorted(t for t in terms if len(t) == 1)
-            self._single_triggers[key] = (
+        for k, found in self._by_term.items():
+            chars = sorted(t for t in found if len(t) == 1)
+            self._single_triggers[k] = (
                 re.compile("[" + "".join(re.escape(c) for c in chars) + "]") if chars else None
             )
         #: call-level checks with their severities, in file order

@@ -38,6 +38,9 @@ class Registry:
         self.session = session
         self.at = at
         self.algorithm = algorithm
+        # Ids known to exist / known to be absent in this unit of work (rows are never deleted).
+        self._known: dict[type[Base], set[str]] = {}
+        self._absent: dict[type[Base], set[str]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def get(self, model: type[T], ident: str, *, kind: str, field: str | None = None) -> T:
@@ -46,10 +49,28 @@ class Registry:
             raise NotFound(kind, ident, field=field)
         return row
 
+    def require(self, model: type[Base], ident: str, *, kind: str, field: str | None = None) -> None:
+        """Check that a row exists, remembering the answer for this unit of work (bulk loads check the
+        same institutions and debtors thousands of times)."""
+        if ident in self._known.setdefault(model, set()):
+            return
+        self.get(model, ident, kind=kind, field=field)
+        self._known[model].add(ident)
+
+    def _exists(self, model: type[Base], ident: str) -> bool:
+        if ident in self._known.setdefault(model, set()):
+            return True
+        if ident in self._absent.setdefault(model, set()):
+            return False
+        return self.session.get(model, ident) is not None
+
     def _new(self, row: Base, kind: str, ident: str, payload: dict[str, Any], institution: str | None) -> None:
-        if self.session.get(type(row), ident) is not None:
+        model = type(row)
+        if self._exists(model, ident):
             raise Conflict(f"{kind} {ident} 已存在", f"{kind} {ident} already exists", field="id", code="duplicate-id")
         self.session.add(row)
+        self._known[model].add(ident)
+        self._absent.get(model, set()).discard(ident)
         self.record(f"registry:{kind}:created", ident, payload, institution)
 
     def record(self, kind: str, subject: str, payload: dict[str, Any], institution: str | None) -> int:
@@ -78,23 +99,23 @@ class Registry:
 
     def add_agency(self, data: s.AgencyIn) -> m.Agency:
         if data.parent is not None:
-            self.get(m.Agency, data.parent, kind="agency", field="parent")
+            self.require(m.Agency, data.parent, kind="agency", field="parent")
         row = m.Agency(id=data.id, name=data.name, parent_id=data.parent)
         self._new(row, "agency", data.id, data.model_dump(mode="json"), None)
         self.session.flush()
         for inst in data.listed_by:
-            self.get(m.Institution, inst, kind="institution", field="listed_by")
+            self.require(m.Institution, inst, kind="institution", field="listed_by")
             self.session.add(
                 m.AgencyListing(institution_id=inst, agency_id=data.id, status=ListingStatus.ACTIVE, since=self.at)
             )
         for inst in data.approved_by:
-            self.get(m.Institution, inst, kind="institution", field="approved_by")
+            self.require(m.Institution, inst, kind="institution", field="approved_by")
             self.session.add(m.SubcontractorApproval(institution_id=inst, agency_id=data.id))
         return row
 
     def add_agreement(self, data: s.AgreementIn) -> m.Agreement:
-        self.get(m.Institution, data.institution, kind="institution", field="institution")
-        self.get(m.Agency, data.agency, kind="agency", field="agency")
+        self.require(m.Institution, data.institution, kind="institution", field="institution")
+        self.require(m.Agency, data.agency, kind="agency", field="agency")
         row = m.Agreement(
             id=data.id,
             institution_id=data.institution,
@@ -125,7 +146,7 @@ class Registry:
         return row
 
     def add_tool(self, data: s.ToolIn) -> m.Tool:
-        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        self.require(m.Institution, data.institution, kind="institution", field="institution")
         if data.org is not None and not self.org_exists(data.org):
             raise NotFound("organisation", data.org, field="org")
         row = m.Tool(
@@ -142,7 +163,7 @@ class Registry:
         return row
 
     def add_template(self, data: s.TemplateIn) -> m.Template:
-        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        self.require(m.Institution, data.institution, kind="institution", field="institution")
         row = m.Template(id=data.id, institution_id=data.institution, audience=data.audience, channel=data.channel)
         self._new(row, "template", data.id, data.model_dump(mode="json"), data.institution)
         self.session.flush()
@@ -170,8 +191,8 @@ class Registry:
         return row
 
     def add_contact(self, data: s.ContactIn) -> m.Contact:
-        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
-        if self.session.get(m.Debtor, data.id) is not None:
+        self.require(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        if self._exists(m.Debtor, data.id):
             raise Conflict(f"{data.id} 已是债务人", f"{data.id} is already a debtor", field="id", code="duplicate-id")
         row = m.Contact(
             id=data.id,
@@ -186,10 +207,10 @@ class Registry:
         return row
 
     def add_debt(self, data: s.DebtIn) -> m.Debt:
-        self.get(m.Institution, data.institution, kind="institution", field="institution")
-        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        self.require(m.Institution, data.institution, kind="institution", field="institution")
+        self.require(m.Debtor, data.debtor, kind="debtor", field="debtor")
         for g in data.guarantors:
-            self.get(m.Debtor, g, kind="debtor", field="guarantors")
+            self.require(m.Debtor, g, kind="debtor", field="guarantors")
         row = m.Debt(
             id=data.id,
             institution_id=data.institution,
@@ -209,7 +230,7 @@ class Registry:
     def add_placement(self, data: s.PlacementIn, *, lock: Any = None) -> m.Placement:
         """Place a debt with an agency. An overlapping placement of the same debt is refused (art. 17(三))."""
         debt = self.get(m.Debt, data.debt, kind="debt", field="debt")
-        self.get(m.Agency, data.agency, kind="agency", field="agency")
+        self.require(m.Agency, data.agency, kind="agency", field="agency")
         if lock is not None:
             lock(self.session, m.Debt.id, debt.id)
         overlap = self.session.execute(
@@ -234,8 +255,8 @@ class Registry:
         return row
 
     def add_debtor_agreement(self, data: s.DebtorAgreementIn) -> m.DebtorAgreement:
-        self.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
-        self.get(m.Institution, data.institution, kind="institution", field="institution")
+        self.require(m.Debtor, data.debtor, kind="debtor", field="debtor")
+        self.require(m.Institution, data.institution, kind="institution", field="institution")
         row = m.DebtorAgreement(
             debtor_id=data.debtor,
             institution_id=data.institution,
@@ -251,8 +272,25 @@ class Registry:
         )
         return row
 
+    def _prefetch_absent(self, world: s.World) -> None:
+        kinds: list[tuple[type[Base], list[str]]] = [
+            (m.Institution, _ids(world.institutions)), (m.Agency, _ids(world.agencies)),
+            (m.Agreement, _ids(world.agreements)), (m.Collector, _ids(world.collectors)), (m.Tool, _ids(world.tools)),
+            (m.Template, _ids(world.templates)), (m.Debtor, _ids(world.debtors) + _ids(world.contacts)),
+            (m.Contact, _ids(world.contacts)), (m.Debt, _ids(world.debts)),
+        ]
+        for model, ids in kinds:
+            present: set[str] = set()
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                present |= set(self.session.execute(select(model.id).where(model.id.in_(chunk))).scalars())
+            self._absent.setdefault(model, set()).update(set(ids) - present)
+
     def load_world(self, world: s.World, default_timezone: str = s.DEFAULT_TIMEZONE) -> None:
-        """Create a whole world in dependency order (scenario setup, imports)."""
+        """Create a whole world in dependency order (scenario setup, imports, the demo).
+
+        Ids are checked for duplicates with one query per kind, not one per row."""
+        self._prefetch_absent(world)
         for item in world.institutions:
             self.add_institution(item)
         for agency in _parents_first(world.agencies):
@@ -403,6 +441,10 @@ class Registry:
     def _check_period(start: Any, end: Any, field: str) -> None:
         if end < start:
             raise InvalidInput("结束日期早于开始日期", "the period ends before it starts", field=field)
+
+
+def _ids(items: list[Any]) -> list[str]:
+    return [item.id for item in items]
 
 
 def _parents_first(agencies: list[s.AgencyIn]) -> list[s.AgencyIn]:

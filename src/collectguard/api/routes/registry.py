@@ -69,7 +69,8 @@ class ErrorOut(BaseModel):
     message_zh: str
     message_en: str
     field: str | None = None
-    errors: list[dict[str, Any]] | None = None
+    errors: list[dict[str, Any]] | None = Field(default=None, description="422: every malformed field")
+    details: list[dict[str, Any]] | None = Field(default=None, description="e.g. a template's review findings")
 
 
 class BadRequestOut(BaseModel):
