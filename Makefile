@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-sqlite lint bench clean
+.PHONY: help install run scenarios test test-sqlite lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,7 +18,10 @@ $(BIN)/collectguard: pyproject.toml
 
 install: $(BIN)/collectguard ## Create .venv and install CollectGuard with its dev tools
 
-run: install ## Main job: run the rulebook's scenario files on the embedded default (SQLite)
+run: install ## Main job: build the synthetic demo world on SQLite and serve the API (prints a key per role)
+	$(BIN)/collectguard demo
+
+scenarios: install ## Run the rulebook's scenario files on the embedded default (SQLite)
 	$(BIN)/collectguard scenario run $(wildcard $(SHARED)/scenarios/examples) tests/scenarios
 
 test: install ## The whole suite: lint, import contracts, pytest on SQLite and PostgreSQL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -182,12 +183,16 @@ def demo(
     store = Store(db)
     with store.transaction() as session:
         built = session.get(m.Institution, LENDER_ID) is not None
+    example_file = Path("collectguard-demo.example.json")
     if built:
         typer.echo(f"演示数据已存在 demo world already in {db}; reusing it")
+        example = json.loads(example_file.read_text("utf-8")) if example_file.exists() else None
     else:
         summary = load_demo(db, seed=seed, debtors=debtors)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
         typer.echo(f"演示数据已生成 demo world built in {summary.load_seconds:.1f}s: {counts}")
+        example = summary.example_attempt
+        example_file.write_text(json.dumps(example, ensure_ascii=False), "utf-8")
     with store.transaction() as session:
         registry = Registry(session, at=datetime.now(UTC))
         agency = session.execute(
@@ -204,7 +209,17 @@ def demo(
     typer.echo("\n演示密钥 Demo keys (shown once):")
     for role, token in tokens.items():
         typer.echo(f"  {role:<20} {token}")
-    typer.echo(f"\n试一试 Try it:\n  curl -s {base}/v1/ledger/verify -H 'Authorization: Bearer {tokens['auditor']}'")
+    typer.echo(f"\n在线文档 Docs: {base}/docs")
+    if example:
+        attempt = json.dumps({**example, "id": "demo-call-1"}, ensure_ascii=False)
+        typer.echo(
+            "\n外呼系统这样询问闸门 A dialer asks the gate, then reports the outcome:\n"
+            f"  curl -s -X POST {base}/v1/attempts -H 'Authorization: Bearer {tokens['integration']}' "
+            f"-H 'Content-Type: application/json' -H 'Idempotency-Key: demo-call-1' -d '{attempt}'\n"
+            f"  curl -s -X POST {base}/v1/attempts/demo-call-1/outcome -H 'Authorization: Bearer {tokens['integration']}' "
+            "-H 'Content-Type: application/json' -d '{\"connected\": true, \"duration_s\": 42}'"
+        )
+    typer.echo(f"\n校验账本 Verify the ledger:\n  curl -s {base}/v1/ledger/verify -H 'Authorization: Bearer {tokens['auditor']}'")
     if serve_it:
         _serve(db, host, port)
 

@@ -275,6 +275,21 @@ def test_debtors_are_paginated(c):
     assert client.get("/v1/debtors?status=normal&limit=500", headers=admin).json()["total"] == 9
 
 
+def test_malformed_ids_and_unstorable_text_are_422_never_500(c):
+    client, h = c
+    admin = h["institution_admin"]
+    for path in ("/v1/debtors/a%00b", "/v1/debts/%3B", "/v1/tools/" + "x" * 65, "/v1/debts?product=a%00b",
+                 "/v1/debtors?offset=99999999999", "/v1/placements/0", "/v1/debtor-agreements/99999999999"):
+        assert client.get(path, headers=admin).status_code == 422, path
+    for path, body, field in (("/v1/agencies", {"id": "agN", "name": "a\x00b"}, "name"),
+                              ("/v1/debts", {"id": "l9", "institution": "bank", "debtor": "d1", "product": "a\x00"},
+                               "product"),
+                              ("/v1/templates", {"id": "t9", "institution": "bank", "audience": "debtor",
+                                                 "channel": "sms", "text": "【示例银行】\x00"}, "text")):
+        r = client.post(path, json=body, headers=admin)
+        assert r.status_code == 422 and r.json()["field"] == field, path
+
+
 # -- contacts -----------------------------------------------------------------------------------------
 def test_contacts(c):
     client, h = c

@@ -7,7 +7,7 @@ from typing import Any
 
 
 def log_config(level: str = "INFO") -> dict[str, Any]:
-    redact = {"redact": {"()": "collectguard.privacy.redact.RedactingFilter"}}
+    redact = {"redact": {"()": "collectguard.privacy.RedactingFilter"}}
     handler = {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "filters": ["redact"], "formatter": "plain"}
     return {
         "version": 1,

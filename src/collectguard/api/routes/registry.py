@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated, Any, ClassVar, Generic, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
+from collectguard.gate.service import Gate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
@@ -56,6 +57,7 @@ Approver = Annotated[Principal, Depends(require(Permission.TEMPLATE_APPROVE))]
 Limit = Annotated[int, Query(ge=1, le=500, description="每页条数 page size (1–500)")]
 Offset = Annotated[int, Query(ge=0, le=10_000_000, description="跳过条数 items to skip")]
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 T = TypeVar("T")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
@@ -280,6 +282,8 @@ class DebtorAgreementOut(BaseModel):
 
 
 # == change (PATCH) bodies ===========================================================================
+# "Not sent": a field typed without None keeps its value when omitted and refuses an explicit null.
+UNSET: Any = None
 class Patch(s.Strict):
     """Only the fields sent change. `null` clears a field that may be empty; a field typed without null (a flag,
     a period's end) refuses it. The id never changes: an unknown field, `id` included, is a 422."""
@@ -300,9 +304,9 @@ class InstitutionPatch(Patch):
 class AgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2027-06-30"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    from_: date = Field(default=None, alias="from")
-    to: date = Field(default=None)
-    subcontracting: bool = Field(default=None)
+    from_: date = Field(default=UNSET, alias="from")
+    to: date = UNSET
+    subcontracting: bool = UNSET
 
 
 class CollectorPatch(Patch):
@@ -310,15 +314,15 @@ class CollectorPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"pledge_signed": True, "pre_job_exam": "2026-02-01"}]})
     pre_job_exam: date | None = None
-    pledge_signed: bool = Field(default=None)
-    approved: bool = Field(default=None)
+    pledge_signed: bool = UNSET
+    approved: bool = UNSET
 
 
 class ToolPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
     ATTRS = {"org": "org_id"}
-    official: bool = Field(default=None)
-    filed: bool = Field(default=None)
+    official: bool = UNSET
+    filed: bool = UNSET
     org: s.Ident | None = None
     active_from: date | None = None
     active_to: date | None = None
@@ -328,7 +332,7 @@ class TemplatePatch(Patch):
     """Whether the template is in use. New text is a new version: POST /v1/templates/{id}/versions."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
-    active: bool = Field(default=None)
+    active: bool = UNSET
 
 
 class TemplateVersionIn(s.Strict):
@@ -346,7 +350,7 @@ class DebtorPatch(Patch):
     phone: str | None = Field(default=None, max_length=64)
     id_number: str | None = Field(default=None, max_length=64)
     address: str | None = Field(default=None, max_length=500)
-    timezone: s.TimeZoneName = Field(default=None)
+    timezone: s.TimeZoneName = UNSET
 
 
 class ContactPatch(Patch):
@@ -356,7 +360,7 @@ class ContactPatch(Patch):
     relation: str | None = Field(default=None, max_length=64)
     name: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=64)
-    offers_to_repay: bool = Field(default=None)
+    offers_to_repay: bool = UNSET
 
 
 class DebtPatch(Patch):
@@ -364,10 +368,10 @@ class DebtPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"overdue_amount": "3560.50",
                                                                "overdue_since": "2026-03-01"}]})
-    product: str = Field(default=None, min_length=1, max_length=100)
+    product: str = Field(default=UNSET, min_length=1, max_length=100)
     overdue_amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
     overdue_since: date | None = None
-    guarantors: list[s.Ident] = Field(default=None)
+    guarantors: list[s.Ident] = UNSET
 
 
 class PlacementPatch(Patch):
@@ -375,14 +379,14 @@ class PlacementPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2026-05-31"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    from_: date = Field(default=None, alias="from")
-    to: date = Field(default=None)
+    from_: date = Field(default=UNSET, alias="from")
+    to: date = UNSET
 
 
 class DebtorAgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"voice_cap": 1,
                                                                "windows": [{"from": "18:00", "to": "20:00"}]}]})
-    windows: list[s.WindowIn] = Field(default=None)
+    windows: list[s.WindowIn] = UNSET
     voice_cap: int | None = Field(default=None, ge=0, le=1000)
     effective_call_cap: int | None = Field(default=None, ge=0, le=1000)
     visit_cap: int | None = Field(default=None, ge=0, le=1000)
@@ -395,7 +399,7 @@ class SubcontractorApprovalIn(s.Strict):
 
 
 # == helpers =========================================================================================
-def _registry(session: Session, gate: GateDep, at: datetime) -> Registry:
+def _registry(session: Session, gate: Gate, at: datetime) -> Registry:
     return Registry(session, at=at, algorithm=gate.algorithm)
 
 
@@ -561,10 +565,11 @@ def _template_out(session: Session, row: m.Template) -> TemplateOut:
 
 def _debtor_out(row: m.Debtor, p: Principal, *, reveal: bool = False) -> DebtorOut:
     clear = read_personal(row)
-    base = {"id": row.id, "institution_id": row.institution_id, "timezone": row.timezone,
+    base: dict[str, Any] = {"id": row.id, "institution_id": row.institution_id, "timezone": row.timezone,
             "status": DebtorStatus(row.status)}
     if reveal:
-        return DebtorOut(**base, **clear, status_reason=row.status_reason, view="revealed")
+        return DebtorOut(**base, name=clear["name"], phone=clear["phone"], id_number=clear.get("id_number"),
+                         address=clear.get("address"), status_reason=row.status_reason, view="revealed")
     if p.agency_id is not None:
         return DebtorOut(**base, name=mask_name(clear["name"]), phone=mask_phone(clear["phone"]), id_number=None,
                          address=None, status_reason=None, view="agency")
@@ -592,11 +597,12 @@ def _debt_out(session: Session, p: Principal, row: m.Debt) -> DebtOut:
                                           .order_by(m.DebtGuarantor.debtor_id)).scalars())
     return DebtOut(id=row.id, institution_id=row.institution_id, debtor_id=row.debtor_id, product=row.product,
                    overdue_amount=_cents(row.overdue_amount), overdue_since=row.overdue_since, status=DebtStatus(row.status),
-                   settled_at=row.settled_at, repaid_total=_cents(row.repaid_total), guarantors=guarantors)
+                   settled_at=row.settled_at, repaid_total=_cents(row.repaid_total) or Decimal("0.00"),
+                   guarantors=guarantors)
 
 
 # == institutions ====================================================================================
-INSTITUTIONS = ["registry 登记: institutions 机构"]
+INSTITUTIONS: list[str | Enum] = ["registry 登记: institutions 机构"]
 
 
 @router.get("/institutions", response_model=Page[InstitutionOut], tags=INSTITUTIONS, responses=ERRORS,
@@ -611,7 +617,7 @@ def list_institutions(p: Reader, store: StoreDep, limit: Limit = 50, offset: Off
 
 @router.get("/institutions/{institution_id}", response_model=InstitutionOut, tags=INSTITUTIONS, responses=ERRORS,
             summary="查看本机构 Read the caller's institution")
-def get_institution(institution_id: str, p: Reader, store: StoreDep) -> InstitutionOut:
+def get_institution(institution_id: PathId, p: Reader, store: StoreDep) -> InstitutionOut:
     _institution_only(p, "机构信息 institution settings")
     _own_institution(p, institution_id, "institution_id")
     with store.transaction() as session:
@@ -620,7 +626,7 @@ def get_institution(institution_id: str, p: Reader, store: StoreDep) -> Institut
 
 @router.patch("/institutions/{institution_id}", response_model=InstitutionOut, tags=INSTITUTIONS, responses=ERRORS,
               summary="修改本机构名称 Rename the caller's institution")
-def patch_institution(institution_id: str, body: InstitutionPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer, store: StoreDep, gate: GateDep,
                       at: Now) -> InstitutionOut:
     _own_institution(p, institution_id, "institution_id")
     _clean(body)
@@ -630,7 +636,7 @@ def patch_institution(institution_id: str, body: InstitutionPatch, p: Writer, st
 
 
 # == agencies ========================================================================================
-AGENCIES = ["registry 登记: agencies 催收机构"]
+AGENCIES: list[str | Enum] = ["registry 登记: agencies 催收机构"]
 AGENCY_EXAMPLES = {
     "agency": {"summary": "一家催收机构，列入本机构名单 An agency, listed for the caller",
                "value": {"id": "agC", "name": "丙催收有限公司"}},
@@ -661,7 +667,7 @@ def create_agency(body: Annotated[s.AgencyIn, Body(openapi_examples=AGENCY_EXAMP
 
 @router.get("/agencies/{agency_id}", response_model=AgencyOut, tags=AGENCIES, responses=ERRORS,
             summary="查看催收机构 Read an agency")
-def get_agency(agency_id: str, p: Reader, store: StoreDep) -> AgencyOut:
+def get_agency(agency_id: PathId, p: Reader, store: StoreDep) -> AgencyOut:
     with store.transaction() as session:
         return _agency_out(session, p, _agency_row(session, p, agency_id))
 
@@ -684,7 +690,7 @@ def list_agencies(
 
 
 # == subcontractor approvals =========================================================================
-SUBS = ["registry 登记: subcontractor approvals 转委托批准"]
+SUBS: list[str | Enum] = ["registry 登记: subcontractor approvals 转委托批准"]
 
 
 @router.post("/subcontractor-approvals", response_model=SubcontractorApprovalOut, status_code=201, tags=SUBS,
@@ -702,7 +708,7 @@ def approve_subcontractor(body: SubcontractorApprovalIn, p: Writer, store: Store
 
 @router.get("/subcontractor-approvals/{agency_id}", response_model=SubcontractorApprovalOut, tags=SUBS,
             responses=ERRORS, summary="查看转委托批准 Read an approval")
-def get_subcontractor_approval(agency_id: str, p: Reader, store: StoreDep) -> SubcontractorApprovalOut:
+def get_subcontractor_approval(agency_id: PathId, p: Reader, store: StoreDep) -> SubcontractorApprovalOut:
     _institution_only(p, "转委托批准 subcontractor approvals")
     with store.transaction() as session:
         row = session.get(m.SubcontractorApproval, (p.institution_id, agency_id))
@@ -722,7 +728,7 @@ def list_subcontractor_approvals(p: Reader, store: StoreDep, limit: Limit = 50, 
 
 
 # == agreements ======================================================================================
-AGREEMENTS = ["registry 登记: agreements 委托协议"]
+AGREEMENTS: list[str | Enum] = ["registry 登记: agreements 委托协议"]
 AGREEMENT_EXAMPLES = {"agreement": {"summary": "一年期委托协议 A one-year agreement", "value": {
     "id": "ag-2027", "institution": "bank", "agency": "agA", "from": "2027-01-01", "to": "2027-12-31",
     "subcontracting": False}}}
@@ -740,7 +746,7 @@ def create_agreement(body: Annotated[s.AgreementIn, Body(openapi_examples=AGREEM
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
             summary="查看委托协议 Read an agreement")
-def get_agreement(agreement_id: str, p: Reader, store: StoreDep) -> AgreementOut:
+def get_agreement(agreement_id: PathId, p: Reader, store: StoreDep) -> AgreementOut:
     _institution_only(p, "委托协议 agreements")
     with store.transaction() as session:
         return AgreementOut.model_validate(_tenant_row(session, m.Agreement, agreement_id, p, "agreement"))
@@ -765,7 +771,7 @@ def list_agreements(
 
 @router.patch("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
               summary="修改委托协议 Change an agreement's period or subcontracting")
-def patch_agreement(agreement_id: str, body: AgreementPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, store: StoreDep, gate: GateDep,
                     at: Now) -> AgreementOut:
     with store.transaction() as session:
         _tenant_row(session, m.Agreement, agreement_id, p, "agreement")
@@ -773,7 +779,7 @@ def patch_agreement(agreement_id: str, body: AgreementPatch, p: Writer, store: S
 
 
 # == collectors ======================================================================================
-COLLECTORS = ["registry 登记: collectors 催收人员"]
+COLLECTORS: list[str | Enum] = ["registry 登记: collectors 催收人员"]
 COLLECTOR_EXAMPLES = {
     "human": {"summary": "机构的催收员 A human collector of an agency", "value": {
         "id": "c2", "org": "agA", "kind": "human", "pre_job_exam": "2026-02-01", "pledge_signed": True,
@@ -802,14 +808,14 @@ def create_collector(body: Annotated[s.CollectorIn, Body(openapi_examples=COLLEC
 
 @router.get("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
             summary="查看催收人员 Read a collector")
-def get_collector(collector_id: str, p: Reader, store: StoreDep) -> CollectorOut:
+def get_collector(collector_id: PathId, p: Reader, store: StoreDep) -> CollectorOut:
     with store.transaction() as session:
         return CollectorOut.model_validate(_collector_row(session, p, collector_id))
 
 
 @router.get("/collectors/{collector_id}/trainings", response_model=list[TrainingOut], tags=COLLECTORS,
             responses=ERRORS, summary="培训记录 Trainings and exams passed (art. 6(二)5)")
-def list_trainings(collector_id: str, p: Reader, store: StoreDep) -> list[TrainingOut]:
+def list_trainings(collector_id: PathId, p: Reader, store: StoreDep) -> list[TrainingOut]:
     with store.transaction() as session:
         _collector_row(session, p, collector_id)
         rows = session.execute(select(m.Training).where(m.Training.collector_id == collector_id)
@@ -838,7 +844,7 @@ def list_collectors(
 
 @router.patch("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
               summary="修改资质 Change a collector's qualifications")
-def patch_collector(collector_id: str, body: CollectorPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_collector(collector_id: PathId, body: CollectorPatch, p: Writer, store: StoreDep, gate: GateDep,
                     at: Now) -> CollectorOut:
     with store.transaction() as session:
         _collector_row(session, p, collector_id)
@@ -847,7 +853,7 @@ def patch_collector(collector_id: str, body: CollectorPatch, p: Writer, store: S
 
 
 # == tools ===========================================================================================
-TOOLS = ["registry 登记: tools 催收工具"]
+TOOLS: list[str | Enum] = ["registry 登记: tools 催收工具"]
 TOOL_EXAMPLES = {"phone": {"summary": "报备的官方外呼号码 An official, filed outbound line", "value": {
     "id": "tel-agA", "institution": "bank", "type": "phone", "official": True, "filed": True, "org": "agA",
     "active_from": "2026-01-01"}}}
@@ -864,7 +870,7 @@ def create_tool(body: Annotated[s.ToolIn, Body(openapi_examples=TOOL_EXAMPLES)],
 
 
 @router.get("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS, summary="查看工具 Read a tool")
-def get_tool(tool_id: str, p: Reader, store: StoreDep) -> ToolOut:
+def get_tool(tool_id: PathId, p: Reader, store: StoreDep) -> ToolOut:
     with store.transaction() as session:
         row = session.execute(select(m.Tool).where(m.Tool.id == tool_id, _tool_filter(session, p))).scalar()
         if row is None:
@@ -893,7 +899,7 @@ def list_tools(
 
 @router.patch("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS,
               summary="修改工具 Change a tool (filing, official, period, organisation)")
-def patch_tool(tool_id: str, body: ToolPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> ToolOut:
+def patch_tool(tool_id: PathId, body: ToolPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> ToolOut:
     with store.transaction() as session:
         _tenant_row(session, m.Tool, tool_id, p, "tool")
         _org_visible(session, p, body.org)
@@ -901,7 +907,7 @@ def patch_tool(tool_id: str, body: ToolPatch, p: Writer, store: StoreDep, gate: 
 
 
 # == templates =======================================================================================
-TEMPLATES = ["registry 登记: templates 话术模板"]
+TEMPLATES: list[str | Enum] = ["registry 登记: templates 话术模板"]
 TEMPLATE_EXAMPLES = {"sms": {"summary": "短信提醒，待审批 An SMS reminder, pending approval", "value": {
     "id": "t-sms-2", "institution": "bank", "audience": "debtor", "channel": "sms",
     "text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App还款。"}}}
@@ -931,14 +937,14 @@ def create_template(body: Annotated[s.TemplateIn, Body(openapi_examples=TEMPLATE
 
 @router.get("/templates/{template_id}", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
             summary="查看模板 Read a template and its current version")
-def get_template(template_id: str, p: Reader, store: StoreDep) -> TemplateOut:
+def get_template(template_id: PathId, p: Reader, store: StoreDep) -> TemplateOut:
     with store.transaction() as session:
         return _template_out(session, _template_row(session, p, template_id))
 
 
 @router.get("/templates/{template_id}/versions", response_model=list[TemplateVersionOut], tags=TEMPLATES,
             responses=ERRORS, summary="模板版本 Every version of a template")
-def list_template_versions(template_id: str, p: Reader, store: StoreDep) -> list[TemplateVersionOut]:
+def list_template_versions(template_id: PathId, p: Reader, store: StoreDep) -> list[TemplateVersionOut]:
     with store.transaction() as session:
         _template_row(session, p, template_id)
         rows = session.execute(select(m.TemplateVersion).where(m.TemplateVersion.template_id == template_id)
@@ -973,7 +979,7 @@ def list_templates(
 
 @router.patch("/templates/{template_id}", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
               summary="启用或停用模板 Take a template in or out of use")
-def patch_template(template_id: str, body: TemplatePatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_template(template_id: PathId, body: TemplatePatch, p: Writer, store: StoreDep, gate: GateDep,
                    at: Now) -> TemplateOut:
     with store.transaction() as session:
         _template_row(session, p, template_id)
@@ -983,7 +989,7 @@ def patch_template(template_id: str, body: TemplatePatch, p: Writer, store: Stor
 
 @router.post("/templates/{template_id}/versions", response_model=TemplateOut, status_code=201, tags=TEMPLATES,
              responses=ERRORS, summary="新版本（待审批）A new version, pending approval (art. 15(一))")
-def new_template_version(template_id: str, body: TemplateVersionIn, p: Writer, store: StoreDep, gate: GateDep,
+def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer, store: StoreDep, gate: GateDep,
                          at: Now) -> TemplateOut:
     _clean(body)
     with store.transaction() as session:
@@ -1010,18 +1016,18 @@ def _decide_template(template_id: str, approved: bool, p: Principal, store: Stor
 
 @router.post("/templates/{template_id}/approve", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
              summary="批准当前版本 Approve the current version")
-def approve_template(template_id: str, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+def approve_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
     return _decide_template(template_id, True, p, store, gate, at)
 
 
 @router.post("/templates/{template_id}/reject", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
              summary="驳回当前版本 Reject the current version")
-def reject_template(template_id: str, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
     return _decide_template(template_id, False, p, store, gate, at)
 
 
 # == debtors =========================================================================================
-DEBTORS = ["registry 登记: debtors 债务人"]
+DEBTORS: list[str | Enum] = ["registry 登记: debtors 债务人"]
 DEBTOR_EXAMPLES = {"debtor": {"summary": "一位债务人（个人信息加密保存）A debtor (personal data encrypted at rest)",
                               "value": {"id": "d100", "name": "张三", "phone": "13800138000",
                                         "id_number": "110101199003071234", "timezone": "Asia/Shanghai"}}}
@@ -1042,7 +1048,7 @@ def create_debtor(body: Annotated[s.DebtorIn, Body(openapi_examples=DEBTOR_EXAMP
 @router.get("/debtors/{debtor_id}", response_model=DebtorOut, tags=DEBTORS, responses=ERRORS,
             summary="查看债务人（默认脱敏）Read a debtor, masked unless revealed")
 def get_debtor(
-    debtor_id: str, p: Reader, store: StoreDep, gate: GateDep, at: Now,
+    debtor_id: PathId, p: Reader, store: StoreDep, gate: GateDep, at: Now,
     reveal: Annotated[bool, Query(description="显示明文（需 pii:reveal 权限与理由，记入账本）clear values")] = False,
     reason: Reason = None,
 ) -> DebtorOut:
@@ -1084,7 +1090,7 @@ def list_debtors(
 
 @router.patch("/debtors/{debtor_id}", response_model=DebtorOut, tags=DEBTORS, responses=ERRORS,
               summary="修改债务人信息 Change a debtor's personal data or time zone")
-def patch_debtor(debtor_id: str, body: DebtorPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_debtor(debtor_id: PathId, body: DebtorPatch, p: Writer, store: StoreDep, gate: GateDep,
                  at: Now) -> DebtorOut:
     _clean(body)
     with store.transaction() as session:
@@ -1093,7 +1099,7 @@ def patch_debtor(debtor_id: str, body: DebtorPatch, p: Writer, store: StoreDep, 
 
 
 # == contacts ========================================================================================
-CONTACTS = ["registry 登记: contacts 联系人"]
+CONTACTS: list[str | Enum] = ["registry 登记: contacts 联系人"]
 CONTACT_EXAMPLES = {"contact": {"summary": "债务人的同事 A colleague of the debtor", "value": {
     "id": "k100", "debtor": "d100", "relation": "colleague", "name": "李四", "phone": "13900139000"}}}
 
@@ -1110,7 +1116,7 @@ def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EX
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut, tags=CONTACTS, responses=ERRORS,
             summary="查看联系人（脱敏）Read a contact, masked")
-def get_contact(contact_id: str, p: Reader, store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
+def get_contact(contact_id: PathId, p: Reader, store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
     with store.transaction() as session:
         row = _contact_row(session, p, contact_id, at)
         _record_read(_registry(session, gate, at), p, "contact", [row.id])
@@ -1135,7 +1141,7 @@ def list_contacts(
 
 @router.patch("/contacts/{contact_id}", response_model=ContactOut, tags=CONTACTS, responses=ERRORS,
               summary="修改联系人 Change a contact")
-def patch_contact(contact_id: str, body: ContactPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_contact(contact_id: PathId, body: ContactPatch, p: Writer, store: StoreDep, gate: GateDep,
                   at: Now) -> ContactOut:
     _clean(body)
     with store.transaction() as session:
@@ -1145,7 +1151,7 @@ def patch_contact(contact_id: str, body: ContactPatch, p: Writer, store: StoreDe
 
 
 # == debts ===========================================================================================
-DEBTS = ["registry 登记: debts 债务"]
+DEBTS: list[str | Enum] = ["registry 登记: debts 债务"]
 DEBT_EXAMPLES = {"loan": {"summary": "逾期现金贷，附担保人 An overdue cash loan with a guarantor", "value": {
     "id": "loan100", "institution": "bank", "debtor": "d100", "product": "cash-loan", "guarantors": ["d3"],
     "overdue_amount": "3200.00", "overdue_since": "2026-03-01"}}}
@@ -1167,7 +1173,7 @@ def create_debt(body: Annotated[s.DebtIn, Body(openapi_examples=DEBT_EXAMPLES)],
 
 
 @router.get("/debts/{debt_id}", response_model=DebtOut, tags=DEBTS, responses=ERRORS, summary="查看债务 Read a debt")
-def get_debt(debt_id: str, p: Reader, store: StoreDep, at: Now) -> DebtOut:
+def get_debt(debt_id: PathId, p: Reader, store: StoreDep, at: Now) -> DebtOut:
     with store.transaction() as session:
         return _debt_out(session, p, scope.debt(session, p, debt_id, at, field="debt_id"))
 
@@ -1177,7 +1183,7 @@ def list_debts(
     p: Reader, store: StoreDep, at: Now, limit: Limit = 50, offset: Offset = 0,
     debtor: Annotated[s.Ident | None, Query()] = None,
     status: Annotated[DebtStatus | None, Query()] = None,
-    product: Annotated[str | None, Query(max_length=100)] = None,
+    product: Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
         stmt = select(m.Debt).where(_debt_filter(session, p, at))
@@ -1192,7 +1198,7 @@ def list_debts(
 
 @router.patch("/debts/{debt_id}", response_model=DebtOut, tags=DEBTS, responses=ERRORS,
               summary="修改债务 Change product, arrears or guarantors")
-def patch_debt(debt_id: str, body: DebtPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> DebtOut:
+def patch_debt(debt_id: PathId, body: DebtPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> DebtOut:
     _clean(body)
     with store.transaction() as session:
         _tenant_row(session, m.Debt, debt_id, p, "debt")
@@ -1202,7 +1208,7 @@ def patch_debt(debt_id: str, body: DebtPatch, p: Writer, store: StoreDep, gate: 
 
 
 # == placements ======================================================================================
-PLACEMENTS = ["registry 登记: placements 委案"]
+PLACEMENTS: list[str | Enum] = ["registry 登记: placements 委案"]
 
 
 def _placement_row(session: Session, p: Principal, placement_id: int, at: datetime) -> m.Placement:
@@ -1262,7 +1268,7 @@ def patch_placement(placement_id: RowId, body: PlacementPatch, p: Writer, store:
 
 
 # == debtor agreements ===============================================================================
-DEBTOR_AGREEMENTS = ["registry 登记: debtor agreements 与债务人的约定"]
+DEBTOR_AGREEMENTS: list[str | Enum] = ["registry 登记: debtor agreements 与债务人的约定"]
 DEBTOR_AGREEMENT_EXAMPLES = {"evenings": {"summary": "约定只在工作日晚上联系 Evenings on weekdays only", "value": {
     "debtor": "d1", "institution": "bank", "windows": [{"from": "18:00", "to": "20:00",
                                                          "days": ["mon", "tue", "wed", "thu", "fri"]}],
