@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
@@ -70,7 +71,7 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
         first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
-        loc = [str(p) for p in first.get("loc", ()) if p not in ("body",)]
+        loc = [str(p) for p in first.get("loc", ())][1:] if first.get("loc") else []
         return JSONResponse(
             {
                 "code": "invalid",
@@ -81,6 +82,15 @@ def _errors(app: FastAPI) -> None:
                            for e in exc.errors()],
             },
             status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        zh = {400: "请求无效", 404: "未找到", 405: "方法不允许"}.get(exc.status_code, "请求失败")
+        return JSONResponse(
+            {"code": f"http-{exc.status_code}", "message_zh": f"{zh}：{exc.detail}", "message_en": str(exc.detail),
+             "field": None},
+            status_code=exc.status_code, headers=getattr(exc, "headers", None),
         )
 
     @app.exception_handler(OperationalError)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from collectguard.api.idempotency import _token
 from collectguard.auth.roles import Permission, Principal
@@ -28,7 +29,13 @@ def now(request: Request) -> datetime:
     return clock()
 
 
-def principal(request: Request) -> Principal:
+BEARER = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer cgk_<id>.<secret>`")
+
+
+def principal(
+    request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
+) -> Principal:
+    """The caller, from its API key (Bearer header, or X-API-Key)."""
     s: Store = request.app.state.store
     with s.transaction() as session:
         p = authenticate(session, _token(request), now(request))

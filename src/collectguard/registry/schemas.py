@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -44,18 +44,34 @@ def _hhmm(text: str) -> str:
 HHMM = Annotated[str, AfterValidator(_hhmm)]
 
 
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("不能包含 NUL 字符 / must not contain NUL characters")
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
 class Strict(BaseModel):
+    """Input models: unknown keys refused, values immutable, no NUL characters (PostgreSQL refuses them)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: Any) -> Any:
+        return _no_nul(value)
 
 
 class InstitutionIn(Strict):
     id: Ident
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=200)
 
 
 class AgencyIn(Strict):
     id: Ident
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=200)
     listed_by: list[Ident] = []
     parent: Ident | None = None
     approved_by: list[Ident] = []
@@ -121,7 +137,7 @@ class DebtorIn(Strict):
 class ContactIn(Strict):
     id: Ident
     debtor: Ident
-    relation: str | None = None
+    relation: str | None = Field(default=None, max_length=64)
     name: str | None = None
     phone: str | None = None
     refused: bool = False

@@ -34,7 +34,7 @@ def repayment(body: g.RepaymentIn, p: Writer, store: StoreDep, gate: GateDep, at
 @router.post("/contact-refusals", response_model=g.EventOut, summary="联系人拒绝 A contact refused")
 def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     with store.transaction() as session:
-        scope.contact_visible(session, p, body.contact)
+        scope.contact_visible(session, p, body.contact, at)
     return gate.contact_refused(body, at)
 
 
@@ -42,7 +42,7 @@ def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: 
 def debtor_status(body: g.DebtorStatusIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "debtor_status")
     with store.transaction() as session:
-        scope.debtor_visible(session, p, body.debtor)
+        scope.debtor_visible(session, p, body.debtor, at)
     return gate.debtor_status(body, at)
 
 

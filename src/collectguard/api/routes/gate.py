@@ -5,14 +5,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Path
 from pydantic import Field
 
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.auth.roles import Permission, Principal
 from collectguard.gate.schemas import AttemptIn, DecisionOut, OutcomeIn, OutcomeOut
-from collectguard.registry.schemas import Strict
+from collectguard.registry.schemas import Ident, Strict
 
 router = APIRouter(prefix="/v1/attempts", tags=["gate 闸门"])
 
@@ -40,18 +40,15 @@ def ask(
     """Allow or deny, with every failing rule, quotas left and the earliest allowed time. When allowed, the
     per-day quota is leased in the same transaction. Retrying the same attempt returns the first answer."""
     with store.transaction() as session:
-        scope.debt(session, p, attempt.debt, at)
+        debt = scope.debt(session, p, attempt.debt, at)
         scope.collector_usable(session, p, attempt.collector)
-        if session.get(scope.m.Debtor, attempt.party) is not None:
-            scope.debtor_visible(session, p, attempt.party)
-        else:
-            scope.contact_visible(session, p, attempt.party)
+        scope.attempt_party(session, p, debt, attempt.party, at)
     return gate.decide(attempt, at)
 
 
 @router.get("/{attempt_id}", response_model=DecisionOut, summary="查询决定 The decision on an attempt")
 def decision(
-    attempt_id: str,
+    attempt_id: Annotated[Ident, Path()],
     p: Annotated[Principal, Depends(require(Permission.GATE_READ))],
     store: StoreDep,
 ) -> DecisionOut:
@@ -62,7 +59,7 @@ def decision(
 
 @router.post("/{attempt_id}/outcome", response_model=OutcomeOut, summary="报告结果 Report the outcome")
 def outcome(
-    attempt_id: str,
+    attempt_id: Annotated[Ident, Path()],
     body: OutcomeBody,
     p: Annotated[Principal, Depends(require(Permission.GATE_ASK))],
     store: StoreDep,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 
 from collectguard.api import scope
@@ -31,12 +31,12 @@ def place(body: HoldIn, p: Annotated[Principal, Depends(require(Permission.HOLD_
         if body.debt:
             scope.debt(session, p, body.debt, at)
         if body.debtor:
-            scope.debtor_visible(session, p, body.debtor)
+            scope.debtor_visible(session, p, body.debtor, at)
     return gate.place_hold(body, at)
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut, summary="解除暂停 Release a hold")
-def release(hold_id: str, body: ReleaseBody, p: Annotated[Principal, Depends(require(Permission.HOLD_WRITE))],
+def release(hold_id: Annotated[Ident, Path()], body: ReleaseBody, p: Annotated[Principal, Depends(require(Permission.HOLD_WRITE))],
             gate: GateDep, at: Now) -> HoldOut:
     return gate.release_hold(HoldReleaseIn(hold=hold_id, note=body.note), at, institution=p.institution_id)
 
@@ -50,7 +50,7 @@ def list_holds(
     reason: Annotated[HoldReason | None, Query()] = None,
     active: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[HoldOut]:
     stmt = select(HoldRow).where(HoldRow.institution_id == p.institution_id)
     if debt:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Depends, Path
+from pydantic import AwareDatetime, BaseModel, Field
 
 from collectguard.api.deps import Now, StoreDep, require
 from collectguard.auth import service as keys
@@ -20,7 +20,7 @@ Admin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 class KeyIn(Strict):
     role: Role
     agency: Ident | None = None
-    label: str | None = None
+    label: str | None = Field(default=None, max_length=200)
     expires_at: AwareDatetime | None = None
 
 
@@ -65,6 +65,6 @@ def list_keys(p: Admin, store: StoreDep) -> list[KeyOut]:
 
 
 @router.delete("/{key_id}", response_model=KeyOut, summary="吊销密钥 Revoke a key")
-def revoke(key_id: str, p: Admin, store: StoreDep, at: Now) -> KeyOut:
+def revoke(key_id: Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")], p: Admin, store: StoreDep, at: Now) -> KeyOut:
     with store.transaction() as session:
         return _out(keys.revoke(Registry(session, at=at), key_id, p.institution_id))

@@ -31,11 +31,12 @@ Reader = Annotated[Principal, Depends(require(Permission.LEDGER_READ))]
 def records(
     p: Reader,
     store: StoreDep,
-    kind: Annotated[str | None, Query(max_length=80, description="exact kind or a prefix ending in ':'")] = None,
-    subject: Annotated[str | None, Query(max_length=200)] = None,
+    kind: Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00]*$",
+                                      description="exact kind or a prefix ending in ':'")] = None,
+    subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
     since: Annotated[AwareDatetime | None, Query()] = None,
     until: Annotated[AwareDatetime | None, Query()] = None,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> StreamingResponse:
     stmt = select(LedgerRecord).where(LedgerRecord.institution_id == p.institution_id, LedgerRecord.seq > after_seq)

@@ -474,65 +474,6 @@ def _tool_filter(session: Session, p: Principal) -> ColumnElement[bool]:
     return own
 
 
-def _entrusted(session: Session, p: Principal) -> str:
-    """The agency a debt is placed with for this caller: a subcontractor works for its parent's placements."""
-    assert p.agency_id is not None
-    agency = session.get(m.Agency, p.agency_id)
-    return agency.parent_id if agency is not None and agency.parent_id else p.agency_id
-
-
-def _placed_now(session: Session, p: Principal, at: datetime) -> list[str]:
-    """Ids of the caller's institution's debts placed with the caller's agency today (debtor's local day).
-
-    Candidates come from SQL with a day's margin either side; each is then checked exactly in the
-    debtor's time zone, the same test the gate's scope uses."""
-    entrusted = _entrusted(session, p)
-    today = local_date(at, SHANGHAI)
-    candidates = session.execute(
-        select(m.Debt).join(m.Placement, m.Placement.debt_id == m.Debt.id).where(
-            m.Debt.institution_id == p.institution_id, m.Placement.agency_id == entrusted,
-            m.Placement.valid_from <= today + timedelta(days=1), m.Placement.valid_to >= today - timedelta(days=1),
-        )
-    ).scalars().unique().all()
-    return [d.id for d in candidates if scope.placed_with_now(session, d, entrusted, at)]
-
-
-def _debt_filter(session: Session, p: Principal, at: datetime) -> ColumnElement[bool]:
-    own = m.Debt.institution_id == p.institution_id
-    if p.agency_id is not None:
-        return own & m.Debt.id.in_(_placed_now(session, p, at))
-    return own
-
-
-def _debtor_filter(session: Session, p: Principal, at: datetime) -> ColumnElement[bool]:
-    if p.agency_id is not None:  # debtors of the debts placed now; never guarantors (art. 20(三))
-        return m.Debtor.id.in_(select(m.Debt.debtor_id).where(m.Debt.id.in_(_placed_now(session, p, at))))
-    debts = select(m.Debt.id).where(m.Debt.institution_id == p.institution_id)
-    return or_(
-        m.Debtor.institution_id == p.institution_id,
-        m.Debtor.id.in_(select(m.Debt.debtor_id).where(m.Debt.institution_id == p.institution_id)),
-        m.Debtor.id.in_(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(debts))),
-    )
-
-
-def _debtor_row(session: Session, p: Principal, debtor_id: str, at: datetime, field: str = "debtor") -> m.Debtor:
-    row = session.execute(select(m.Debtor).where(m.Debtor.id == debtor_id, _debtor_filter(session, p, at))).scalar()
-    if row is None:
-        raise NotFound("debtor", debtor_id, field=field)
-    return row
-
-
-def _contact_row(session: Session, p: Principal, contact_id: str, at: datetime) -> m.Contact:
-    row = session.get(m.Contact, contact_id)
-    if row is None:
-        raise NotFound("contact", contact_id, field="contact")
-    try:
-        _debtor_row(session, p, row.debtor_id, at)
-    except NotFound:
-        raise NotFound("contact", contact_id, field="contact") from None
-    return row
-
-
 def _tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str) -> Any:
     row = session.get(model, ident)
     if row is None or row.institution_id != p.institution_id:
@@ -1061,7 +1002,7 @@ def get_debtor(
         raise InvalidInput("查看明文须说明理由（5–200 字）", "a reveal needs a reason of 5–200 characters",
                            field="reason")
     with store.transaction() as session:
-        row = _debtor_row(session, p, debtor_id, at, field="debtor_id")
+        row = scope.debtor_visible(session, p, debtor_id, at, field="debtor_id")
         registry = _registry(session, gate, at)
         out = _debtor_out(row, p, reveal=reveal)
         if reveal:
@@ -1080,7 +1021,7 @@ def list_debtors(
     status: Annotated[DebtorStatus | None, Query()] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
-        stmt = select(m.Debtor).where(_debtor_filter(session, p, at))
+        stmt = select(m.Debtor).where(scope.debtor_filter(session, p, at))
         if status is not None:
             stmt = stmt.where(m.Debtor.status == status)
         page = _page(session, stmt, [m.Debtor.id], limit, offset, lambda r: _debtor_out(r, p))
@@ -1094,7 +1035,7 @@ def patch_debtor(debtor_id: PathId, body: DebtorPatch, p: Writer, store: StoreDe
                  at: Now) -> DebtorOut:
     _clean(body)
     with store.transaction() as session:
-        _debtor_row(session, p, debtor_id, at, field="debtor_id")
+        scope.debtor_visible(session, p, debtor_id, at, field="debtor_id")
         return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes(), institution=p.institution_id), p)
 
 
@@ -1110,7 +1051,7 @@ def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EX
                    store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
     _clean(body, {"relation": 64})
     with store.transaction() as session:
-        _debtor_row(session, p, body.debtor, at)
+        scope.debtor_visible(session, p, body.debtor, at)
         return _contact_out(_registry(session, gate, at).add_contact(body))
 
 
@@ -1118,7 +1059,7 @@ def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EX
             summary="查看联系人（脱敏）Read a contact, masked")
 def get_contact(contact_id: PathId, p: Reader, store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
     with store.transaction() as session:
-        row = _contact_row(session, p, contact_id, at)
+        row = scope.contact_visible(session, p, contact_id, at)
         _record_read(_registry(session, gate, at), p, "contact", [row.id])
         return _contact_out(row)
 
@@ -1130,7 +1071,7 @@ def list_contacts(
     debtor: Annotated[s.Ident | None, Query()] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
-        visible = select(m.Debtor.id).where(_debtor_filter(session, p, at))
+        visible = select(m.Debtor.id).where(scope.debtor_filter(session, p, at))
         stmt = select(m.Contact).where(m.Contact.debtor_id.in_(visible))
         if debtor is not None:
             stmt = stmt.where(m.Contact.debtor_id == debtor)
@@ -1145,7 +1086,7 @@ def patch_contact(contact_id: PathId, body: ContactPatch, p: Writer, store: Stor
                   at: Now) -> ContactOut:
     _clean(body)
     with store.transaction() as session:
-        _contact_row(session, p, contact_id, at)
+        scope.contact_visible(session, p, contact_id, at)
         return _contact_out(_registry(session, gate, at).update_contact(
             contact_id, body.changes(), institution=p.institution_id))
 
@@ -1164,9 +1105,9 @@ def create_debt(body: Annotated[s.DebtIn, Body(openapi_examples=DEBT_EXAMPLES)],
     _own_institution(p, body.institution)
     _clean(body)
     with store.transaction() as session:
-        _debtor_row(session, p, body.debtor, at)
+        scope.debtor_visible(session, p, body.debtor, at)
         for g in body.guarantors:
-            _debtor_row(session, p, g, at, field="guarantors")
+            scope.debtor_visible(session, p, g, at, field="guarantors")
         row = _registry(session, gate, at).add_debt(body)
         session.flush()
         return _debt_out(session, p, row)
@@ -1186,7 +1127,7 @@ def list_debts(
     product: Annotated[str | None, Query(min_length=1, max_length=100, pattern=r"^[^\x00]+$")] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
-        stmt = select(m.Debt).where(_debt_filter(session, p, at))
+        stmt = select(m.Debt).where(scope.debt_filter(session, p, at))
         if debtor is not None:
             stmt = stmt.where(m.Debt.debtor_id == debtor)
         if status is not None:
@@ -1203,7 +1144,7 @@ def patch_debt(debt_id: PathId, body: DebtPatch, p: Writer, store: StoreDep, gat
     with store.transaction() as session:
         _tenant_row(session, m.Debt, debt_id, p, "debt")
         for g in body.guarantors or []:
-            _debtor_row(session, p, g, at, field="guarantors")
+            scope.debtor_visible(session, p, g, at, field="guarantors")
         return _debt_out(session, p, _registry(session, gate, at).update_debt(debt_id, body.changes()))
 
 
@@ -1219,7 +1160,7 @@ def _placement_row(session: Session, p: Principal, placement_id: int, at: dateti
         scope.debt(session, p, row.debt_id, at)
     except NotFound:
         raise NotFound("placement", str(placement_id), field="placement_id") from None
-    if p.agency_id is not None and row.agency_id != _entrusted(session, p):
+    if p.agency_id is not None and row.agency_id != scope.entrusted_agency(session, p):
         raise NotFound("placement", str(placement_id), field="placement_id")
     return row
 
@@ -1240,11 +1181,11 @@ def list_placements(
     active_on: Annotated[date | None, Query(description="在该日有效 in force on this day")] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
-        debts = select(m.Debt.id).where(_debt_filter(session, p, at))
+        debts = select(m.Debt.id).where(scope.debt_filter(session, p, at))
         stmt = select(m.Placement).where(m.Placement.debt_id.in_(debts))
         if p.agency_id is not None:  # only its own current placements
             today = local_date(at, SHANGHAI)
-            stmt = stmt.where(m.Placement.agency_id == _entrusted(session, p),
+            stmt = stmt.where(m.Placement.agency_id == scope.entrusted_agency(session, p),
                               m.Placement.valid_from <= today + timedelta(days=1),
                               m.Placement.valid_to >= today - timedelta(days=1))
         if debt is not None:
@@ -1288,7 +1229,7 @@ def create_debtor_agreement(
 ) -> DebtorAgreementOut:
     _own_institution(p, body.institution)
     with store.transaction() as session:
-        _debtor_row(session, p, body.debtor, at)
+        scope.debtor_visible(session, p, body.debtor, at)
         exists = session.execute(select(m.DebtorAgreement.id).where(
             m.DebtorAgreement.debtor_id == body.debtor, m.DebtorAgreement.institution_id == body.institution)).scalar()
         if exists is not None:
