@@ -258,9 +258,28 @@ def keys_create(
     typer.echo(issued.token)
 
 
+@keys_app.command("init")
+def keys_init(
+    key_file: Annotated[str, typer.Option("--key-file", help="where to write the new key file (mode 0600)")],
+    alg: Annotated[str, typer.Option("--alg", help="sm4-gcm (default) or aes-256-gcm")] = "sm4-gcm",
+) -> None:
+    """生成数据密钥文件 Create a key file for personal data at rest (point COLLECTGUARD_KEY_FILE at it)."""
+    from pathlib import Path
+
+    from collectguard.privacy.keys import Keyring
+
+    path = Path(key_file)
+    if path.exists():
+        typer.echo(f"错误 error: {path} 已存在 already exists; use `keys rotate`", err=True)
+        raise typer.Exit(1)
+    Keyring.generate(alg).save(path)
+    typer.echo(f"已生成 created {path} ({alg}); export COLLECTGUARD_KEY_FILE={path}")
+
+
 @keys_app.command("rotate")
 def keys_rotate(
     db: DbOption = None,
+    alg: Annotated[str | None, typer.Option("--alg", help="algorithm of the new key (default: the current one's)")] = None,
     key_file: Annotated[
         str | None, typer.Option("--key-file", help="key file (default: $COLLECTGUARD_KEY_FILE or <sqlite db>.keys.json)")
     ] = None,
@@ -288,7 +307,7 @@ def keys_rotate(
             typer.echo("错误 error: 请用 --key-file 或 COLLECTGUARD_KEY_FILE 指定密钥文件 / name the key file", err=True)
             raise typer.Exit(2)
         path = f"{parsed.database}.keys.json"
-    keyring = Keyring.from_file(path).rotated()
+    keyring = Keyring.from_file(path).rotated(alg)
     keyring.save(Path(path))
     store = Store(url, keyring=keyring)
     total = 0

@@ -34,6 +34,16 @@ class CollectGuardError(Exception):
         return out
 
 
+class Unauthenticated(CollectGuardError):
+    status = 401
+    code = "unauthenticated"
+
+
+class Forbidden(CollectGuardError):
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(CollectGuardError):
     status = 404
     code = "not-found"

@@ -13,21 +13,12 @@ from sqlalchemy.orm import Session
 
 from collectguard.auth.models import ApiKeyRow
 from collectguard.auth.roles import Principal, Role
-from collectguard.errors import CollectGuardError, InvalidInput, NotFound
+from collectguard.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from collectguard.registry import models as m
 from collectguard.registry.service import Registry
 
 PREFIX = "cgk_"
-
-
-class Unauthenticated(CollectGuardError):
-    status = 401
-    code = "unauthenticated"
-
-
-class Forbidden(CollectGuardError):
-    status = 403
-    code = "forbidden"
+__all__ = ["Forbidden", "IssuedKey", "Unauthenticated", "authenticate", "issue", "list_keys", "revoke"]
 
 
 def _hash(secret: str) -> str:
