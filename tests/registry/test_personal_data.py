@@ -56,3 +56,13 @@ def test_rotation_reencrypts_everything_and_old_rows_stay_readable(tmp_path, sql
         assert read_personal(s.get(m.Debtor, "old"))["name"] == "王五"
         assert read_personal(s.get(m.Debtor, "d1"))["phone"] == "13800138000"
     store.dispose()
+
+
+def test_keys_init_writes_an_aes_or_sm4_key_file_once(tmp_path):
+    path = tmp_path / "k.json"
+    ok = CliRunner().invoke(app, ["keys", "init", "--key-file", str(path), "--alg", "aes-256-gcm"])
+    assert ok.exit_code == 0, ok.output
+    assert Keyring.from_file(path).current.alg == "aes-256-gcm"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    again = CliRunner().invoke(app, ["keys", "init", "--key-file", str(path)])
+    assert again.exit_code == 1 and "already exists" in again.output

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
-from collectguard.api.routes import docs, events, gate, holds, keys, ledger, notices, registry
+from collectguard.api.routes import docs, events, gate, holds, keys, ledger, notices, qa, registry
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
@@ -50,7 +50,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.state.gate = Gate(store, algorithm=algorithm)
     app.state.clock = clock
     app.add_middleware(IdempotencyMiddleware, store=store)
-    for router in (gate.router, events.router, holds.router, ledger.router, keys.router, notices.router,
+    for router in (qa.router, gate.router, events.router, holds.router, ledger.router, keys.router, notices.router,
                    registry.router,
                    docs.router):
         app.include_router(router)
