@@ -173,3 +173,22 @@ def test_template_approval_runs_the_review_checks_first(gate, store):
                        at("2026-05-20 10:05"))
     gate.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 10:06"))
     assert gate.decide(call("a2", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 10:10")).allowed
+
+
+def test_a_change_made_by_another_process_reaches_every_gate_at_once(store, db_url):
+    """Each gate caches the registry; a change through another gate (another worker or server) moves the
+    registry version, so the very next decision everywhere sees it."""
+    from collectguard.db.store import Store
+    from collectguard.gate.schemas import CollectorStatusIn, TemplateApprovalIn
+
+    build(store)
+    here = Gate(store)
+    assert here.decide(call("a1"), at("2026-05-20 09:00")).allowed  # snapshot cached now
+    other_store = Store(db_url, keyring=store.keyring)
+    elsewhere = Gate(other_store)
+    elsewhere.collector_status(CollectorStatusIn(collector="bot1", status="suspended"), at("2026-05-20 09:01"))
+    assert here.decide(call("a2"), at("2026-05-20 09:02")).failing_rules == ["art6-collector-qualified"]
+    elsewhere.collector_status(CollectorStatusIn(collector="bot1", status="active"), at("2026-05-20 09:03"))
+    elsewhere.template_approval(TemplateApprovalIn(template="t-voice", approved=False), at("2026-05-20 09:04"))
+    assert here.decide(call("a3"), at("2026-05-20 09:05")).failing_rules == ["art15-template-approved"]
+    other_store.dispose()

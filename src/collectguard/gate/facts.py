@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from collectguard.errors import NotFound
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.schemas import AttemptIn
+from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.holds.service import holds_for
 from collectguard.registry import models as m
 from collectguard.registry.service import to_policy
@@ -19,19 +21,14 @@ from collectguard.rulebook.policy import DebtorAgreementTerms, Limits, resolve_l
 from collectguard.rulebook.profile import Profile, UnreachableDefinition, parse_hhmm
 from collectguard.rulebook.vocabulary import (
     WEEKDAYS,
-    Audience,
     Channel,
-    CollectorKind,
-    CollectorStatus,
     DebtorStatus,
     DebtStatus,
     Delivery,
     LeaseState,
-    ListingStatus,
     Mode,
     PartyKind,
     Purpose,
-    ToolType,
 )
 
 MAX_CHAIN = 8  # subcontracting depth we follow before calling it a loop
@@ -50,10 +47,10 @@ def resolve_party(session: Session, party_id: str) -> tuple[PartyKind, m.Debtor,
     return PartyKind.CONTACT, debtor, contact
 
 
-def limits_for(session: Session, profile: Profile, institution: m.Institution, debtor_id: str) -> Limits:
+def limits_for(session: Session, profile: Profile, institution_id: str, policy: dict[str, Any], debtor_id: str) -> Limits:
     agreement = session.execute(
         select(m.DebtorAgreement).where(
-            m.DebtorAgreement.debtor_id == debtor_id, m.DebtorAgreement.institution_id == institution.id
+            m.DebtorAgreement.debtor_id == debtor_id, m.DebtorAgreement.institution_id == institution_id
         )
     ).scalar_one_or_none()
     terms = None
@@ -72,52 +69,7 @@ def limits_for(session: Session, profile: Profile, institution: m.Institution, d
             visit_cap=agreement.visit_cap,
             unreachable=UnreachableDefinition(**agreement.unreachable) if agreement.unreachable else None,
         )
-    return resolve_limits(profile, to_policy(institution.policy or None), terms)
-
-
-def collector_facts(row: m.Collector) -> f.Collector:
-    return f.Collector(
-        id=row.id,
-        kind=CollectorKind(row.kind),
-        org_id=row.org_id,
-        status=CollectorStatus(row.status),
-        pre_job_exam=row.pre_job_exam,
-        pledge_signed=row.pledge_signed,
-        last_training=row.last_training,
-        approved=row.approved,
-    )
-
-
-def agency_facts(session: Session, agency: m.Agency, institution_id: str) -> f.Agency:
-    listing = session.get(m.AgencyListing, (institution_id, agency.id))
-    approval = session.get(m.SubcontractorApproval, (institution_id, agency.id))
-    return f.Agency(
-        id=agency.id,
-        parent_id=agency.parent_id,
-        listing=ListingStatus(listing.status) if listing else None,
-        approved_as_subcontractor=approval is not None,
-    )
-
-
-def template_facts(session: Session, template_id: str | None) -> f.Template | None:
-    if template_id is None:
-        return None
-    row = session.get(m.Template, template_id)
-    if row is None:
-        return None
-    version = session.get(m.TemplateVersion, (row.id, row.current_version))
-    assert version is not None
-    return f.Template(
-        id=row.id,
-        institution_id=row.institution_id,
-        audience=Audience(row.audience),
-        channel=Channel(row.channel),
-        approved=version.status == "approved",
-        text=version.text,
-        sealed=version.sealed,
-        version=version.version,
-        active=row.active,
-    )
+    return resolve_limits(profile, to_policy(policy or None), terms)
 
 
 def history(
@@ -156,61 +108,37 @@ def history(
     return tuple(past)
 
 
-def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datetime) -> f.Facts:
+def load_facts(
+    session: Session, profile: Profile, attempt: AttemptIn, at: datetime, snap: RegistrySnapshot
+) -> f.Facts:
+    """The facts of one attempt: the debtor's own rows from the database, the rest from the snapshot."""
     debt = session.get(m.Debt, attempt.debt)
     if debt is None:
         raise NotFound("debt", attempt.debt, field="debt")
-    collector = session.get(m.Collector, attempt.collector)
+    collector = snap.collectors.get(attempt.collector)
     if collector is None:
         raise NotFound("collector", attempt.collector, field="collector")
     kind, debtor, contact = resolve_party(session, attempt.party)
-    institution = session.get(m.Institution, debt.institution_id)
-    assert institution is not None
-    limits = limits_for(session, profile, institution, debtor.id)
+    institution_id = debt.institution_id
+    limits = limits_for(session, profile, institution_id, snap.policies.get(institution_id, {}), debtor.id)
 
     agency = parent = root = None
     agreements: tuple[f.Agreement, ...] = ()
-    agency_row = session.get(m.Agency, collector.org_id)
-    if agency_row is not None:
-        agency = agency_facts(session, agency_row, institution.id)
-        chain = [agency_row]
-        while chain[-1].parent_id is not None and len(chain) <= MAX_CHAIN:
-            up = session.get(m.Agency, chain[-1].parent_id)
-            if up is None:
-                break
+    if collector.org_id in snap.agency_parents:
+        chain = [collector.org_id]
+        while (up := snap.agency_parents.get(chain[-1])) is not None and len(chain) <= MAX_CHAIN:
             chain.append(up)
+        agency = snap.agency(chain[0], institution_id)
         if len(chain) > 1:
-            parent = agency_facts(session, chain[1], institution.id)
-            root = agency_facts(session, chain[-1], institution.id)
-        entrusted = chain[-1].id
-        agreements = tuple(
-            f.Agreement(a.id, a.agency_id, a.valid_from, a.valid_to, a.subcontracting)
-            for a in session.execute(
-                select(m.Agreement).where(m.Agreement.institution_id == institution.id, m.Agreement.agency_id == entrusted)
-            ).scalars()
-        )
+            parent = snap.agency(chain[1], institution_id)
+            root = snap.agency(chain[-1], institution_id)
+        agreements = snap.agreements.get((institution_id, chain[-1]), ())
 
     team: dict[str, f.Collector | None] = {}
     if attempt.channel is Channel.VISIT:
-        for member_id in attempt.team:
-            row = session.get(m.Collector, member_id)
-            team[member_id] = collector_facts(row) if row else None
+        team = {member_id: snap.collectors.get(member_id) for member_id in attempt.team}
 
-    tool_row = session.get(m.Tool, attempt.tool) if attempt.tool else None
-    tool = (
-        f.Tool(
-            id=tool_row.id,
-            institution_id=tool_row.institution_id,
-            type=ToolType(tool_row.type),
-            official=tool_row.official,
-            filed=tool_row.filed,
-            org_id=tool_row.org_id,
-            active_from=tool_row.active_from,
-            active_to=tool_row.active_to,
-        )
-        if tool_row
-        else None
-    )
+    tool = snap.tools.get(attempt.tool) if attempt.tool else None
     guarantors = tuple(
         session.execute(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id == debt.id)).scalars()
     )
@@ -238,9 +166,9 @@ def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datet
             envelope_template_id=attempt.envelope_template,
             receiver=f.Receiver(**receiver.model_dump()) if receiver else None,
         ),
-        institution_id=institution.id,
+        institution_id=institution_id,
         limits=limits,
-        collector=collector_facts(collector),
+        collector=collector,
         team=team,
         agency=agency,
         parent_agency=parent,
@@ -248,8 +176,8 @@ def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datet
         agreements=agreements,
         placements=placements,
         tool=tool,
-        template=template_facts(session, attempt.template),
-        envelope_template=template_facts(session, attempt.envelope_template),
+        template=snap.templates.get(attempt.template) if attempt.template else None,
+        envelope_template=snap.templates.get(attempt.envelope_template) if attempt.envelope_template else None,
         debt=f.Debt(
             id=debt.id,
             institution_id=debt.institution_id,
@@ -268,8 +196,8 @@ def load_facts(session: Session, profile: Profile, attempt: AttemptIn, at: datet
             refused=bool(contact and contact.refused),
             offers_to_repay=bool(contact and contact.offers_to_repay),
         ),
-        history=history(session, institution.id, debtor.id, at, limits),
-        holds=holds_for(session, institution.id, debt.id, debtor.id),
+        history=history(session, institution_id, debtor.id, at, limits),
+        holds=holds_for(session, institution_id, debt.id, debtor.id),
     )
 
 

@@ -23,6 +23,7 @@ from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.gate import schemas as g
 from collectguard.gate.facts import load_facts, resolve_party
 from collectguard.gate.models import AttemptRow
+from collectguard.gate.snapshot import SnapshotCache
 from collectguard.holds import service as holds
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
 from collectguard.notices import outbox
@@ -49,6 +50,7 @@ class Gate:
         self.store = store
         self.algorithm = algorithm
         self.profile: Profile = load_profile(profile)
+        self.snapshots = SnapshotCache()
 
     # -- plumbing --------------------------------------------------------------------------------
     @contextmanager
@@ -77,7 +79,7 @@ class Gate:
             if existing is not None:
                 return self._replay(existing, attempt)
             self._expire(session, registry, at, AttemptRow.debtor_id == debtor.id)
-            facts = load_facts(session, self.profile, attempt, at)
+            facts = load_facts(session, self.profile, attempt, at, self.snapshots.get(session))
             decision = evaluate(facts, self.profile)
             decision_id = str(uuid.uuid4())
             expires = at + timedelta(seconds=facts.limits.lease_ttl_s) if decision.lease_rule else None

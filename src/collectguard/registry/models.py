@@ -184,3 +184,13 @@ class DebtorAgreement(Base):
 
 
 Index("ix_placements_debt_period", Placement.debt_id, Placement.valid_from, Placement.valid_to)
+
+
+class RegistryState(Base):
+    """One row: a version bumped by every change to what the gate caches (institutions, agencies, their
+    listings, approvals and agreements, collectors, tools, templates). Gate processes compare it before
+    each decision and reload their snapshot when it moved — correct across processes and servers."""
+
+    __tablename__ = "registry_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from collectguard.db.base import Base
@@ -28,6 +28,11 @@ from collectguard.rulebook.profile import (
 from collectguard.rulebook.vocabulary import ListingStatus
 
 SINGLE_AGENCY = "art17-single-agency"
+# Ledger kinds whose changes the gate's registry snapshot must see (gate/snapshot.py).
+CACHED_KINDS = (
+    "registry:institution:", "registry:agency:", "registry:agreement:", "registry:collector:", "registry:tool:",
+    "registry:template:", "registry:subcontractor-approval:", "agency:", "collector:", "template:",
+)
 T = TypeVar("T", bound=Base)
 
 
@@ -74,7 +79,14 @@ class Registry:
         self.record(f"registry:{kind}:created", ident, payload, institution)
 
     def record(self, kind: str, subject: str, payload: dict[str, Any], institution: str | None) -> int:
-        """Append a ledger record in this transaction; returns its sequence number."""
+        """Append a ledger record in this transaction; returns its sequence number. A change to what the
+        gate caches also moves the registry version, once per transaction."""
+        if kind.startswith(CACHED_KINDS) and not self.session.info.get("registry_bumped"):
+            moved = self.session.execute(update(m.RegistryState).where(m.RegistryState.id == 1)
+                                         .values(version=m.RegistryState.version + 1))
+            if moved.rowcount == 0:  # an emptied database: start the count again
+                self.session.add(m.RegistryState(id=1, version=1))
+            self.session.info["registry_bumped"] = True
         return ledger.append(
             self.session,
             kind=kind,

@@ -1,0 +1,265 @@
+"""CollectGuard benchmark harness (基准测试): every figure beside a baseline measured in the same run.
+
+    python -m bench [--quick] [--json] [--pg URL]
+
+1. decide_inprocess_per_s / decide_inprocess_ratio — Gate.decide in process vs plain SQL doing the same
+   kind of reads and writes (bench.gate_decide); SQLite always, PostgreSQL when --pg is given or the
+   default local server is reachable (a throwaway database cg_bench_<random>, dropped at the end).
+2. http_* — `collectguard serve` in its own process, an asyncio httpx client in another: attempt+outcome
+   pairs at fixed offered loads and at saturation, vs GET /healthz at saturation (bench.http_load).
+3. verify_records_per_s / verify_ratio — ledger verification vs hashing the same bodies (bench.ledger_verify).
+4. cap_violations — 16 threads racing connected calls on one debtor through the in-process Gate on a SQLite
+   file; connected allowed calls above the daily cap (must be 0).
+
+--quick finishes in about 2–3 minutes on 2 cores; the full run in under 20. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from bench import gate_decide, http_load, ledger_verify
+from bench.common import DEFAULT_PG, log, pg_reachable, sqlite_url, throwaway_pg
+from collectguard.db.migrate import upgrade
+from collectguard.db.store import Store
+
+FULL_DEBTORS = 100_000
+LOAD_BUDGET_S = 120.0
+
+
+def bench_day() -> datetime:
+    """09:00 Beijing time today: the decide bench's clock (the world is registered a day earlier)."""
+    today = datetime.now(UTC).astimezone(gate_decide.SH).date()
+    return datetime.combine(today, dtime(9, 0), tzinfo=gate_decide.SH)
+
+
+def calibrate(target: int) -> tuple[int, str | None]:
+    """Largest world (≤ target) that should load into SQLite in about LOAD_BUDGET_S, from a 2,000-debtor trial."""
+    url = sqlite_url("calibrate.db")
+    upgrade(url)
+    store = Store(url)
+    try:
+        t0 = time.perf_counter()
+        gate_decide.build_world(store, 2000)
+        per_s = 2000 / (time.perf_counter() - t0)
+    finally:
+        store.dispose()
+    estimate = target / per_s
+    if estimate <= LOAD_BUDGET_S * 1.1:
+        return target, None
+    size = max(5000, int(per_s * LOAD_BUDGET_S) // 5000 * 5000)
+    note = (f"加载 {target} 名债务人预计需 {estimate:.0f} 秒（{per_s:.0f}/秒），改用 {size} / "
+            f"loading {target} debtors would take ~{estimate:.0f} s ({per_s:.0f}/s); using {size}")
+    return size, note
+
+
+def cap_check(threads: int = 16, rounds: int = 6) -> dict[str, Any]:
+    """Race connected voice calls on one debtor from many threads; count allowed+connected above the cap."""
+    from sqlalchemy import select
+
+    from collectguard.gate.models import AttemptRow
+    from collectguard.gate.schemas import AttemptIn, OutcomeIn
+    from collectguard.gate.service import Gate
+
+    url = sqlite_url("cap.db")
+    upgrade(url)
+    store = Store(url)
+    errors: Counter[str] = Counter()
+    try:
+        gate_decide.build_world(store, 2)
+        gate = Gate(store)
+        cap = int(gate.profile.voice_cap)
+        start = gate_decide.START
+        barrier = threading.Barrier(threads)
+
+        def worker(t: int) -> None:
+            barrier.wait()
+            for r in range(rounds):
+                at = start + timedelta(seconds=t * rounds + r)  # one day, well inside the lease TTL
+                attempt = AttemptIn(id=f"cap-{t}-{r}", collector="bot1", debt="l1", party="d1", channel="voice",
+                                    mode="notification", tool="tel", template="t-voice")
+                try:
+                    out = gate.decide(attempt, at)
+                    if out.allowed:
+                        gate.record_outcome(OutcomeIn(attempt=attempt.id, connected=True, duration_s=30,
+                                                      meaningful=True), at + timedelta(seconds=30))
+                except Exception as exc:  # noqa: BLE001 - counted and reported
+                    errors[type(exc).__name__] += 1
+
+        pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+        for th in pool:
+            th.start()
+        for th in pool:
+            th.join(timeout=300)
+        with store.transaction() as session:
+            rows = session.execute(
+                select(AttemptRow.debtor_id, AttemptRow.at, AttemptRow.allowed, AttemptRow.connected)
+                .where(AttemptRow.channel == "voice")
+            ).all()
+    finally:
+        store.dispose()
+    per_day: Counter[tuple[str, Any]] = Counter()
+    for debtor, at, allowed, connected in rows:
+        if allowed and connected:
+            stamp = at if at.tzinfo else at.replace(tzinfo=UTC)
+            per_day[(debtor, stamp.astimezone(gate_decide.SH).date())] += 1
+    return {
+        "cap_violations": sum(max(0, n - cap) for n in per_day.values()),
+        "cap": cap,
+        "cap_attempts": len(rows),
+        "cap_connected_max_per_day": max(per_day.values(), default=0),
+        "cap_errors": dict(errors),
+    }
+
+
+def decide_figures(url: str, debtors: int, decisions: int, day: datetime, *, load: bool,
+                   prefix: str = "") -> dict[str, Any]:
+    result = gate_decide.run(url, debtors, decisions, start=day, load=load)
+    return {f"{prefix}{k}": v for k, v in result.items()}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    quick = args.quick
+    began = time.perf_counter()
+    out: dict[str, Any] = {"mode": "quick" if quick else "full", "cpus": os.cpu_count(),
+                           "loadavg_start": round(os.getloadavg()[0], 2), "notes": []}
+    debtors = 5000 if quick else FULL_DEBTORS
+    decisions = 1500 if quick else 10_000
+    duration = 3.0 if quick else 10.0
+    if not quick:
+        log(f"calibrating world size (target {FULL_DEBTORS})")
+        debtors, note = calibrate(FULL_DEBTORS)
+        if note:
+            out["notes"].append(note)
+            log(note)
+    day = bench_day()
+
+    # 1. in-process decide on SQLite (the world is copied first, pristine, for the HTTP run)
+    url = sqlite_url()
+    log(f"sqlite: loading {debtors} debtors")
+    upgrade(url)
+    store = Store(url)
+    t0 = time.perf_counter()
+    gate_decide.build_world(store, debtors, day)
+    load_s = time.perf_counter() - t0
+    store.dispose()
+    http_url = http_load.copy_sqlite(url, "http.db")
+    log(f"sqlite: loaded in {load_s:.1f} s; {decisions} baseline + {decisions} gate decisions")
+    out.update(decide_figures(url, debtors, decisions, day, load=False))
+    out.pop("load_world_s")  # 0: loaded above
+    out["load_world_s"] = round(load_s, 2)
+    out["load_debtors_per_s"] = round(debtors / load_s, 1)
+
+    # 3. ledger verification on the same database (world + decisions)
+    log("ledger: verify vs digest loop")
+    store = Store(url)
+    try:
+        out.update(ledger_verify.bench_verify(store))
+    finally:
+        store.dispose()
+
+    # 1b. PostgreSQL
+    pg = args.pg or DEFAULT_PG
+    if pg_reachable(pg):
+        try:
+            with throwaway_pg(pg) as pg_url:
+                log(f"postgresql: loading {debtors} debtors into {pg_url.rsplit('/', 1)[-1]}")
+                out.update(decide_figures(pg_url, debtors, decisions, day, load=True, prefix="pg_"))
+        except Exception as exc:  # noqa: BLE001 - reported, the rest still runs
+            out["notes"].append(f"PostgreSQL 失败 / PostgreSQL failed: {type(exc).__name__}: {exc}")
+            log(out["notes"][-1])
+    else:
+        out["notes"].append(f"PostgreSQL 不可达，跳过 / not reachable, skipped: {pg}")
+        log(out["notes"][-1])
+
+    # 2. HTTP
+    log("http: preparing key, starting server")
+    try:
+        token = http_load.prepare(http_url, None, datetime.now(UTC))
+        out.update(http_load.run(http_url, token, debtors, duration, [200.0, 500.0, 1000.0]))
+    except Exception as exc:  # noqa: BLE001
+        out["notes"].append(f"HTTP 失败 / HTTP failed: {type(exc).__name__}: {exc}")
+        log(out["notes"][-1])
+
+    # 4. caps under concurrency
+    log("caps: 16 threads racing connected calls on one debtor")
+    out.update(cap_check())
+    out["loadavg_end"] = round(os.getloadavg()[0], 2)
+    if max(out["loadavg_start"], out["loadavg_end"]) > (os.cpu_count() or 1) * 0.5:
+        out["notes"].append(f"机器另有负载（loadavg {out['loadavg_start']} → {out['loadavg_end']}），数字偏低 / "
+                            "the machine was busy with other work during the run; figures are understated")
+    out["wall_s"] = round(time.perf_counter() - began, 1)
+    return out
+
+
+ROWS = [
+    ("网关决定（进程内，SQLite）", "gate decide in process, SQLite", "decide_inprocess_per_s", "/s"),
+    ("  基线：纯 SQL", "  baseline: plain SQL", "baseline_plain_sql_per_s", "/s"),
+    ("  比值", "  ratio gate/baseline", "decide_inprocess_ratio", ""),
+    ("  决定延迟 p50 / p99", "  decide latency p50 / p99", ("decide_p50_ms", "decide_p99_ms"), "ms"),
+    ("网关决定（进程内，PostgreSQL）", "gate decide in process, PostgreSQL", "pg_decide_inprocess_per_s", "/s"),
+    ("  基线：纯 SQL", "  baseline: plain SQL", "pg_baseline_plain_sql_per_s", "/s"),
+    ("  比值", "  ratio gate/baseline", "pg_decide_inprocess_ratio", ""),
+    ("世界加载", "world load (SQLite)", "load_debtors_per_s", "debtors/s"),
+    ("HTTP 尝试+结果 饱和吞吐", "HTTP attempt+outcome pairs at saturation", "http_rps_max", "pairs/s"),
+    ("  基线：GET /healthz 饱和", "  baseline: GET /healthz at saturation", "http_trivial_per_s", "req/s"),
+    ("  比值", "  ratio pairs/trivial", "http_ratio_to_trivial", ""),
+    ("  饱和延迟 p50 / p99", "  latency at saturation p50 / p99", ("http_sat_p50_ms", "http_sat_p99_ms"), "ms"),
+    ("  放行比例", "  allow share", "http_allow_share", ""),
+    ("  服务端 CPU 每对 / 每次 healthz", "  server CPU per pair / per healthz",
+     ("http_server_cpu_ms_per_pair", "http_server_cpu_ms_per_trivial"), "ms"),
+    ("  200/s 实得 · p50/p95/p99", "  offered 200/s: achieved · p50/p95/p99",
+     ("http_per_s_at_200", "http_p50_ms_at_200", "http_p95_ms_at_200", "http_p99_ms_at_200"), "/s · ms"),
+    ("  500/s 实得 · p50/p95/p99", "  offered 500/s: achieved · p50/p95/p99",
+     ("http_per_s_at_500", "http_p50_ms_at_500", "http_p95_ms_at_500", "http_p99_ms_at_500"), "/s · ms"),
+    ("  1000/s 实得 · p50/p95/p99", "  offered 1000/s: achieved · p50/p95/p99",
+     ("http_per_s_at_1000", "http_p50_ms_at_1000", "http_p95_ms_at_1000", "http_p99_ms_at_1000"), "/s · ms"),
+    ("  服务进程峰值内存", "  server peak RSS (VmHWM)", "peak_rss_mb", "MiB"),
+    ("账本校验", "ledger verify", "verify_records_per_s", "records/s"),
+    ("  基线：仅哈希", "  baseline: digest loop", "baseline_digest_per_s", "records/s"),
+    ("  比值", "  ratio verify/digest", "verify_ratio", ""),
+    ("超限通话（须为 0）", "connected calls above the daily cap (must be 0)", "cap_violations", ""),
+    ("总耗时", "wall time", "wall_s", "s"),
+]
+
+
+def table(out: dict[str, Any]) -> str:
+    lines = [f"CollectGuard 基准 benchmark — {out['mode']}, {out.get('debtors', '?')} debtors, "
+             f"{out.get('decisions', '?')} decisions"]
+    for zh, en, key, unit in ROWS:
+        keys = key if isinstance(key, tuple) else (key,)
+        if not any(k in out for k in keys):
+            continue
+        value = " / ".join(str(out.get(k, "—")) for k in keys)
+        lines.append(f"{zh:<22}\t{en:<46}\t{value} {unit}".rstrip())
+    for note in out.get("notes", []):
+        lines.append(f"注 note: {note}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small world, short phases (≈2–3 min)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--pg", help=f"PostgreSQL server URL (default: {DEFAULT_PG} when reachable)")
+    args = parser.parse_args(argv)
+    out = run(args)
+    if args.json:
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(table(out) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    main()

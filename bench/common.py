@@ -1,0 +1,86 @@
+"""Shared helpers of the benchmark harness: progress on stderr, percentiles, ports, throwaway databases."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import socket
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+_T0 = time.perf_counter()
+
+
+def log(message: str) -> None:
+    """Progress for humans: stderr only, with seconds since start."""
+    sys.stderr.write(f"[bench {time.perf_counter() - _T0:7.1f}s] {message}\n")
+    sys.stderr.flush()
+
+
+def pct_ms(values: list[float], q: float) -> float:
+    """The q-th percentile (1..99) of durations in seconds, in milliseconds; 0 when too few values."""
+    if len(values) < 2:
+        return round(values[0] * 1000, 3) if values else 0.0
+    return round(statistics.quantiles(values, n=100)[int(q) - 1] * 1000, 3)
+
+
+def ratio(a: float, b: float) -> float:
+    return round(a / b, 3) if b else 0.0
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sqlite_url(name: str = "bench.db") -> str:
+    return f"sqlite:///{Path(tempfile.mkdtemp(prefix='cg-bench-')) / name}"
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """VmHWM (peak resident set) of a live process, in MiB; None when unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def pg_reachable(url: str, timeout: float = 3.0) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(_plain(url), connect_timeout=int(max(1, timeout)), autocommit=True):
+            return True
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return False
+
+
+def _plain(url: str) -> str:
+    """psycopg wants `postgresql://`, not SQLAlchemy's `postgresql+psycopg://`."""
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+@contextlib.contextmanager
+def throwaway_pg(url: str) -> Iterator[str]:
+    """Create `cg_bench_<random>` on the server of `url` (autocommit), yield its URL, always drop it."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"cg_bench_{secrets.token_hex(4)}"
+    admin = _plain(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
