@@ -448,3 +448,23 @@ def test_docs_page_is_served_offline(c):
         assert r.status_code == 200 and kind in r.headers["content-type"] and len(r.content) > 1000, asset
     assert client.get("/docs/assets/..%2F..%2Fcore.py").status_code == 404
     assert client.get("/docs/assets/redoc.standalone.js").status_code == 404
+
+
+def test_submitting_a_template_returns_the_review_findings_that_block_approval(api):
+    from tests.api.conftest import auth as _auth
+
+    client, tokens = api
+    admin = _auth(tokens["institution_admin"])
+    body = {"id": "t-bad", "institution": "bank", "audience": "contact", "channel": "sms",
+            "text": "请转告他，欠款{overdue_amount}元再不还就上门。"}
+    created = client.post("/v1/templates", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    categories = {f["category"] for f in created.json()["review_findings"]}
+    assert {"third-party-disclosure", "identity-not-stated"} <= categories
+    refused = client.post("/v1/templates/t-bad/approve", headers=admin)
+    assert refused.status_code == 409 and refused.json()["code"] == "template-lint-failed"
+    assert refused.json()["details"]
+    fixed = client.post("/v1/templates/t-bad/versions", json={"text": "【示例银行】请转告{debtor_name}尽快回电95555。"},
+                        headers=admin)
+    assert fixed.status_code == 201 and fixed.json()["review_findings"] == []
+    assert client.post("/v1/templates/t-bad/approve", headers=admin).status_code == 200

@@ -34,6 +34,7 @@ from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
+from collectguard.qa.templates import lint_template
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
 from collectguard.registry.personal import read_personal
@@ -204,6 +205,10 @@ class TemplateOut(BaseModel):
     active: bool
     current_version: int
     current: TemplateVersionOut
+    review_findings: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="审核检查结果（提交时给出；有结果则不能批准）review findings on submission; approval is refused "
+                    "while there are any (art. 15(一))")
 
 
 class DebtorOut(BaseModel):
@@ -497,11 +502,15 @@ def _agency_out(session: Session, p: Principal, row: m.Agency) -> AgencyOut:
                      listed_since=listing.since if listing else None, subcontractor_approved=approved)
 
 
-def _template_out(session: Session, row: m.Template) -> TemplateOut:
+def _template_out(session: Session, row: m.Template, *, review: bool = False) -> TemplateOut:
+    """A template and its current version; on submission (`review`), with the findings of the same review
+    checks that approval will run."""
     current = session.get(m.TemplateVersion, (row.id, row.current_version))
+    assert current is not None
+    findings = [f.to_output() for f in lint_template(current.text, row.audience, row.channel)] if review else []
     return TemplateOut(id=row.id, institution_id=row.institution_id, audience=Audience(row.audience),
                        channel=Channel(row.channel), active=row.active, current_version=row.current_version,
-                       current=TemplateVersionOut.model_validate(current))
+                       current=TemplateVersionOut.model_validate(current), review_findings=findings)
 
 
 def _debtor_out(row: m.Debtor, p: Principal, *, reveal: bool = False) -> DebtorOut:
@@ -873,7 +882,7 @@ def create_template(body: Annotated[s.TemplateIn, Body(openapi_examples=TEMPLATE
     with store.transaction() as session:
         row = _registry(session, gate, at).add_template(body)
         session.flush()
-        return _template_out(session, row)
+        return _template_out(session, row, review=True)
 
 
 @router.get("/templates/{template_id}", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
@@ -937,7 +946,7 @@ def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer
         _template_row(session, p, template_id)
     gate.edit_template(TemplateEditIn(template=template_id, text=body.text, sealed=body.sealed), at)
     with store.transaction() as session:
-        return _template_out(session, _template_row(session, p, template_id))
+        return _template_out(session, _template_row(session, p, template_id), review=True)
 
 
 def _decide_template(template_id: str, approved: bool, p: Principal, store: StoreDep, gate: GateDep,
