@@ -5,7 +5,7 @@ Every change is appended to the ledger as `registry:<entity>:<action>`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import select, update
@@ -245,26 +245,29 @@ class Registry:
         self.require(m.Agency, data.agency, kind="agency", field="agency")
         if lock is not None:
             lock(self.session, m.Debt.id, debt.id)
-        overlap = self.session.execute(
-            select(m.Placement).where(
-                m.Placement.debt_id == data.debt,
-                m.Placement.valid_from <= data.to,
-                m.Placement.valid_to >= data.from_,
-            )
-        ).scalars().first()
-        if overlap is not None:
-            raise Conflict(
-                f"债务 {data.debt} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}，"
-                f"同一期间只能委托一家催收机构（第17条第(三)款）",
-                f"debt {data.debt} is already placed with {overlap.agency_id} for {overlap.valid_from}–"
-                f"{overlap.valid_to}; one debt, one agency at a time (art. 17(三))",
-                field="from",
-                code=SINGLE_AGENCY,
-            )
+        self._refuse_overlap(data.debt, data.from_, data.to)
         row = m.Placement(debt_id=data.debt, agency_id=data.agency, valid_from=data.from_, valid_to=data.to)
         self.session.add(row)
         self.record("registry:placement:created", data.debt, data.model_dump(mode="json", by_alias=True), debt.institution_id)
         return row
+
+    def _refuse_overlap(self, debt_id: str, start: date, end: date, *, ignore: int | None = None) -> None:
+        """INVARIANT: the placements of one debt never overlap (art. 17(三)); dates are inclusive."""
+        stmt = select(m.Placement).where(
+            m.Placement.debt_id == debt_id, m.Placement.valid_from <= end, m.Placement.valid_to >= start
+        )
+        if ignore is not None:
+            stmt = stmt.where(m.Placement.id != ignore)
+        overlap = self.session.execute(stmt).scalars().first()
+        if overlap is not None:
+            raise Conflict(
+                f"债务 {debt_id} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}，"
+                f"同一期间只能委托一家催收机构（第17条第(三)款）",
+                f"debt {debt_id} is already placed with {overlap.agency_id} for {overlap.valid_from}–"
+                f"{overlap.valid_to}; one debt, one agency at a time (art. 17(三))",
+                field="from",
+                code=SINGLE_AGENCY,
+            )
 
     def add_debtor_agreement(self, data: s.DebtorAgreementIn) -> m.DebtorAgreement:
         self.require(m.Debtor, data.debtor, kind="debtor", field="debtor")
@@ -413,17 +416,7 @@ class Registry:
             lock(self.session, m.Debt.id, row.debt_id)
         start, end = changes.get("valid_from", row.valid_from), changes.get("valid_to", row.valid_to)
         self._check_period(start, end, "to")
-        overlap = self.session.execute(
-            select(m.Placement).where(m.Placement.debt_id == row.debt_id, m.Placement.id != row.id,
-                                      m.Placement.valid_from <= end, m.Placement.valid_to >= start)
-        ).scalars().first()
-        if overlap is not None:
-            raise Conflict(
-                f"债务 {row.debt_id} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}（第17条第(三)款）",
-                f"debt {row.debt_id} is placed with {overlap.agency_id} for {overlap.valid_from}–{overlap.valid_to};"
-                f" one debt, one agency at a time (art. 17(三))",
-                field="from", code=SINGLE_AGENCY,
-            )
+        self._refuse_overlap(row.debt_id, start, end, ignore=row.id)
         debt = self.get(m.Debt, row.debt_id, kind="debt")
         self._update(row, "placement", row.debt_id, changes, debt.institution_id, {"placement": row.id, **changes})
         return row
