@@ -58,6 +58,7 @@ class Driver:
         self.counter = 0
         self.server_pid = server_pid
         self._cpu0: float | None = None
+        self._own0 = 0.0
 
     def _next(self, phase: str) -> tuple[str, bytes]:
         k = self.counter
@@ -102,6 +103,7 @@ class Driver:
 
     def _stats(self) -> dict[str, Any]:
         self._cpu0 = cpu_s(self.server_pid)
+        self._own0 = time.process_time()
         return {"status": Counter(), "allowed": 0, "denied": 0}
 
     def _summary(self, name: str, stats: dict[str, Any], ok: int, elapsed: float, lat: list[float],
@@ -109,8 +111,10 @@ class Driver:
         decided = stats["allowed"] + stats["denied"]
         cpu1 = cpu_s(self.server_pid)
         cpu_ms = (cpu1 - self._cpu0) * 1000 / ok if ok and cpu1 is not None and self._cpu0 is not None else None
+        own_ms = (time.process_time() - self._own0) * 1000 / ok if ok else None
         return {
             "server_cpu_ms_per_op": round(cpu_ms, 2) if cpu_ms is not None else None,
+            "client_cpu_ms_per_op": round(own_ms, 2) if own_ms is not None else None,
             "phase": name, **extra, "ok": ok, "elapsed_s": round(elapsed, 2),
             "per_s": round(ok / elapsed, 1) if elapsed else 0.0,
             "p50_ms": pct_ms(lat, 50), "p95_ms": pct_ms(lat, 95), "p99_ms": pct_ms(lat, 99),
@@ -311,6 +315,8 @@ def run(url: str, token: str, debtors: int, duration: float, rates: list[float],
         "http_allow_share": sat["allow_share"],
         "http_server_cpu_ms_per_pair": sat["server_cpu_ms_per_op"],
         "http_server_cpu_ms_per_trivial": trivial["server_cpu_ms_per_op"],
+        "http_client_cpu_ms_per_pair": sat["client_cpu_ms_per_op"],
+        "http_client_cpu_ms_per_trivial": trivial["client_cpu_ms_per_op"],
         "peak_rss_mb": rss,
         "http_phases": phases,
     }
