@@ -37,7 +37,7 @@ def principal(
 ) -> Principal:
     """The caller, from its API key (Bearer header, or X-API-Key)."""
     s: Store = request.app.state.store
-    with s.transaction() as session:
+    with s.read() as session:
         p = authenticate(session, _token(request), now(request))
     request.state.principal = p
     return p

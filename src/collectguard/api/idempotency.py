@@ -45,7 +45,7 @@ class IdempotencyMiddleware(BaseHTTPMiddleware):
         fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + body).hexdigest()
         now = datetime.now(UTC)
         try:
-            with self.store.transaction() as session:
+            with self.store.read() as session:
                 principal = authenticate(session, _token(request), now)
         except CollectGuardError:
             return await call_next(request)  # the route answers 401

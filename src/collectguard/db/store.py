@@ -27,7 +27,9 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
+    """An engine. On SQLite every transaction of a writing engine begins IMMEDIATE (one writer at a time);
+    a reading engine (`immediate=False`) begins deferred, so readers never wait for the write lock (WAL)."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")
@@ -37,12 +39,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             poolclass=StaticPool if memory else None,
             **kwargs,
         )
-        _sqlite_setup(engine, wal=not memory)
+        _sqlite_setup(engine, wal=not memory, immediate=immediate)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, **kwargs)
 
 
-def _sqlite_setup(engine: Engine, *, wal: bool) -> None:
+def _sqlite_setup(engine: Engine, *, wal: bool, immediate: bool) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, emit BEGIN, so that it can be BEGIN IMMEDIATE.
@@ -57,7 +59,7 @@ def _sqlite_setup(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def default_keyring(url: str) -> Keyring:
@@ -86,6 +88,15 @@ class Store:
         self.engine = make_engine(self.url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True,
                                      info={"keyring": self.keyring})
+        # Reads that write nothing (authentication, scope checks, listings) need no write lock on SQLite;
+        # an in-memory database has one connection, so it keeps one engine.
+        memory = self.url in ("sqlite://", "sqlite:///:memory:")
+        self.read_engine = (
+            make_engine(self.url, immediate=False, **engine_kwargs)
+            if self.url.startswith("sqlite") and not memory else self.engine
+        )
+        self.read_sessions = sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False,
+                                          info={"keyring": self.keyring})
 
     @property
     def dialect(self) -> str:
@@ -94,8 +105,19 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
+        with self._session(self.sessions) as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only unit of work: on SQLite it does not take the write lock. Write nothing in it."""
+        with self._session(self.read_sessions) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, factory: sessionmaker[Session]) -> Iterator[Session]:
         try:
-            session = self.sessions()
+            session = factory()
         except OperationalError as exc:  # pragma: no cover - connection refused
             raise Unavailable("数据库不可用", "database unavailable", code="db-unavailable") from exc
         try:
@@ -115,3 +137,5 @@ class Store:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()

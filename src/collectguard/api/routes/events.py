@@ -26,14 +26,14 @@ def _institution_only(p: Principal, event: str) -> None:
 
 @router.post("/repayments", response_model=g.EventOut, summary="还款 Repayment (settled → stop at once)")
 def repayment(body: g.RepaymentIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
-    with store.transaction() as session:
+    with store.read() as session:
         scope.debt(session, p, body.debt, at)
     return gate.repayment(body, at)
 
 
 @router.post("/contact-refusals", response_model=g.EventOut, summary="联系人拒绝 A contact refused")
 def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
-    with store.transaction() as session:
+    with store.read() as session:
         scope.contact_visible(session, p, body.contact, at)
     return gate.contact_refused(body, at)
 
@@ -41,7 +41,7 @@ def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: 
 @router.post("/debtor-status", response_model=g.EventOut, summary="债务人状态 Debtor status")
 def debtor_status(body: g.DebtorStatusIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "debtor_status")
-    with store.transaction() as session:
+    with store.read() as session:
         scope.debtor_visible(session, p, body.debtor, at)
     return gate.debtor_status(body, at)
 
@@ -57,7 +57,7 @@ def agency_status(body: g.AgencyStatusIn, p: Writer, gate: GateDep, at: Now) -> 
 @router.post("/collector-status", response_model=g.EventOut, summary="催收人员状态 Collector status")
 def collector_status(body: g.CollectorStatusIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "collector_status")
-    with store.transaction() as session:
+    with store.read() as session:
         scope.collector_usable(session, p, body.collector)
     return gate.collector_status(body, at)
 
@@ -65,7 +65,7 @@ def collector_status(body: g.CollectorStatusIn, p: Writer, store: StoreDep, gate
 @router.post("/trainings", response_model=g.EventOut, summary="培训考试 Training passed")
 def training(body: g.TrainingIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "training")
-    with store.transaction() as session:
+    with store.read() as session:
         scope.collector_usable(session, p, body.collector)
     return gate.training(body, at)
 
@@ -73,7 +73,7 @@ def training(body: g.TrainingIn, p: Writer, store: StoreDep, gate: GateDep, at: 
 @router.post("/placements", response_model=g.EventOut, summary="委案 Place a debt (overlaps → 409)")
 def placement(body: PlacementIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "placement")
-    with store.transaction() as session:
+    with store.read() as session:
         scope.debt(session, p, body.debt, at)
         if session.get(m.AgencyListing, (p.institution_id, body.agency)) is None:
             raise NotFound("agency", body.agency, field="agency")

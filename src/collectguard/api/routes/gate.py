@@ -39,7 +39,7 @@ def ask(
 ) -> DecisionOut:
     """Allow or deny, with every failing rule, quotas left and the earliest allowed time. When allowed, the
     per-day quota is leased in the same transaction. Retrying the same attempt returns the first answer."""
-    with store.transaction() as session:
+    with store.read() as session:
         debt = scope.debt(session, p, attempt.debt, at)
         scope.collector_usable(session, p, attempt.collector)
         scope.attempt_party(session, p, debt, attempt.party, at)
@@ -52,7 +52,7 @@ def decision(
     p: Annotated[Principal, Depends(require(Permission.GATE_READ))],
     store: StoreDep,
 ) -> DecisionOut:
-    with store.transaction() as session:
+    with store.read() as session:
         row = scope.attempt(session, p, attempt_id)
         return DecisionOut.model_validate(row.decision)
 
@@ -67,6 +67,6 @@ def outcome(
     at: Now,
 ) -> OutcomeOut:
     """Connected (or effective) consumes the lease; anything else releases it; a late outcome still settles."""
-    with store.transaction() as session:
+    with store.read() as session:
         scope.attempt(session, p, attempt_id)
     return gate.record_outcome(OutcomeIn(attempt=attempt_id, **body.model_dump()), at)

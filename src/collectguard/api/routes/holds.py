@@ -27,7 +27,7 @@ def place(body: HoldIn, p: Annotated[Principal, Depends(require(Permission.HOLD_
           gate: GateDep, at: Now) -> HoldOut:
     if body.institution != p.institution_id:
         raise NotFound("institution", body.institution, field="institution")
-    with store.transaction() as session:
+    with store.read() as session:
         if body.debt:
             scope.debt(session, p, body.debt, at)
         if body.debtor:
@@ -61,6 +61,6 @@ def list_holds(
         stmt = stmt.where(HoldRow.reason == reason)
     if active is not None:
         stmt = stmt.where(HoldRow.released_at.is_(None) if active else HoldRow.released_at.is_not(None))
-    with store.transaction() as session:
+    with store.read() as session:
         rows = session.execute(stmt.order_by(HoldRow.starts_at, HoldRow.id).limit(limit).offset(offset)).scalars()
         return [HoldOut.model_validate(r) for r in rows]

@@ -48,7 +48,7 @@ def records(
         stmt = stmt.where(LedgerRecord.at >= since)
     if until:
         stmt = stmt.where(LedgerRecord.at < until)
-    with store.transaction() as session:
+    with store.read() as session:
         rows = session.execute(stmt.order_by(LedgerRecord.seq).limit(limit)).scalars().all()
         lines = [
             {"seq": r.seq, "kind": r.kind, "subject": r.subject, "at": _iso(r.at), "hash": r.hash,
@@ -69,5 +69,5 @@ def _iso(at: datetime) -> str:
 
 @router.get("/verify", summary="校验账本 Verify the whole chain")
 def verify_chain(p: Reader, store: StoreDep) -> dict[str, object]:
-    with store.transaction() as session:
+    with store.read() as session:
         return verify(session).as_dict()
