@@ -109,7 +109,12 @@ def history(
 
 
 def load_facts(
-    session: Session, profile: Profile, attempt: AttemptIn, at: datetime, snap: RegistrySnapshot
+    session: Session,
+    profile: Profile,
+    attempt: AttemptIn,
+    at: datetime,
+    snap: RegistrySnapshot,
+    party: tuple[PartyKind, m.Debtor, m.Contact | None],
 ) -> f.Facts:
     """The facts of one attempt: the debtor's own rows from the database, the rest from the snapshot."""
     debt = session.get(m.Debt, attempt.debt)
@@ -118,7 +123,7 @@ def load_facts(
     collector = snap.collectors.get(attempt.collector)
     if collector is None:
         raise NotFound("collector", attempt.collector, field="collector")
-    kind, debtor, contact = resolve_party(session, attempt.party)
+    kind, debtor, contact = party  # resolved (and locked) by the caller
     institution_id = debt.institution_id
     limits = limits_for(session, profile, institution_id, snap.policies.get(institution_id, {}), debtor.id)
 

@@ -71,7 +71,8 @@ class Gate:
         """Evaluate an attempt and, if allowed, lease its per-day quota — atomically."""
         at = _aware(at)
         with self._unit(at) as (session, registry):
-            _, debtor, _ = resolve_party(session, attempt.party)
+            party = resolve_party(session, attempt.party)
+            debtor = party[1]
             # INVARIANT: the debtor is locked before anything is counted, so two deciders can never
             # both see the last unit of a quota.
             self._lock_debtor(session, debtor.id)
@@ -79,7 +80,7 @@ class Gate:
             if existing is not None:
                 return self._replay(existing, attempt)
             self._expire(session, registry, at, AttemptRow.debtor_id == debtor.id)
-            facts = load_facts(session, self.profile, attempt, at, self.snapshots.get(session))
+            facts = load_facts(session, self.profile, attempt, at, self.snapshots.get(session), party)
             decision = evaluate(facts, self.profile)
             decision_id = str(uuid.uuid4())
             expires = at + timedelta(seconds=facts.limits.lease_ttl_s) if decision.lease_rule else None
@@ -221,7 +222,7 @@ class Gate:
             record = registry.record("debt:repayment:recorded", debt.id, detail, debt.institution_id)
             if detail.get("stop_notice_to"):
                 self._stop_notice(registry, debt.institution_id, detail["stop_notice_to"], debt.id, {"reason": "settled"}, at)
-            return g.EventOut(kind="debt:repayment:recorded", subject=debt.id, ledger_seq=record, detail=_json(detail))
+            return g.EventOut(kind="debt:repayment:recorded", subject=debt.id, ledger_seq=record, detail=detail)
 
         return self._event(at, act)
 
@@ -354,7 +355,7 @@ class Gate:
                 self._lock_debtor(session, debt.debtor_id)
             elif data.debtor is not None:
                 self._lock_debtor(session, data.debtor)
-            hold, _ = holds.place(registry, data)
+            hold = holds.place(registry, data)
             for debt_id, agency in self._holders(session, data, at):
                 self._stop_notice(registry, data.institution, agency, debt_id,
                                   {"reason": f"hold:{data.reason}", "hold": data.id}, at)
@@ -401,6 +402,3 @@ class Gate:
 
         return self._event(at, act)
 
-
-def _json(detail: dict[str, Any]) -> dict[str, Any]:
-    return {k: (str(v) if v is not None and not isinstance(v, (bool, int, str)) else v) for k, v in detail.items()}

@@ -13,16 +13,14 @@ from collectguard.registry.service import Registry
 from collectguard.rulebook.facts import Hold
 
 
-def place(registry: Registry, data: HoldIn) -> tuple[HoldOut, str | None]:
-    """Place a hold; returns it and the debtor whose collection it stops (for locking and notices)."""
+def place(registry: Registry, data: HoldIn) -> HoldOut:
+    """Place a hold on a debt or a debtor of the institution."""
     session = registry.session
     registry.get(m.Institution, data.institution, kind="institution", field="institution")
-    debtor_id = data.debtor
     if data.debt is not None:
         debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
         if debt.institution_id != data.institution:
             raise InvalidInput("该债务不属于本机构", "the debt belongs to another institution", field="debt")
-        debtor_id = debt.debtor_id
     else:
         assert data.debtor is not None
         registry.get(m.Debtor, data.debtor, kind="debtor", field="debtor")
@@ -38,7 +36,7 @@ def place(registry: Registry, data: HoldIn) -> tuple[HoldOut, str | None]:
         {"debt": data.debt, "debtor": data.debtor, "reason": data.reason, "starts_at": row.starts_at},
         data.institution,
     )
-    return HoldOut.model_validate(row), debtor_id
+    return HoldOut.model_validate(row)
 
 
 def release(registry: Registry, data: HoldReleaseIn, institution: str | None = None) -> HoldOut:

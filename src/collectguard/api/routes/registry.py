@@ -426,18 +426,6 @@ def _own_institution(p: Principal, institution: str, field: str = "institution")
         raise NotFound("institution", institution, field=field)
 
 
-def _clean(body: BaseModel, limits: dict[str, int] | None = None) -> None:
-    """Refuse text the database cannot store: NUL characters, or longer than its column."""
-    for key, value in body.model_dump(by_alias=True).items():
-        texts = value if isinstance(value, list) else [value]
-        for text in texts:
-            if isinstance(text, str) and "\x00" in text:
-                raise InvalidInput(f"{key} 含有空字符", f"{key} contains a NUL character", field=key)
-            if isinstance(text, str) and limits and key in limits and len(text) > limits[key]:
-                raise InvalidInput(f"{key} 过长（最多 {limits[key]} 字）", f"{key} is longer than {limits[key]}",
-                                   field=key)
-
-
 def _visible_agencies(p: Principal) -> ColumnElement[bool]:
     """The agencies an institution works with: listed (any status), approved subcontractors, their subs."""
     listed = select(m.AgencyListing.agency_id).where(m.AgencyListing.institution_id == p.institution_id)
@@ -579,7 +567,6 @@ def get_institution(institution_id: PathId, p: Reader, store: StoreDep) -> Insti
 def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer, store: StoreDep, gate: GateDep,
                       at: Now) -> InstitutionOut:
     _own_institution(p, institution_id, "institution_id")
-    _clean(body)
     with store.transaction() as session:
         row = _registry(session, gate, at).update_institution(institution_id, body.changes())
         return InstitutionOut.model_validate(row)
@@ -601,7 +588,6 @@ def create_agency(body: Annotated[s.AgencyIn, Body(openapi_examples=AGENCY_EXAMP
                   gate: GateDep, at: Now) -> AgencyOut:
     """A top-level agency is put on the caller's name list (status active). A subcontractor (`parent`) is listed
     only if `listed_by` says so; `approved_by: [<caller>]` records the advance approval (art. 17(四))."""
-    _clean(body, {"name": 200})
     for inst in body.listed_by:
         _own_institution(p, inst, "listed_by")
     for inst in body.approved_by:
@@ -875,7 +861,6 @@ def create_template(body: Annotated[s.TemplateIn, Body(openapi_examples=TEMPLATE
     """Over HTTP a template always starts pending: approval is a separate act by a role that may approve
     (POST /v1/templates/{id}/approve), so `approved: true` is refused rather than ignored."""
     _own_institution(p, body.institution)
-    _clean(body)
     if body.approved:
         raise InvalidInput("模板须单独审批，请调用 /approve", "a template is approved separately: POST "
                            f"/v1/templates/{body.id}/approve", field="approved")
@@ -941,7 +926,6 @@ def patch_template(template_id: PathId, body: TemplatePatch, p: Writer, store: S
              responses=ERRORS, summary="新版本（待审批）A new version, pending approval (art. 15(一))")
 def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer, store: StoreDep, gate: GateDep,
                          at: Now) -> TemplateOut:
-    _clean(body)
     with store.transaction() as session:
         _template_row(session, p, template_id)
     gate.edit_template(TemplateEditIn(template=template_id, text=body.text, sealed=body.sealed), at)
@@ -989,7 +973,6 @@ Reason = Annotated[str | None, Query(min_length=5, max_length=200,
              summary="登记债务人 Register a debtor of the caller's institution")
 def create_debtor(body: Annotated[s.DebtorIn, Body(openapi_examples=DEBTOR_EXAMPLES)], p: Writer, store: StoreDep,
                   gate: GateDep, at: Now) -> DebtorOut:
-    _clean(body, {"timezone": 64})
     with store.transaction() as session:
         row = _registry(session, gate, at).add_debtor(body, institution=p.institution_id)
         return _debtor_out(row, p)
@@ -1042,7 +1025,6 @@ def list_debtors(
               summary="修改债务人信息 Change a debtor's personal data or time zone")
 def patch_debtor(debtor_id: PathId, body: DebtorPatch, p: Writer, store: StoreDep, gate: GateDep,
                  at: Now) -> DebtorOut:
-    _clean(body)
     with store.transaction() as session:
         scope.debtor_visible(session, p, debtor_id, at, field="debtor_id")
         return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes(), institution=p.institution_id), p)
@@ -1058,7 +1040,6 @@ CONTACT_EXAMPLES = {"contact": {"summary": "债务人的同事 A colleague of th
              summary="登记联系人 Register a contact of a debtor")
 def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)], p: Writer,
                    store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
-    _clean(body, {"relation": 64})
     with store.transaction() as session:
         scope.debtor_visible(session, p, body.debtor, at)
         return _contact_out(_registry(session, gate, at).add_contact(body))
@@ -1093,7 +1074,6 @@ def list_contacts(
               summary="修改联系人 Change a contact")
 def patch_contact(contact_id: PathId, body: ContactPatch, p: Writer, store: StoreDep, gate: GateDep,
                   at: Now) -> ContactOut:
-    _clean(body)
     with store.transaction() as session:
         scope.contact_visible(session, p, contact_id, at)
         return _contact_out(_registry(session, gate, at).update_contact(
@@ -1112,7 +1092,6 @@ DEBT_EXAMPLES = {"loan": {"summary": "逾期现金贷，附担保人 An overdue 
 def create_debt(body: Annotated[s.DebtIn, Body(openapi_examples=DEBT_EXAMPLES)], p: Writer, store: StoreDep,
                 gate: GateDep, at: Now) -> DebtOut:
     _own_institution(p, body.institution)
-    _clean(body)
     with store.transaction() as session:
         scope.debtor_visible(session, p, body.debtor, at)
         for g in body.guarantors:
@@ -1149,7 +1128,6 @@ def list_debts(
 @router.patch("/debts/{debt_id}", response_model=DebtOut, tags=DEBTS, responses=ERRORS,
               summary="修改债务 Change product, arrears or guarantors")
 def patch_debt(debt_id: PathId, body: DebtPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> DebtOut:
-    _clean(body)
     with store.transaction() as session:
         _tenant_row(session, m.Debt, debt_id, p, "debt")
         for g in body.guarantors or []:
