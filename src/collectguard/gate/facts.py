@@ -1,18 +1,27 @@
-"""Load the immutable facts the rulebook judges from the store, in the decision's transaction."""
+"""Load the immutable facts the rulebook judges, for a whole batch of attempts at once.
+
+The registry (collectors, agencies, agreements, tools, templates, policies) comes from the in-process
+snapshot; the debtors' own rows (party, debt, guarantors, placements, agreement, holds, recent attempts)
+are read with one query per table for every debtor of the batch, in the batch's transaction, after the
+debtors are locked.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.errors import NotFound
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.schemas import AttemptIn
 from collectguard.gate.snapshot import RegistrySnapshot
-from collectguard.holds.service import holds_for
+from collectguard.holds.models import HoldRow
 from collectguard.registry import models as m
 from collectguard.registry.service import to_policy
 from collectguard.rulebook import facts as f
@@ -34,98 +43,180 @@ from collectguard.rulebook.vocabulary import (
 MAX_CHAIN = 8  # subcontracting depth we follow before calling it a loop
 
 
-def resolve_party(session: Session, party_id: str) -> tuple[PartyKind, m.Debtor, m.Contact | None]:
-    """A party id names a debtor (borrower or guarantor) or a contact."""
-    debtor = session.get(m.Debtor, party_id)
-    if debtor is not None:
-        return PartyKind.DEBTOR, debtor, None
-    contact = session.get(m.Contact, party_id)
-    if contact is None:
-        raise NotFound("party", party_id, field="party")
-    debtor = session.get(m.Debtor, contact.debtor_id)
-    assert debtor is not None
-    return PartyKind.CONTACT, debtor, contact
+@dataclass
+class Past:
+    """An attempt row as the batch sees it: loaded, or decided earlier in the same batch."""
 
+    id: str
+    institution_id: str
+    at: datetime
+    channel: str
+    mode: str
+    allowed: bool
+    party_id: str
+    quota_rule: str | None
+    lease_state: str
+    lease_expires_at: datetime | None
+    connected: bool | None
+    product: str | None
 
-def limits_for(session: Session, profile: Profile, institution_id: str, policy: dict[str, Any], debtor_id: str) -> Limits:
-    agreement = session.execute(
-        select(m.DebtorAgreement).where(
-            m.DebtorAgreement.debtor_id == debtor_id, m.DebtorAgreement.institution_id == institution_id
-        )
-    ).scalar_one_or_none()
-    terms = None
-    if agreement is not None:
-        terms = DebtorAgreementTerms(
-            windows=tuple(
-                Window(
-                    parse_hhmm(w["from"]),
-                    parse_hhmm(w["to"]),
-                    None if w.get("days") is None else frozenset(WEEKDAYS.index(d) for d in w["days"]),
-                )
-                for w in agreement.windows or []
-            ),
-            voice_cap=agreement.voice_cap,
-            effective_call_cap=agreement.effective_call_cap,
-            visit_cap=agreement.visit_cap,
-            unreachable=UnreachableDefinition(**agreement.unreachable) if agreement.unreachable else None,
-        )
-    return resolve_limits(profile, to_policy(policy or None), terms)
-
-
-def history(
-    session: Session, institution_id: str, debtor_id: str, at: datetime, limits: Limits
-) -> tuple[f.PastAttempt, ...]:
-    """Attempts of this institution to the debtor and the debtor's contacts, far enough back for the
-    unreachable window, the letter interval and today's caps (rules filter what they may see)."""
-    days = max(limits.unreachable.window_days, limits.letter_interval_days, 1) + 1
-    rows = session.execute(
-        select(AttemptRow).where(
-            AttemptRow.institution_id == institution_id,
-            AttemptRow.debtor_id == debtor_id,
-            # No upper bound: a lease taken by a caller whose clock ran ahead still counts against its day.
-            AttemptRow.at >= at - timedelta(days=days),
-        )
-    ).scalars()
-    past = []
-    for row in rows:
-        state = LeaseState(row.lease_state)
-        if state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at:
+    def judged_at(self, at: datetime) -> f.PastAttempt:
+        state = LeaseState(self.lease_state)
+        if state is LeaseState.HELD and self.lease_expires_at is not None and self.lease_expires_at <= at:
             state = LeaseState.EXPIRED
-        past.append(
-            f.PastAttempt(
-                id=row.id,
-                at=row.at,
-                channel=Channel(row.channel),
-                mode=Mode(row.mode),
-                allowed=row.allowed,
-                party_id=row.party_id,
-                quota_rule=row.quota_rule,
-                lease_state=state,
-                connected=row.connected,
-                product=row.product,
-            )
+        return f.PastAttempt(
+            id=self.id, at=self.at, channel=Channel(self.channel), mode=Mode(self.mode), allowed=self.allowed,
+            party_id=self.party_id, quota_rule=self.quota_rule, lease_state=state, connected=self.connected,
+            product=self.product,
         )
-    return tuple(past)
 
 
-def load_facts(
-    session: Session,
-    profile: Profile,
+PAST_COLUMNS = (AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
+                AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
+                AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product)
+
+
+def parties(session: Session, party_ids: Collection[str]) -> dict[str, tuple[PartyKind, str, Any]]:
+    """party id → (kind, debtor id, contact row or None). A party id names a debtor (borrower or
+    guarantor) or a contact; unknown ids are left out."""
+    found: dict[str, tuple[PartyKind, str, Any]] = {
+        debtor_id: (PartyKind.DEBTOR, debtor_id, None)
+        for debtor_id in session.execute(select(m.Debtor.id).where(m.Debtor.id.in_(party_ids))).scalars()
+    }
+    rest = [p for p in party_ids if p not in found]
+    if rest:
+        for c in session.execute(
+            select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay)
+            .where(m.Contact.id.in_(rest))
+        ):
+            found[c.id] = (PartyKind.CONTACT, c.debtor_id, c)
+    return found
+
+
+@dataclass
+class DebtorRows:
+    """What the database says about the debtors (and debts) of a batch, loaded in bulk."""
+
+    debtors: dict[str, Any] = field(default_factory=dict)
+    debts: dict[str, Any] = field(default_factory=dict)
+    guarantors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    placements: dict[str, list[f.Placement]] = field(default_factory=lambda: defaultdict(list))
+    agreements: dict[tuple[str, str], Any] = field(default_factory=dict)
+    holds_by_inst: dict[str, list[tuple[Any, f.Hold]]] = field(default_factory=lambda: defaultdict(list))
+    past: dict[str, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
+
+    @classmethod
+    def load(cls, session: Session, debtor_ids: Collection[str], debt_ids: Collection[str]) -> DebtorRows:
+        """Everything but the attempts (see `load_past`), one query per table."""
+        rows = cls()
+        rows.debtors = {d.id: d for d in session.execute(
+            select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status).where(m.Debtor.id.in_(debtor_ids)))}
+        rows.debts = {d.id: d for d in session.execute(
+            select(m.Debt.id, m.Debt.institution_id, m.Debt.debtor_id, m.Debt.product, m.Debt.status,
+                   m.Debt.settled_at).where(m.Debt.id.in_(debt_ids)))}
+        for debt_id, guarantor in session.execute(
+            select(m.DebtGuarantor.debt_id, m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(debt_ids))
+        ):
+            rows.guarantors[debt_id].append(guarantor)
+        for p in session.execute(
+            select(m.Placement.debt_id, m.Placement.agency_id, m.Placement.valid_from, m.Placement.valid_to)
+            .where(m.Placement.debt_id.in_(debt_ids)).order_by(m.Placement.id)
+        ):
+            rows.placements[p.debt_id].append(f.Placement(p.debt_id, p.agency_id, p.valid_from, p.valid_to))
+        rows.agreements = {(a.institution_id, a.debtor_id): a for a in session.execute(
+            select(m.DebtorAgreement).where(m.DebtorAgreement.debtor_id.in_(debtor_ids))).scalars()}
+        for h in session.execute(
+            select(HoldRow).where(or_(HoldRow.debt_id.in_(debt_ids), HoldRow.debtor_id.in_(debtor_ids)))
+        ).scalars():
+            rows.holds_by_inst[h.institution_id].append((h, f.Hold(
+                id=h.id, reason=h.reason, starts_at=h.starts_at, released_at=h.released_at, debt_id=h.debt_id,
+                debtor_id=h.debtor_id)))
+        return rows
+
+    def load_past(self, session: Session, debtor_ids: Collection[str], since: datetime,
+                  ids: Collection[str] = ()) -> None:
+        """The debtors' attempts since `since` (every institution: expiry is per debtor), every lease still
+        held however old, and the attempts named in `ids` (outcomes may come late)."""
+        for r in session.execute(select(*PAST_COLUMNS, AttemptRow.debtor_id).where(
+            AttemptRow.debtor_id.in_(debtor_ids),
+            or_(AttemptRow.at >= since, AttemptRow.lease_state == LeaseState.HELD.value, AttemptRow.id.in_(ids)),
+        )):
+            self.past[r.debtor_id][r.id] = Past(*r[:-1])
+
+    def holds_for(self, institution_id: str, debt_id: str, debtor_id: str) -> tuple[f.Hold, ...]:
+        return tuple(h for row, h in self.holds_by_inst.get(institution_id, ())
+                     if row.debt_id == debt_id or row.debtor_id == debtor_id)
+
+    def history(self, institution_id: str, debtor_id: str, at: datetime, limits: Limits) -> tuple[f.PastAttempt, ...]:
+        """Attempts of this institution to the debtor and the debtor's contacts, far enough back for the
+        unreachable window, the letter interval and today's caps (rules filter what they may see).
+        No upper bound: a lease taken by a caller whose clock ran ahead still counts against its day."""
+        since = at - timedelta(days=history_days(limits))
+        return tuple(p.judged_at(at) for p in self.past.get(debtor_id, {}).values()
+                     if p.institution_id == institution_id and p.at >= since)
+
+
+def history_days(limits: Limits) -> int:
+    return max(limits.unreachable.window_days, limits.letter_interval_days, 1) + 1
+
+
+def agreement_terms(agreement: m.DebtorAgreement | None) -> DebtorAgreementTerms | None:
+    if agreement is None:
+        return None
+    return DebtorAgreementTerms(
+        windows=tuple(
+            Window(
+                parse_hhmm(w["from"]),
+                parse_hhmm(w["to"]),
+                None if w.get("days") is None else frozenset(WEEKDAYS.index(d) for d in w["days"]),
+            )
+            for w in agreement.windows or []
+        ),
+        voice_cap=agreement.voice_cap,
+        effective_call_cap=agreement.effective_call_cap,
+        visit_cap=agreement.visit_cap,
+        unreachable=UnreachableDefinition(**agreement.unreachable) if agreement.unreachable else None,
+    )
+
+
+class LimitsCache:
+    """Resolved limits per institution (policy from the snapshot) and debtor agreement, for one batch."""
+
+    def __init__(self, profile: Profile, snap: RegistrySnapshot, rows: DebtorRows) -> None:
+        self.profile, self.snap, self.rows = profile, snap, rows
+        self._plain: dict[str, Limits] = {}
+
+    def get(self, institution_id: str, debtor_id: str) -> Limits:
+        agreement = self.rows.agreements.get((institution_id, debtor_id))
+        if agreement is not None:
+            return resolve_limits(self.profile, self._policy(institution_id), agreement_terms(agreement))
+        if institution_id not in self._plain:
+            self._plain[institution_id] = resolve_limits(self.profile, self._policy(institution_id), None)
+        return self._plain[institution_id]
+
+    def _policy(self, institution_id: str) -> Any:
+        return to_policy(self.snap.policies.get(institution_id) or None)
+
+
+def build_facts(
     attempt: AttemptIn,
     at: datetime,
     snap: RegistrySnapshot,
-    party: tuple[PartyKind, m.Debtor, m.Contact | None],
+    rows: DebtorRows,
+    limits: LimitsCache,
+    party: tuple[PartyKind, str, Any],
 ) -> f.Facts:
-    """The facts of one attempt: the debtor's own rows from the database, the rest from the snapshot."""
-    debt = session.get(m.Debt, attempt.debt)
+    """The facts of one attempt, from the batch's rows and the registry snapshot."""
+    debt = rows.debts.get(attempt.debt)
     if debt is None:
         raise NotFound("debt", attempt.debt, field="debt")
     collector = snap.collectors.get(attempt.collector)
     if collector is None:
         raise NotFound("collector", attempt.collector, field="collector")
-    kind, debtor, contact = party  # resolved (and locked) by the caller
+    kind, debtor_id, contact = party
+    debtor = rows.debtors[debtor_id]
     institution_id = debt.institution_id
-    limits = limits_for(session, profile, institution_id, snap.policies.get(institution_id, {}), debtor.id)
+    resolved = limits.get(institution_id, debtor_id)
 
     agency = parent = root = None
     agreements: tuple[f.Agreement, ...] = ()
@@ -142,15 +233,6 @@ def load_facts(
     team: dict[str, f.Collector | None] = {}
     if attempt.channel is Channel.VISIT:
         team = {member_id: snap.collectors.get(member_id) for member_id in attempt.team}
-
-    tool = snap.tools.get(attempt.tool) if attempt.tool else None
-    guarantors = tuple(
-        session.execute(select(m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id == debt.id)).scalars()
-    )
-    placements = tuple(
-        f.Placement(p.debt_id, p.agency_id, p.valid_from, p.valid_to)
-        for p in session.execute(select(m.Placement).where(m.Placement.debt_id == debt.id)).scalars()
-    )
     receiver = attempt.receiver
     return f.Facts(
         at=at,
@@ -172,15 +254,15 @@ def load_facts(
             receiver=f.Receiver(**receiver.model_dump()) if receiver else None,
         ),
         institution_id=institution_id,
-        limits=limits,
+        limits=resolved,
         collector=collector,
         team=team,
         agency=agency,
         parent_agency=parent,
         root_agency=root,
         agreements=agreements,
-        placements=placements,
-        tool=tool,
+        placements=tuple(rows.placements.get(debt.id, ())),
+        tool=snap.tools.get(attempt.tool) if attempt.tool else None,
         template=snap.templates.get(attempt.template) if attempt.template else None,
         envelope_template=snap.templates.get(attempt.envelope_template) if attempt.envelope_template else None,
         debt=f.Debt(
@@ -188,21 +270,24 @@ def load_facts(
             institution_id=debt.institution_id,
             debtor_id=debt.debtor_id,
             product=debt.product,
-            guarantor_ids=guarantors,
+            guarantor_ids=tuple(rows.guarantors.get(debt.id, ())),
             status=DebtStatus(debt.status),
             settled_at=debt.settled_at,
         ),
         party=f.Party(
             id=attempt.party,
             kind=kind,
-            debtor_id=debtor.id,
+            debtor_id=debtor_id,
             timezone=debtor.timezone,
             debtor_status=DebtorStatus(debtor.status),
             refused=bool(contact and contact.refused),
             offers_to_repay=bool(contact and contact.offers_to_repay),
         ),
-        history=history(session, institution_id, debtor.id, at, limits),
-        holds=holds_for(session, institution_id, debt.id, debtor.id),
+        history=rows.history(institution_id, debtor_id, at, resolved),
+        holds=rows.holds_for(institution_id, debt.id, debtor_id),
     )
 
 
+def unique(values: Iterable[str]) -> list[str]:
+    """Distinct values in a stable (sorted) order: the order PostgreSQL row locks are taken in."""
+    return sorted(set(values))

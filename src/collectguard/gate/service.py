@@ -8,32 +8,32 @@ Each call is one transaction and appends to the ledger.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
-from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.errors import CollectGuardError, Conflict, InvalidInput
 from collectguard.gate import schemas as g
-from collectguard.gate.facts import load_facts, resolve_party
+from collectguard.gate.batch import expiry_entry, lock_debtors, run_batch
+from collectguard.gate.committer import GroupCommitter
+from collectguard.gate.facts import unique
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.snapshot import SnapshotCache
 from collectguard.holds import service as holds
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.ledger.service import append_many
 from collectguard.notices import outbox
 from collectguard.registry import models as m
 from collectguard.registry.schemas import PlacementIn
 from collectguard.registry.service import Registry
-from collectguard.rulebook import evaluate
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, load_profile
-from collectguard.rulebook.usage import lease_consumed
 from collectguard.rulebook.vocabulary import DebtStatus, LeaseState
 
 T = TypeVar("T")
@@ -51,6 +51,7 @@ class Gate:
         self.algorithm = algorithm
         self.profile: Profile = load_profile(profile)
         self.snapshots = SnapshotCache()
+        self.committer = GroupCommitter(self._batch)
 
     # -- plumbing --------------------------------------------------------------------------------
     @contextmanager
@@ -68,135 +69,44 @@ class Gate:
 
     # -- the gate --------------------------------------------------------------------------------
     def decide(self, attempt: g.AttemptIn, at: datetime) -> g.DecisionOut:
-        """Evaluate an attempt and, if allowed, lease its per-day quota — atomically."""
-        at = _aware(at)
-        with self._unit(at) as (session, registry):
-            party = resolve_party(session, attempt.party)
-            debtor = party[1]
-            # INVARIANT: the debtor is locked before anything is counted, so two deciders can never
-            # both see the last unit of a quota.
-            self._lock_debtor(session, debtor.id)
-            existing = session.get(AttemptRow, attempt.id)
-            if existing is not None:
-                return self._replay(existing, attempt)
-            self._expire(session, registry, at, AttemptRow.debtor_id == debtor.id)
-            facts = load_facts(session, self.profile, attempt, at, self.snapshots.get(session), party)
-            decision = evaluate(facts, self.profile)
-            decision_id = str(uuid.uuid4())
-            expires = at + timedelta(seconds=facts.limits.lease_ttl_s) if decision.lease_rule else None
-            out = g.DecisionOut.build(decision, decision_id=decision_id, attempt_id=attempt.id, lease_expires_at=expires)
-            assert facts.debt is not None and facts.party is not None
-            session.add(
-                AttemptRow(
-                    id=attempt.id,
-                    decision_id=decision_id,
-                    institution_id=facts.institution_id,
-                    debt_id=facts.debt.id,
-                    collector_id=attempt.collector,
-                    party_id=attempt.party,
-                    party_kind=facts.party.kind,
-                    debtor_id=debtor.id,
-                    channel=attempt.channel,
-                    mode=attempt.mode,
-                    product=facts.debt.product,
-                    at=at,
-                    allowed=decision.allowed,
-                    failing=list(decision.failing_rules),
-                    quota_rule=decision.lease_rule,
-                    lease_state=LeaseState.HELD if decision.lease_rule else LeaseState.NONE,
-                    lease_expires_at=expires,
-                    request=attempt.model_dump(mode="json", exclude_none=True),
-                    decision=out.model_dump(mode="json"),
-                )
-            )
-            registry.record(
-                "gate:attempt:decided",
-                attempt.id,
-                {"request": attempt.model_dump(mode="json", exclude_none=True), "decision": out.model_dump(mode="json")},
-                facts.institution_id,
-            )
-            return out
+        """Evaluate an attempt and, if allowed, lease its per-day quota — atomically. Retrying an attempt id
+        returns the first answer and never takes a second lease."""
+        return self.committer.submit("decide", attempt, _aware(at))  # type: ignore[no-any-return]
 
-    def _replay(self, row: AttemptRow, attempt: g.AttemptIn) -> g.DecisionOut:
-        """A retry of an attempt already decided gets the first answer and never a second lease."""
-        if row.request != attempt.model_dump(mode="json", exclude_none=True):
-            raise Conflict(
-                f"尝试 {attempt.id} 已用不同内容提交过",
-                f"attempt {attempt.id} was already submitted with different content",
-                field="id",
-                code="attempt-id-reused",
-            )
-        return g.DecisionOut.model_validate(row.decision)
+    def decide_many(self, attempts: list[tuple[g.AttemptIn, datetime]]) -> list[g.DecisionOut | CollectGuardError]:
+        """Decide many attempts (a dialer's batch): each gets its decision or its own error, in order."""
+        return self.committer.submit_many("decide", [(a, _aware(at)) for a, at in attempts])
 
     def record_outcome(self, outcome: g.OutcomeIn, at: datetime) -> g.OutcomeOut:
         """Settle a lease: connected/effective consumes it, anything else releases it. A late outcome
         (after the lease expired) still settles it."""
-        at = _aware(at)
-        with self._unit(at) as (session, registry):
-            row = session.get(AttemptRow, outcome.attempt)
-            if row is None:
-                raise NotFound("attempt", outcome.attempt, field="attempt")
-            self._lock_debtor(session, row.debtor_id)
-            session.refresh(row)
-            if at < row.at:
-                raise InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
-            if row.outcome_at is not None:
-                raise Conflict(
-                    f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
-                    field="attempt", code="outcome-already-recorded",
-                )
-            state = LeaseState(row.lease_state)
-            late = state is LeaseState.EXPIRED or (
-                state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at
-            )
-            duration = float(outcome.duration_s) if outcome.duration_s is not None else None
-            consumed = False
-            if row.quota_rule and state in (LeaseState.HELD, LeaseState.EXPIRED):
-                consumed = lease_consumed(
-                    row.quota_rule,
-                    connected=outcome.connected,
-                    duration_s=duration,
-                    meaningful=outcome.meaningful,
-                    effective=outcome.effective,
-                    min_duration_s=self.profile.effective_call_min_duration_s,
-                )
-                row.lease_state = LeaseState.CONSUMED if consumed else LeaseState.RELEASED
-            row.connected = outcome.connected
-            row.duration_s = outcome.duration_s
-            row.meaningful = outcome.meaningful
-            row.effective = outcome.effective
-            row.outcome_at = at
-            registry.record(
-                "gate:attempt:outcome",
-                row.id,
-                {**outcome.model_dump(mode="json", exclude_none=True), "lease_state": row.lease_state,
-                 "late": late, "attempt_allowed": row.allowed},
-                row.institution_id,
-            )
-            return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
+        return self.committer.submit("outcome", outcome, _aware(at))  # type: ignore[no-any-return]
+
+    def _batch(self, decides: list[tuple[Any, datetime]], outcomes: list[tuple[Any, datetime]]) -> tuple[list[Any], list[Any]]:
+        with self.store.transaction() as session:
+            return run_batch(self.store, session, self.profile, self.snapshots.get(session), decides, outcomes,
+                             self.algorithm)
+
+    def close(self) -> None:
+        """Stop the writer thread (it is a daemon thread: closing is optional)."""
+        self.committer.close()
 
     def expire_leases(self, at: datetime) -> list[str]:
         """Mark leases whose outcome has not arrived by their expiry: they count as consumed (fail safe)
         and each is recorded as a missing outcome."""
         at = _aware(at)
-        with self._unit(at) as (session, registry):
-            return self._expire(session, registry, at)
-
-    @staticmethod
-    def _expire(session: Session, registry: Registry, at: datetime, *where: Any) -> list[str]:
-        rows = session.execute(
-            select(AttemptRow).where(
-                AttemptRow.lease_state == LeaseState.HELD, AttemptRow.lease_expires_at <= at, *where
-            )
-        ).scalars().all()
-        for row in rows:
-            row.lease_state = LeaseState.EXPIRED
-            registry.record(
-                "gate:lease:expired", row.id,
-                {"quota_rule": row.quota_rule, "expired_at": row.lease_expires_at, "missing_outcome": True},
-                row.institution_id,
-            )
-        return [row.id for row in rows]
+        with self.store.transaction() as session:
+            due = session.execute(select(AttemptRow.id, AttemptRow.debtor_id).where(
+                AttemptRow.lease_state == LeaseState.HELD, AttemptRow.lease_expires_at <= at)).all()
+            lock_debtors(self.store, session, unique(debtor for _, debtor in due))
+            expired = sorted(session.execute(
+                update(AttemptRow)
+                .where(AttemptRow.id.in_([i for i, _ in due]), AttemptRow.lease_state == LeaseState.HELD)
+                .values(lease_state=LeaseState.EXPIRED.value)
+                .returning(AttemptRow.id, AttemptRow.quota_rule, AttemptRow.lease_expires_at, AttemptRow.institution_id)
+            ).all())
+            append_many(session, [expiry_entry(at, *row) for row in expired], algorithm=self.algorithm)
+            return [row[0] for row in expired]
 
     # -- events ----------------------------------------------------------------------------------
     def repayment(self, data: g.RepaymentIn, at: datetime) -> g.EventOut:

@@ -33,6 +33,17 @@ def _head(session: Session, *, lock: bool) -> LedgerHead:
     return head
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One record to append: a `source:subject:action` kind, its subject, time, payload and tenant."""
+
+    kind: str
+    subject: str
+    at: datetime
+    payload: dict[str, Any]
+    institution_id: str | None = None
+
+
 def append(
     session: Session,
     *,
@@ -43,40 +54,43 @@ def append(
     institution_id: str | None = None,
     algorithm: str = "sm3",
 ) -> LedgerRecord:
-    """Append one record in the caller's transaction. Kinds are `source:subject:action` tags.
+    """Append one record in the caller's transaction (see `append_many`)."""
+    record = LedgerRecord(**_chain(session, [Entry(kind, subject, at, payload, institution_id)], algorithm)[0])
+    session.add(record)
+    return record
 
-    # INVARIANT: appenders serialise on the head row, so sequence numbers have no gaps and each record
-    # carries the hash of the one before.
+
+def append_many(session: Session, entries: list[Entry], *, algorithm: str = "sm3") -> int:
+    """Append records in order in the caller's transaction with one multi-row insert; returns the last
+    sequence number (the head's, unchanged, when `entries` is empty)."""
+    if not entries:
+        return int(_head(session, lock=True).seq)
+    records = _chain(session, entries, algorithm)
+    session.execute(LedgerRecord.__table__.insert(), records)
+    return int(records[-1]["seq"])
+
+
+def _chain(session: Session, entries: list[Entry], algorithm: str) -> list[dict[str, Any]]:
+    """Number and hash `entries` after the head, and move the head past them.
+
+    # INVARIANT: appenders serialise on the head row (locked until the transaction ends), so sequence
+    # numbers have no gaps and each record carries the hash of the one before.
     """
     head = _head(session, lock=True)
-    seq = head.seq + 1
-    body = canonical(
-        {
-            "seq": seq,
-            "kind": kind,
-            "subject": subject,
-            "institution": institution_id,
-            "at": at,
-            "alg": algorithm,
-            "payload": payload,
-        }
-    )
-    record = LedgerRecord(
-        seq=seq,
-        kind=kind,
-        subject=subject,
-        institution_id=institution_id,
-        at=at,
-        recorded_at=datetime.now(UTC),
-        body=body,
-        prev_hash=head.hash,
-        hash=digest(algorithm, head.hash, body),
-    )
-    session.add(record)
-    head.seq = seq
-    head.hash = record.hash
+    seq, prev = head.seq, head.hash
+    recorded_at = datetime.now(UTC)
+    records = []
+    for e in entries:
+        seq += 1
+        body = canonical({"seq": seq, "kind": e.kind, "subject": e.subject, "institution": e.institution_id,
+                          "at": e.at, "alg": algorithm, "payload": e.payload})
+        hashed = digest(algorithm, prev, body)
+        records.append({"seq": seq, "kind": e.kind, "subject": e.subject, "institution_id": e.institution_id,
+                        "at": e.at, "recorded_at": recorded_at, "body": body, "prev_hash": prev, "hash": hashed})
+        prev = hashed
+    head.seq, head.hash = seq, prev
     session.info["last_ledger_seq"] = seq
-    return record
+    return records
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,236 @@
+"""Deciding attempts and settling outcomes for a whole batch in one transaction.
+
+A batch is what the group committer (gate/committer.py) drained from its queue: attempts and outcomes
+from any number of concurrent callers. Its debtors are locked first, in id order (PostgreSQL row locks;
+SQLite's BEGIN IMMEDIATE already serialises writers), then their rows are read with one query per table,
+each item is judged in arrival order against what the batch has decided so far, and everything is written
+with multi-row inserts and one ledger append. Either the whole batch commits or none of it does; an item
+that fails on its own (unknown debt, reused id, …) gets its error and writes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from collectguard.db.store import Store
+from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
+from collectguard.gate import schemas as g
+from collectguard.gate.facts import DebtorRows, LimitsCache, Past, build_facts, history_days, parties, unique
+from collectguard.gate.models import AttemptRow
+from collectguard.gate.snapshot import RegistrySnapshot
+from collectguard.ledger.service import Entry, append_many
+from collectguard.registry import models as m
+from collectguard.rulebook import evaluate
+from collectguard.rulebook.profile import Profile
+from collectguard.rulebook.usage import lease_consumed
+from collectguard.rulebook.vocabulary import LeaseState
+
+Result = Any  # a DecisionOut / OutcomeOut, or the CollectGuardError that item raised
+
+
+@dataclass
+class _Writes:
+    """What the batch will write, in order."""
+
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    settled: list[dict[str, Any]] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    ledger: list[Entry] = field(default_factory=list)
+
+
+def lock_debtors(store: Store, session: Session, debtor_ids: Sequence[str]) -> None:
+    """Row locks on the debtors, in id order so that two batches never wait on each other in a cycle."""
+    if store.dialect == "postgresql" and debtor_ids:
+        session.execute(select(m.Debtor.id).where(m.Debtor.id.in_(debtor_ids)).order_by(m.Debtor.id).with_for_update())
+
+
+def run_batch(
+    store: Store,
+    session: Session,
+    profile: Profile,
+    snap: RegistrySnapshot,
+    decides: Sequence[tuple[g.AttemptIn, datetime]],
+    outcomes: Sequence[tuple[g.OutcomeIn, datetime]],
+    algorithm: str,
+) -> tuple[list[Result], list[Result]]:
+    """Settle `outcomes`, then decide `decides`, in the caller's transaction. Returns one result per item."""
+    writes = _Writes()
+    found = parties(session, unique(a.party for a, _ in decides)) if decides else {}
+    attempt_ids = unique([a.id for a, _ in decides] + [o.attempt for o, _ in outcomes])
+    owners = dict(session.execute(select(AttemptRow.id, AttemptRow.debtor_id).where(AttemptRow.id.in_(attempt_ids))).all()) \
+        if attempt_ids else {}
+    debtor_ids = unique([found[a.party][1] for a, _ in decides if a.party in found]
+                        + [owners[o.attempt] for o, _ in outcomes if o.attempt in owners])
+    # INVARIANT: every debtor is locked before anything about it is counted, so two deciders can never both
+    # see the last unit of a quota.
+    lock_debtors(store, session, debtor_ids)
+    existing = {r.id: r for r in session.execute(
+        select(AttemptRow.id, AttemptRow.request, AttemptRow.decision, AttemptRow.debtor_id)
+        .where(AttemptRow.id.in_([a.id for a, _ in decides]))
+    )} if decides else {}
+
+    rows = DebtorRows.load(session, debtor_ids, unique(a.debt for a, _ in decides))
+    limits = LimitsCache(profile, snap, rows)
+    oldest = min((at for _, at in decides), default=None)
+    since = oldest - timedelta(days=_max_history_days(limits, decides, rows)) if oldest else None
+    if since is not None or outcomes:
+        rows.load_past(session, debtor_ids, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
+    settled = [_settle(profile, rows, outcome, at, owners, writes) for outcome, at in outcomes]
+    decided = [_decide(profile, snap, rows, limits, attempt, at, found, existing, writes) for attempt, at in decides]
+
+    if writes.expired:
+        session.execute(update(AttemptRow).where(AttemptRow.id.in_(writes.expired))
+                        .values(lease_state=LeaseState.EXPIRED.value))
+    if writes.settled:
+        session.execute(update(AttemptRow), writes.settled)
+    if writes.attempts:
+        session.execute(AttemptRow.__table__.insert(), writes.attempts)
+    append_many(session, writes.ledger, algorithm=algorithm)
+    return decided, settled
+
+
+def _max_history_days(limits: LimitsCache, decides: Sequence[tuple[g.AttemptIn, datetime]], rows: DebtorRows) -> int:
+    days = 1
+    for attempt, _ in decides:
+        debt = rows.debts.get(attempt.debt)
+        if debt is not None and debt.debtor_id in rows.debtors:
+            days = max(days, history_days(limits.get(debt.institution_id, debt.debtor_id)))
+    # a contact's or guarantor's attempts are counted under its own debtor: cover every debtor's agreement
+    for inst, debtor_id in rows.agreements:
+        days = max(days, history_days(limits.get(inst, debtor_id)))
+    return days
+
+
+def _decide(
+    profile: Profile,
+    snap: RegistrySnapshot,
+    rows: DebtorRows,
+    limits: LimitsCache,
+    attempt: g.AttemptIn,
+    at: datetime,
+    found: dict[str, Any],
+    existing: dict[str, Any],
+    writes: _Writes,
+) -> Result:
+    try:
+        party = found.get(attempt.party)
+        if party is None:
+            raise NotFound("party", attempt.party, field="party")
+        request = attempt.model_dump(mode="json", exclude_none=True)
+        if attempt.id in existing:
+            return _replay(existing[attempt.id], attempt.id, request)
+        debtor_id = party[1]
+        past = rows.past[debtor_id]
+        expiring = [p for p in past.values()
+                    if p.lease_state == LeaseState.HELD.value and p.lease_expires_at is not None
+                    and p.lease_expires_at <= at]
+        facts = build_facts(attempt, at, snap, rows, limits, party)
+        decision = evaluate(facts, profile)
+    except CollectGuardError as exc:
+        return exc
+    # From here on nothing raises: the item's writes join the batch.
+    ledger = writes.ledger
+    for p in expiring:  # a lease whose outcome never came counts as consumed (fail safe): recorded as missing
+        p.lease_state = LeaseState.EXPIRED.value
+        writes.expired.append(p.id)
+        ledger.append(expiry_entry(at, p.id, p.quota_rule, p.lease_expires_at, p.institution_id))
+    decision_id = str(uuid.uuid4())
+    expires = at + timedelta(seconds=facts.limits.lease_ttl_s) if decision.lease_rule else None
+    out = g.DecisionOut.build(decision, decision_id=decision_id, attempt_id=attempt.id, lease_expires_at=expires)
+    answer = out.model_dump(mode="json")
+    assert facts.debt is not None and facts.party is not None
+    lease_state = LeaseState.HELD if decision.lease_rule else LeaseState.NONE
+    row = {
+        "id": attempt.id, "decision_id": decision_id, "institution_id": facts.institution_id,
+        "debt_id": facts.debt.id, "collector_id": attempt.collector, "party_id": attempt.party,
+        "party_kind": facts.party.kind.value, "debtor_id": debtor_id, "channel": attempt.channel.value,
+        "mode": attempt.mode.value, "product": facts.debt.product, "at": at, "allowed": decision.allowed,
+        "failing": list(decision.failing_rules), "quota_rule": decision.lease_rule,
+        "lease_state": lease_state.value, "lease_expires_at": expires, "request": request, "decision": answer,
+        "connected": None, "duration_s": None, "meaningful": None, "effective": None, "outcome_at": None,
+    }
+    writes.attempts.append(row)
+    ledger.append(Entry("gate:attempt:decided", attempt.id, at, {"request": request, "decision": answer},
+                        facts.institution_id))
+    past[attempt.id] = Past(attempt.id, facts.institution_id, at, row["channel"], row["mode"], decision.allowed,
+                            attempt.party, decision.lease_rule, lease_state.value, expires, None, facts.debt.product)
+    existing[attempt.id] = _Decided(request, answer, debtor_id)  # a duplicate later in the batch replays it
+    return out
+
+
+def expiry_entry(at: datetime, attempt_id: str, quota_rule: str | None, expired_at: datetime | None,
+                 institution_id: str) -> Entry:
+    """The ledger record of a lease whose outcome never came: it counts as consumed (fail safe)."""
+    return Entry("gate:lease:expired", attempt_id, at,
+                 {"quota_rule": quota_rule, "expired_at": expired_at, "missing_outcome": True}, institution_id)
+
+
+@dataclass(frozen=True)
+class _Decided:
+    request: dict[str, Any]
+    decision: dict[str, Any]
+    debtor_id: str
+
+
+def _replay(row: Any, attempt_id: str, request: dict[str, Any]) -> Result:
+    """A retry of an attempt already decided gets the first answer and never a second lease."""
+    if row.request != request:
+        return Conflict(
+            f"尝试 {attempt_id} 已用不同内容提交过",
+            f"attempt {attempt_id} was already submitted with different content",
+            field="id",
+            code="attempt-id-reused",
+        )
+    return g.DecisionOut.model_validate(row.decision)
+
+
+def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: datetime, owners: dict[str, str],
+            writes: _Writes) -> Result:
+    """Connected/effective consumes a lease, anything else releases it; a late outcome (after the lease
+    expired) still settles it."""
+    debtor_id = owners.get(outcome.attempt)
+    row = rows.past.get(debtor_id, {}).get(outcome.attempt) if debtor_id else None
+    if row is None:
+        return NotFound("attempt", outcome.attempt, field="attempt")
+    if at < row.at:
+        return InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
+    if row.connected is not None:  # set by every outcome, including one earlier in this batch
+        return Conflict(
+            f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
+            field="attempt", code="outcome-already-recorded",
+        )
+    state = LeaseState(row.lease_state)
+    late = state is LeaseState.EXPIRED or (
+        state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at
+    )
+    consumed = False
+    if row.quota_rule and state in (LeaseState.HELD, LeaseState.EXPIRED):
+        consumed = lease_consumed(
+            row.quota_rule,
+            connected=outcome.connected,
+            duration_s=float(outcome.duration_s) if outcome.duration_s is not None else None,
+            meaningful=outcome.meaningful,
+            effective=outcome.effective,
+            min_duration_s=profile.effective_call_min_duration_s,
+        )
+        row.lease_state = (LeaseState.CONSUMED if consumed else LeaseState.RELEASED).value
+    row.connected = outcome.connected
+    writes.settled.append({
+        "id": row.id, "lease_state": row.lease_state, "connected": outcome.connected,
+        "duration_s": outcome.duration_s, "meaningful": outcome.meaningful, "effective": outcome.effective,
+        "outcome_at": at,
+    })
+    writes.ledger.append(Entry(
+        "gate:attempt:outcome", row.id, at,
+        {**outcome.model_dump(mode="json", exclude_none=True), "lease_state": row.lease_state, "late": late,
+         "attempt_allowed": row.allowed},
+        row.institution_id,
+    ))
+    return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
