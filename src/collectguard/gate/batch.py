@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
@@ -45,10 +45,18 @@ class _Writes:
     ledger: list[Entry] = field(default_factory=list)
 
 
-def lock_debtors(store: Store, session: Session, debtor_ids: Sequence[str]) -> None:
-    """Row locks on the debtors, in id order so that two batches never wait on each other in a cycle."""
-    if store.dialect == "postgresql" and debtor_ids:
-        session.execute(select(m.Debtor.id).where(m.Debtor.id.in_(debtor_ids)).order_by(m.Debtor.id).with_for_update())
+LOCK_DEBTORS = select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status) \
+    .where(m.Debtor.id.in_(bindparam("ids", expanding=True))).order_by(m.Debtor.id).with_for_update()
+EXISTING = select(AttemptRow.id, AttemptRow.debtor_id, AttemptRow.request, AttemptRow.decision) \
+    .where(AttemptRow.id.in_(bindparam("ids", expanding=True)))
+
+
+def lock_debtors(store: Store, session: Session, debtor_ids: list[str]) -> dict[str, Any]:
+    """Row locks on the debtors, in id order so that two batches never wait on each other in a cycle;
+    returns their rows as read under the lock (on SQLite, BEGIN IMMEDIATE already serialised writers)."""
+    if store.dialect != "postgresql" or not debtor_ids:
+        return {}
+    return {d.id: d for d in session.connection().execute(LOCK_DEBTORS, {"ids": debtor_ids})}
 
 
 def run_batch(
@@ -62,26 +70,27 @@ def run_batch(
 ) -> tuple[list[Result], list[Result]]:
     """Settle `outcomes`, then decide `decides`, in the caller's transaction. Returns one result per item."""
     writes = _Writes()
-    found = parties(session, unique(a.party for a, _ in decides)) if decides else {}
+    conn = session.connection()
+    found, debtors = parties(session, unique(a.party for a, _ in decides)) if decides else ({}, {})
     attempt_ids = unique([a.id for a, _ in decides] + [o.attempt for o, _ in outcomes])
-    owners = dict(session.execute(select(AttemptRow.id, AttemptRow.debtor_id).where(AttemptRow.id.in_(attempt_ids))).all()) \
-        if attempt_ids else {}
+    known = {r.id: r for r in conn.execute(EXISTING, {"ids": attempt_ids})}
     debtor_ids = unique([found[a.party][1] for a, _ in decides if a.party in found]
-                        + [owners[o.attempt] for o, _ in outcomes if o.attempt in owners])
+                        + [known[o.attempt].debtor_id for o, _ in outcomes if o.attempt in known])
     # INVARIANT: every debtor is locked before anything about it is counted, so two deciders can never both
     # see the last unit of a quota.
-    lock_debtors(store, session, debtor_ids)
-    existing = {r.id: r for r in session.execute(
-        select(AttemptRow.id, AttemptRow.request, AttemptRow.decision, AttemptRow.debtor_id)
-        .where(AttemptRow.id.in_([a.id for a, _ in decides]))
-    )} if decides else {}
+    debtors.update(lock_debtors(store, session, debtor_ids))
+    if outcomes:
+        missing = [d for d in debtor_ids if d not in debtors]
+        if missing:
+            debtors.update(parties(session, missing)[1])
+    existing = {a.id: known[a.id] for a, _ in decides if a.id in known}
 
-    rows = DebtorRows.load(session, debtor_ids, unique(a.debt for a, _ in decides))
+    rows = DebtorRows.load(session, debtors, unique(a.debt for a, _ in decides))
     limits = LimitsCache(profile, snap, rows)
     oldest = min((at for _, at in decides), default=None)
     since = oldest - timedelta(days=_max_history_days(limits, decides, rows)) if oldest else None
-    if since is not None or outcomes:
-        rows.load_past(session, debtor_ids, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
+    rows.load_past(session, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
+    owners = {a: r.debtor_id for a, r in known.items()}
     settled = [_settle(profile, rows, outcome, at, owners, writes) for outcome, at in outcomes]
     decided = [_decide(profile, snap, rows, limits, attempt, at, found, existing, writes) for attempt, at in decides]
 
@@ -91,7 +100,7 @@ def run_batch(
     if writes.settled:
         session.execute(update(AttemptRow), writes.settled)
     if writes.attempts:
-        session.execute(AttemptRow.__table__.insert(), writes.attempts)
+        conn.execute(AttemptRow.__table__.insert(), writes.attempts)
     append_many(session, writes.ledger, algorithm=algorithm)
     return decided, settled
 

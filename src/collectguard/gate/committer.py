@@ -45,6 +45,8 @@ class GroupCommitter:
         self._name = name
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self.batches = 0  # committed batches and the items in them, for benchmarks and monitoring
+        self.items = 0
 
     def submit(self, kind: str, body: Any, at: datetime) -> Any:
         """Queue one item and wait for its committed result (or its error, raised here)."""
@@ -110,6 +112,8 @@ class GroupCommitter:
         decides = [it for it in batch if it.kind == "decide"]
         outcomes = [it for it in batch if it.kind == "outcome"]
         decided, settled = self._run([(it.body, it.at) for it in decides], [(it.body, it.at) for it in outcomes])
+        self.batches += 1
+        self.items += len(batch)
         for item, result in zip(decides + outcomes, decided + settled, strict=True):
             if isinstance(result, BaseException):
                 item.future.set_exception(result)

@@ -9,12 +9,12 @@ debtors are locked.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.errors import NotFound
@@ -71,26 +71,47 @@ class Past:
         )
 
 
-PAST_COLUMNS = (AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
-                AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
-                AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product)
+def _ids(name: str = "ids") -> Any:
+    return bindparam(name, expanding=True)
 
 
-def parties(session: Session, party_ids: Collection[str]) -> dict[str, tuple[PartyKind, str, Any]]:
-    """party id → (kind, debtor id, contact row or None). A party id names a debtor (borrower or
-    guarantor) or a contact; unknown ids are left out."""
-    found: dict[str, tuple[PartyKind, str, Any]] = {
-        debtor_id: (PartyKind.DEBTOR, debtor_id, None)
-        for debtor_id in session.execute(select(m.Debtor.id).where(m.Debtor.id.in_(party_ids))).scalars()
-    }
+# Statements built once (SQLAlchemy caches their compiled form); each takes a list of ids.
+DEBTORS = select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status).where(m.Debtor.id.in_(_ids()))
+CONTACTS = select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay) \
+    .where(m.Contact.id.in_(_ids()))
+DEBTS = select(m.Debt.id, m.Debt.institution_id, m.Debt.debtor_id, m.Debt.product, m.Debt.status,
+               m.Debt.settled_at).where(m.Debt.id.in_(_ids()))
+GUARANTORS = select(m.DebtGuarantor.debt_id, m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(_ids()))
+PLACEMENTS = select(m.Placement.debt_id, m.Placement.agency_id, m.Placement.valid_from, m.Placement.valid_to) \
+    .where(m.Placement.debt_id.in_(_ids())).order_by(m.Placement.id)
+AGREEMENTS = select(m.DebtorAgreement.institution_id, m.DebtorAgreement.debtor_id, m.DebtorAgreement.windows,
+                    m.DebtorAgreement.voice_cap, m.DebtorAgreement.effective_call_cap, m.DebtorAgreement.visit_cap,
+                    m.DebtorAgreement.unreachable).where(m.DebtorAgreement.debtor_id.in_(_ids()))
+HOLDS = select(HoldRow.id, HoldRow.institution_id, HoldRow.debt_id, HoldRow.debtor_id, HoldRow.reason,
+               HoldRow.starts_at, HoldRow.released_at) \
+    .where(or_(HoldRow.debt_id.in_(_ids("debts")), HoldRow.debtor_id.in_(_ids())))
+PAST = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
+              AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
+              AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product, AttemptRow.debtor_id) \
+    .where(AttemptRow.debtor_id.in_(_ids()),
+           or_(AttemptRow.at >= bindparam("since"), AttemptRow.lease_state == LeaseState.HELD.value,
+               AttemptRow.id.in_(_ids("named"))))
+
+
+def parties(session: Session, party_ids: list[str]) -> tuple[dict[str, tuple[PartyKind, str, Any]], dict[str, Any]]:
+    """party id → (kind, debtor id, contact row or None), and the debtors' rows (id, timezone, status).
+    A party id names a debtor (borrower or guarantor) or a contact; unknown ids are left out."""
+    conn = session.connection()
+    debtors = {d.id: d for d in conn.execute(DEBTORS, {"ids": party_ids})}
+    found: dict[str, tuple[PartyKind, str, Any]] = {d: (PartyKind.DEBTOR, d, None) for d in debtors}
     rest = [p for p in party_ids if p not in found]
     if rest:
-        for c in session.execute(
-            select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay)
-            .where(m.Contact.id.in_(rest))
-        ):
+        for c in conn.execute(CONTACTS, {"ids": rest}):
             found[c.id] = (PartyKind.CONTACT, c.debtor_id, c)
-    return found
+        missing = unique(c[1] for c in found.values() if c[1] not in debtors)
+        if missing:
+            debtors.update({d.id: d for d in conn.execute(DEBTORS, {"ids": missing})})
+    return found, debtors
 
 
 @dataclass
@@ -106,41 +127,30 @@ class DebtorRows:
     past: dict[str, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
 
     @classmethod
-    def load(cls, session: Session, debtor_ids: Collection[str], debt_ids: Collection[str]) -> DebtorRows:
-        """Everything but the attempts (see `load_past`), one query per table."""
-        rows = cls()
-        rows.debtors = {d.id: d for d in session.execute(
-            select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status).where(m.Debtor.id.in_(debtor_ids)))}
-        rows.debts = {d.id: d for d in session.execute(
-            select(m.Debt.id, m.Debt.institution_id, m.Debt.debtor_id, m.Debt.product, m.Debt.status,
-                   m.Debt.settled_at).where(m.Debt.id.in_(debt_ids)))}
-        for debt_id, guarantor in session.execute(
-            select(m.DebtGuarantor.debt_id, m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(debt_ids))
-        ):
-            rows.guarantors[debt_id].append(guarantor)
-        for p in session.execute(
-            select(m.Placement.debt_id, m.Placement.agency_id, m.Placement.valid_from, m.Placement.valid_to)
-            .where(m.Placement.debt_id.in_(debt_ids)).order_by(m.Placement.id)
-        ):
-            rows.placements[p.debt_id].append(f.Placement(p.debt_id, p.agency_id, p.valid_from, p.valid_to))
-        rows.agreements = {(a.institution_id, a.debtor_id): a for a in session.execute(
-            select(m.DebtorAgreement).where(m.DebtorAgreement.debtor_id.in_(debtor_ids))).scalars()}
-        for h in session.execute(
-            select(HoldRow).where(or_(HoldRow.debt_id.in_(debt_ids), HoldRow.debtor_id.in_(debtor_ids)))
-        ).scalars():
+    def load(cls, session: Session, debtors: dict[str, Any], debt_ids: list[str]) -> DebtorRows:
+        """Everything but the attempts (see `load_past`), one query per table, for the debtors already read
+        (and locked) by the caller."""
+        conn = session.connection()
+        rows = cls(debtors=debtors)
+        debtor_ids = list(debtors)
+        if debt_ids:
+            rows.debts = {d.id: d for d in conn.execute(DEBTS, {"ids": debt_ids})}
+            for debt_id, guarantor in conn.execute(GUARANTORS, {"ids": debt_ids}):
+                rows.guarantors[debt_id].append(guarantor)
+            for p in conn.execute(PLACEMENTS, {"ids": debt_ids}):
+                rows.placements[p.debt_id].append(f.Placement(p.debt_id, p.agency_id, p.valid_from, p.valid_to))
+        if debtor_ids:
+            rows.agreements = {(a.institution_id, a.debtor_id): a for a in conn.execute(AGREEMENTS, {"ids": debtor_ids})}
+        for h in conn.execute(HOLDS, {"ids": debtor_ids, "debts": debt_ids}):
             rows.holds_by_inst[h.institution_id].append((h, f.Hold(
                 id=h.id, reason=h.reason, starts_at=h.starts_at, released_at=h.released_at, debt_id=h.debt_id,
                 debtor_id=h.debtor_id)))
         return rows
 
-    def load_past(self, session: Session, debtor_ids: Collection[str], since: datetime,
-                  ids: Collection[str] = ()) -> None:
+    def load_past(self, session: Session, since: datetime, named: list[str]) -> None:
         """The debtors' attempts since `since` (every institution: expiry is per debtor), every lease still
-        held however old, and the attempts named in `ids` (outcomes may come late)."""
-        for r in session.execute(select(*PAST_COLUMNS, AttemptRow.debtor_id).where(
-            AttemptRow.debtor_id.in_(debtor_ids),
-            or_(AttemptRow.at >= since, AttemptRow.lease_state == LeaseState.HELD.value, AttemptRow.id.in_(ids)),
-        )):
+        held however old, and the attempts named (outcomes may come late)."""
+        for r in session.connection().execute(PAST, {"ids": list(self.debtors), "since": since, "named": named}):
             self.past[r.debtor_id][r.id] = Past(*r[:-1])
 
     def holds_for(self, institution_id: str, debt_id: str, debtor_id: str) -> tuple[f.Hold, ...]:
@@ -160,7 +170,7 @@ def history_days(limits: Limits) -> int:
     return max(limits.unreachable.window_days, limits.letter_interval_days, 1) + 1
 
 
-def agreement_terms(agreement: m.DebtorAgreement | None) -> DebtorAgreementTerms | None:
+def agreement_terms(agreement: Any) -> DebtorAgreementTerms | None:
     if agreement is None:
         return None
     return DebtorAgreementTerms(

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
-
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.holds.models import HoldRow
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
 from collectguard.registry import models as m
 from collectguard.registry.service import Registry
-from collectguard.rulebook.facts import Hold
 
 
 def place(registry: Registry, data: HoldIn) -> HoldOut:
@@ -52,17 +48,4 @@ def release(registry: Registry, data: HoldReleaseIn, institution: str | None = N
     registry.record("hold:hold:released", row.id, {"note": data.note}, row.institution_id)
     return HoldOut.model_validate(row)
 
-
-def holds_for(session: Session, institution_id: str, debt_id: str, debtor_id: str) -> tuple[Hold, ...]:
-    rows = session.execute(
-        select(HoldRow).where(
-            HoldRow.institution_id == institution_id,
-            or_(HoldRow.debt_id == debt_id, HoldRow.debtor_id == debtor_id),
-        )
-    ).scalars()
-    return tuple(
-        Hold(id=r.id, reason=r.reason, starts_at=r.starts_at, released_at=r.released_at, debt_id=r.debt_id,
-             debtor_id=r.debtor_id)
-        for r in rows
-    )
 
