@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -60,15 +60,20 @@ class Past:
     connected: bool | None
     product: str | None
 
+    _frozen: f.PastAttempt | None = field(default=None, repr=False, compare=False)
+
     def judged_at(self, at: datetime) -> f.PastAttempt:
-        state = LeaseState(self.lease_state)
-        if state is LeaseState.HELD and self.lease_expires_at is not None and self.lease_expires_at <= at:
-            state = LeaseState.EXPIRED
-        return f.PastAttempt(
-            id=self.id, at=self.at, channel=Channel(self.channel), mode=Mode(self.mode), allowed=self.allowed,
-            party_id=self.party_id, quota_rule=self.quota_rule, lease_state=state, connected=self.connected,
-            product=self.product,
-        )
+        """The rulebook's view of this attempt at `at`: a held lease past its expiry counts as expired."""
+        frozen = self._frozen
+        if frozen is None or frozen.lease_state.value != self.lease_state or frozen.connected != self.connected:
+            frozen = self._frozen = f.PastAttempt(
+                id=self.id, at=self.at, channel=Channel(self.channel), mode=Mode(self.mode), allowed=self.allowed,
+                party_id=self.party_id, quota_rule=self.quota_rule, lease_state=LeaseState(self.lease_state),
+                connected=self.connected, product=self.product,
+            )
+        if frozen.lease_state is LeaseState.HELD and self.lease_expires_at is not None and self.lease_expires_at <= at:
+            return replace(frozen, lease_state=LeaseState.EXPIRED)
+        return frozen
 
 
 def _ids(name: str = "ids") -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from collectguard import __version__
 from collectguard.rulebook.calendar import local_date, next_window_moment, start_of_day
@@ -67,12 +67,22 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
     )
 
 
-def _rules_in_force(ctx: Context, profile: Profile) -> list[RuleMeta]:
+def _rules_in_force(ctx: Context, profile: Profile) -> tuple[RuleMeta, ...]:
     try:
         day = ctx.today
     except LookupError:
         day = ctx.facts.at.date()
-    return [meta for meta in profile.rules if meta.in_force(day)]
+    key = (id(profile), day)
+    rules = _IN_FORCE.get(key)
+    if rules is None or rules[0] is not profile:
+        if len(_IN_FORCE) > 1024:
+            _IN_FORCE.clear()
+        rules = _IN_FORCE[key] = (profile, tuple(meta for meta in profile.rules if meta.in_force(day)))
+    return rules[1]
+
+
+# (profile identity, day) → the rules in force that day; checked against the profile object itself.
+_IN_FORCE: dict[tuple[int, date], tuple[Profile, tuple[RuleMeta, ...]]] = {}
 
 
 def _next_allowed(ctx: Context, violations: list[Violation], errors: list[RuleError]) -> datetime | None:

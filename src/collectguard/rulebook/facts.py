@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from collectguard.rulebook.policy import Limits
@@ -144,7 +145,7 @@ class Party:
     refused: bool = False
     offers_to_repay: bool = False
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

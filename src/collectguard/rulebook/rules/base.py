@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 from collectguard.rulebook.calendar import local, local_date
 from collectguard.rulebook.facts import Collector, Facts, Party, Template
@@ -37,11 +38,11 @@ class Context:
             raise LookupError("collector unknown")
         return self.facts.collector
 
-    @property
+    @cached_property
     def local_now(self) -> datetime:
         return local(self.facts.at, self.party.zone)
 
-    @property
+    @cached_property
     def today(self) -> date:
         return local_date(self.facts.at, self.party.zone)
 
