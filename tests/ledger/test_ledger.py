@@ -39,15 +39,21 @@ def _tamper(store: Store, *sql: str) -> None:
             conn.exec_driver_sql(statement)
 
 
-def _verify(store: Store):
+def _verify(store: Store, workers: int = 1):
     with store.transaction() as s:
-        return verify(s)
+        return verify(s, workers=workers)
+
+
+@pytest.fixture(params=[1, 3], ids=["serial", "3-workers"])
+def workers(request) -> int:
+    """Serially, and split into ranges verified by three worker processes (as large ledgers are)."""
+    return request.param
 
 
 @pytest.mark.parametrize("algorithm", ["sm3", "sha256"])
-def test_an_untouched_ledger_verifies(store, algorithm):
+def test_an_untouched_ledger_verifies(store, workers, algorithm):
     count = _fill(store, algorithm)
-    result = _verify(store)
+    result = _verify(store, workers)
     assert result.ok and result.count == count and len(result.head_hash) == 64
 
 
@@ -61,23 +67,23 @@ def test_the_ledger_is_append_only_in_the_database(store):
             conn.execute(text("DELETE FROM ledger_records WHERE seq = 1"))
 
 
-def test_an_altered_record_is_found(store):
+def test_an_altered_record_is_found(store, workers):
     _fill(store)
     with store.transaction() as s:
         seq = s.execute(text("SELECT min(seq) FROM ledger_records WHERE kind = 'gate:attempt:outcome'")).scalar_one()
     _tamper(store, f"UPDATE ledger_records SET body = replace(body, '\"connected\":false', '\"connected\":true') WHERE seq = {seq}")
-    result = _verify(store)
+    result = _verify(store, workers)
     assert not result.ok and result.broken_seq == seq and "altered" in result.reason
 
 
-def test_a_deleted_record_is_found(store):
+def test_a_deleted_record_is_found(store, workers):
     _fill(store)
     _tamper(store, "DELETE FROM ledger_records WHERE seq = 7")
-    result = _verify(store)
+    result = _verify(store, workers)
     assert not result.ok and result.broken_seq == 7 and "missing" in result.reason
 
 
-def test_reordered_records_are_found(store):
+def test_reordered_records_are_found(store, workers):
     _fill(store)
     _tamper(
         store,
@@ -85,11 +91,11 @@ def test_reordered_records_are_found(store):
         "UPDATE ledger_records SET seq = 5 WHERE seq = 6",
         "UPDATE ledger_records SET seq = 6 WHERE seq = -1",
     )
-    result = _verify(store)
+    result = _verify(store, workers)
     assert not result.ok and result.broken_seq == 5
 
 
-def test_an_inserted_record_is_found_even_when_its_own_hash_is_right(store):
+def test_an_inserted_record_is_found_even_when_its_own_hash_is_right(store, workers):
     _fill(store)
     with store.transaction() as s:
         row = s.execute(text("SELECT prev_hash, at, recorded_at FROM ledger_records WHERE seq = 3")).one()
@@ -103,14 +109,14 @@ def test_an_inserted_record_is_found_even_when_its_own_hash_is_right(store):
         f"VALUES (3, 'gate:attempt:decided', 'forged', 'bank', '{row.at}', '{row.recorded_at}', '{body}', "
         f"'{row.prev_hash}', '{forged_hash}')",
     )
-    result = _verify(store)
+    result = _verify(store, workers)
     assert not result.ok and result.broken_seq == 4
 
 
-def test_a_truncated_tail_is_found(store):
+def test_a_truncated_tail_is_found(store, workers):
     count = _fill(store)
     _tamper(store, f"DELETE FROM ledger_records WHERE seq = {count}")
-    result = _verify(store)
+    result = _verify(store, workers)
     assert not result.ok and "truncated" in result.reason
 
 

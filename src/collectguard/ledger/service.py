@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _quoted  # JSON string, as canonical() writes it
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectguard.ledger.chain import GENESIS, canonical, digest
@@ -111,36 +115,41 @@ class Verification:
         }
 
 
-def verify(session: Session, batch: int = 5000) -> Verification:
+PARALLEL_FROM = 200_000  # records: below this, starting worker processes costs more than it saves
+
+
+def verify(session: Session, batch: int = 5000, *, workers: int | None = None) -> Verification:
     """Walk the chain from genesis; report the first record that is altered, missing, reordered or
-    inserted, or a head that does not match the last record (truncation)."""
-    expected_seq = 1
-    prev = GENESIS
-    count = 0
-    rows = session.execute(
-        select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.body,
-               LedgerRecord.prev_hash, LedgerRecord.hash).order_by(LedgerRecord.seq).execution_options(yield_per=batch)
-    )
-    for seq, kind, subject, body, prev_hash, stored_hash in rows:
-        if seq != expected_seq:
-            return Verification(False, count, prev, expected_seq, f"record {expected_seq} is missing (next is {seq})")
-        if prev_hash != prev:
-            return Verification(False, count, prev, seq, "prev_hash does not match the previous record (reordered, inserted or deleted)")
-        try:
-            parsed = json.loads(body)
-        except ValueError:
-            return Verification(False, count, prev, seq, "body is not valid JSON")
-        if parsed.get("seq") != seq or parsed.get("kind") != kind or parsed.get("subject") != subject:
-            return Verification(False, count, prev, seq, "indexed columns disagree with the hashed body (moved or altered)")
-        try:
-            recomputed = digest(parsed.get("alg", "sm3"), prev, body)
-        except ValueError as exc:
-            return Verification(False, count, prev, seq, str(exc))
-        if recomputed != stored_hash:
-            return Verification(False, count, prev, seq, "hash does not match the body (altered)")
-        prev = stored_hash
-        count += 1
-        expected_seq += 1
+    inserted, or a head that does not match the last record (truncation).
+
+    Each record must hash, with the previous record's hash, to its own hash, and carry the previous
+    record's hash as `prev_hash`; both checks are local, so a large ledger is split into ranges of
+    sequence numbers verified in parallel worker processes (`workers`, default: one per CPU from
+    PARALLEL_FROM records on a file or server database), and the ranges are then linked end to end."""
+    last = session.execute(select(func.max(LedgerRecord.seq))).scalar_one_or_none() or 0
+    url = session.get_bind().url
+    if workers is None:
+        workers = (os.cpu_count() or 1) if last >= PARALLEL_FROM else 1
+    if workers > 1 and last >= 2 * workers and url.database not in (None, "", ":memory:"):
+        bounds = [last * i // workers for i in range(workers + 1)]
+        # Fork is quick; a process with threads (a server) may hold a lock at the moment of the fork: spawn.
+        ctx = multiprocessing.get_context("fork" if threading.active_count() == 1 else "spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            parts = list(pool.map(_verify_range_at, [url.render_as_string(hide_password=False)] * workers,
+                                  [b + 1 for b in bounds[:-1]], bounds[1:], [batch] * workers))
+    else:
+        parts = [verify_range(session.connection(), 1, None, batch)]
+    prev, count = GENESIS, 0
+    for part in parts:
+        if part.count and part.first_prev != prev:
+            return Verification(False, count, prev, part.first_seq,
+                                "prev_hash does not match the previous record (reordered, inserted or deleted)")
+        if part.broken_seq is not None:
+            return Verification(False, count + part.count, part.last_hash if part.count else prev, part.broken_seq,
+                                part.reason)
+        if part.count:
+            prev = part.last_hash
+        count += part.count
     head = session.execute(select(LedgerHead).where(LedgerHead.id == HEAD_ID)).scalar_one_or_none()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != count or head_hash != prev:
@@ -149,3 +158,81 @@ def verify(session: Session, batch: int = 5000) -> Verification:
             f"ledger head says {head_seq} records ending {head_hash[:12]}…, the chain has {count} ending {prev[:12]}… (truncated)",
         )
     return Verification(True, count, prev)
+
+
+@dataclass(frozen=True)
+class RangeCheck:
+    """One range of sequence numbers, checked on its own: each record's framing and hash, the links
+    inside the range, and no gap. `first_prev` is what its first record says came before it."""
+
+    first_seq: int
+    count: int
+    first_prev: str
+    last_hash: str
+    broken_seq: int | None = None
+    reason: str | None = None
+
+
+def verify_range(conn: Any, first: int, last: int | None, batch: int = 5000) -> RangeCheck:
+    stmt = select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.institution_id,
+                  LedgerRecord.body, LedgerRecord.prev_hash, LedgerRecord.hash).where(LedgerRecord.seq >= first)
+    if last is not None:
+        stmt = stmt.where(LedgerRecord.seq <= last)
+    expected, count, first_prev, prev = first, 0, "", ""
+    result = conn.execution_options(yield_per=batch).execute(stmt.order_by(LedgerRecord.seq))
+
+    def broken(seq: int, reason: str) -> RangeCheck:
+        return RangeCheck(first, count, first_prev, prev, seq, reason)
+
+    for chunk in result.partitions():
+        for seq, kind, subject, institution, body, prev_hash, stored_hash in chunk:
+            if seq != expected:
+                return broken(expected, f"record {expected} is missing (next is {seq})")
+            if count == 0:
+                first_prev = prev = prev_hash
+            elif prev_hash != prev:
+                return broken(seq, "prev_hash does not match the previous record (reordered, inserted or deleted)")
+            alg = indexed_algorithm(body, seq, kind, subject, institution)
+            if alg is None:
+                return broken(seq, "indexed columns disagree with the hashed body (moved or altered)")
+            try:
+                recomputed = digest(alg, prev, body)
+            except ValueError as exc:
+                return broken(seq, str(exc))
+            if recomputed != stored_hash:
+                return broken(seq, "hash does not match the body (altered)")
+            prev = stored_hash
+            count += 1
+            expected += 1
+    if last is not None and count < last - first + 1:
+        return broken(expected, f"record {expected} is missing")
+    return RangeCheck(first, count, first_prev, prev)
+
+
+def _verify_range_at(url: str, first: int, last: int, batch: int) -> RangeCheck:
+    """A worker process: its own read-only connection to the database."""
+    from collectguard.db.store import make_engine
+
+    engine = make_engine(url, immediate=False)
+    try:
+        with engine.connect() as conn:
+            return verify_range(conn, first, last, batch)
+    finally:
+        engine.dispose()
+
+
+def indexed_algorithm(body: str, seq: int, kind: str, subject: str, institution: str | None) -> str | None:
+    """The hash algorithm a canonical body names, if the body's framing agrees with the indexed columns
+    (`{"alg":…,"at":"…","institution":…,"kind":…,"payload":{…},"seq":…,"subject":…}`); None otherwise."""
+    if not body.startswith('{"alg":"'):
+        return None
+    end_alg = body.find('"', 8)
+    if end_alg < 0 or not body.startswith('","at":"', end_alg):
+        return None
+    end_at = body.find('"', end_alg + 8)
+    inst = "null" if institution is None else _quoted(institution)
+    if end_at < 0 or not body.startswith(f',"institution":{inst},"kind":{_quoted(kind)},"payload":{{', end_at + 1):
+        return None
+    if not body.endswith(f'}},"seq":{seq},"subject":{_quoted(subject)}}}'):
+        return None
+    return body[8:end_alg]
