@@ -46,10 +46,14 @@ class Registry:
         # Ids known to exist / known to be absent in this unit of work (rows are never deleted).
         self._known: dict[type[Base], set[str]] = {}
         self._absent: dict[type[Base], set[str]] = {}
+        # Rows created in this unit of work, held strongly (the session's identity map holds them weakly),
+        # and the placements of debts created here: a bulk load then needs no query to find either.
+        self._created: dict[tuple[type[Base], str], Any] = {}
+        self._new_debt_placements: dict[str, list[m.Placement]] = {}
 
     # -- helpers ---------------------------------------------------------------------------------
     def get(self, model: type[T], ident: str, *, kind: str, field: str | None = None) -> T:
-        row = self.session.get(model, ident)
+        row = self._created.get((model, ident)) or self.session.get(model, ident)
         if row is None:
             raise NotFound(kind, ident, field=field)
         return row
@@ -74,6 +78,7 @@ class Registry:
         if self._exists(model, ident):
             raise Conflict(f"{kind} {ident} 已存在", f"{kind} {ident} already exists", field="id", code="duplicate-id")
         self.session.add(row)
+        self._created[(model, ident)] = row
         self._known[model].add(ident)
         self._absent.get(model, set()).discard(ident)
         self.record(f"registry:{kind}:created", ident, payload, institution)
@@ -234,7 +239,9 @@ class Registry:
             settled_at=self.at if data.status == "settled" else None,
         )
         self._new(row, "debt", data.id, data.model_dump(mode="json"), data.institution)
-        self.session.flush()
+        self._new_debt_placements[data.id] = []
+        if data.guarantors:
+            self.session.flush()  # the debt row before the rows that refer to it
         for g in dict.fromkeys(data.guarantors):
             self.session.add(m.DebtGuarantor(debt_id=data.id, debtor_id=g))
         return row
@@ -248,17 +255,24 @@ class Registry:
         self._refuse_overlap(data.debt, data.from_, data.to)
         row = m.Placement(debt_id=data.debt, agency_id=data.agency, valid_from=data.from_, valid_to=data.to)
         self.session.add(row)
+        if data.debt in self._new_debt_placements:
+            self._new_debt_placements[data.debt].append(row)
         self.record("registry:placement:created", data.debt, data.model_dump(mode="json", by_alias=True), debt.institution_id)
         return row
 
     def _refuse_overlap(self, debt_id: str, start: date, end: date, *, ignore: int | None = None) -> None:
         """INVARIANT: the placements of one debt never overlap (art. 17(三)); dates are inclusive."""
-        stmt = select(m.Placement).where(
-            m.Placement.debt_id == debt_id, m.Placement.valid_from <= end, m.Placement.valid_to >= start
-        )
-        if ignore is not None:
-            stmt = stmt.where(m.Placement.id != ignore)
-        overlap = self.session.execute(stmt).scalars().first()
+        overlap: m.Placement | None
+        if debt_id in self._new_debt_placements and ignore is None:  # a debt created in this unit of work
+            overlap = next((p for p in self._new_debt_placements[debt_id]
+                            if p.valid_from <= end and p.valid_to >= start), None)
+        else:
+            stmt = select(m.Placement).where(
+                m.Placement.debt_id == debt_id, m.Placement.valid_from <= end, m.Placement.valid_to >= start
+            )
+            if ignore is not None:
+                stmt = stmt.where(m.Placement.id != ignore)
+            overlap = self.session.execute(stmt).scalars().first()
         if overlap is not None:
             raise Conflict(
                 f"债务 {debt_id} 在 {overlap.valid_from}–{overlap.valid_to} 已委托给 {overlap.agency_id}，"
