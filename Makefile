@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
+BENCH  ?= --quick
 
 .DEFAULT_GOAL := help
 .PHONY: help install run scenarios test test-sqlite lint bench clean
@@ -37,8 +38,8 @@ lint: install ## ruff and mypy
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy src/collectguard/rulebook
 
-bench: install ## Benchmarks (ratios against baselines measured in the same run)
-	$(BIN)/python -m bench.gate_decide
+bench: install ## Benchmarks, quick form (make bench BENCH=--json; BENCH= for the full ≤20-minute run)
+	$(BIN)/python -m bench $(BENCH)
 
 clean: ## Remove the virtualenv and caches
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis
