@@ -135,3 +135,17 @@ def test_concurrent_callers_are_batched_and_nothing_is_lost(gate, store):
         decided = s.execute(select(func.count()).select_from(LedgerRecord)
                             .where(LedgerRecord.kind == "gate:attempt:decided")).scalar_one()
         assert decided == 80 and verify(s).ok
+
+
+def test_a_repeated_identical_outcome_gets_the_first_answer_and_settles_once(gate, store):
+    assert gate.decide(call("a1"), at("2026-05-20 09:00")).allowed
+    first = gate.record_outcome(OutcomeIn(attempt="a1", connected=True, duration_s=30), at("2026-05-20 09:20"))
+    assert first.late and first.consumed and first.lease_state == "consumed"
+    again = gate.record_outcome(OutcomeIn(attempt="a1", connected=True, duration_s="30.000"), at("2026-05-20 09:30"))
+    assert again == first
+    with pytest.raises(Conflict):
+        gate.record_outcome(OutcomeIn(attempt="a1", connected=False), at("2026-05-20 09:31"))
+    with store.read() as s:
+        outcomes = s.execute(select(func.count()).select_from(LedgerRecord)
+                             .where(LedgerRecord.kind == "gate:attempt:outcome")).scalar_one()
+    assert outcomes == 1

@@ -210,7 +210,10 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
         return NotFound("attempt", outcome.attempt, field="attempt")
     if at < row.at:
         return InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
-    if row.connected is not None:  # set by every outcome, including one earlier in this batch
+    if row.outcome_at is not None:  # set by every outcome, including one earlier in this batch
+        if (row.connected, row.duration_s, row.meaningful, row.effective) == (
+                outcome.connected, outcome.duration_s, outcome.meaningful, outcome.effective):
+            return _first_outcome(row)  # a retry (a lost answer, a crash): the first answer, settled once
         return Conflict(
             f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
             field="attempt", code="outcome-already-recorded",
@@ -230,7 +233,8 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
             min_duration_s=profile.effective_call_min_duration_s,
         )
         row.lease_state = (LeaseState.CONSUMED if consumed else LeaseState.RELEASED).value
-    row.connected = outcome.connected
+    row.connected, row.duration_s, row.meaningful, row.effective, row.outcome_at = (
+        outcome.connected, outcome.duration_s, outcome.meaningful, outcome.effective, at)
     writes.settled.append({
         "id": row.id, "lease_state": row.lease_state, "connected": outcome.connected,
         "duration_s": outcome.duration_s, "meaningful": outcome.meaningful, "effective": outcome.effective,
@@ -243,3 +247,11 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
         row.institution_id,
     ))
     return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
+
+
+def _first_outcome(row: Past) -> g.OutcomeOut:
+    """The answer the first report of an outcome got, from what it stored."""
+    assert row.outcome_at is not None
+    late = bool(row.quota_rule) and row.lease_expires_at is not None and row.lease_expires_at <= row.outcome_at
+    return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late,
+                        consumed=row.lease_state == LeaseState.CONSUMED.value)

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select
@@ -59,6 +60,11 @@ class Past:
     lease_expires_at: datetime | None
     connected: bool | None
     product: str | None
+    # the outcome as reported, so that an identical retry gets the first answer
+    duration_s: Decimal | None = None
+    meaningful: bool | None = None
+    effective: bool | None = None
+    outcome_at: datetime | None = None
 
     _frozen: f.PastAttempt | None = field(default=None, repr=False, compare=False)
 
@@ -97,7 +103,8 @@ HOLDS = select(HoldRow.id, HoldRow.institution_id, HoldRow.debt_id, HoldRow.debt
     .where(or_(HoldRow.debt_id.in_(_ids("debts")), HoldRow.debtor_id.in_(_ids())))
 PAST = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
               AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
-              AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product, AttemptRow.debtor_id) \
+              AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product, AttemptRow.duration_s,
+              AttemptRow.meaningful, AttemptRow.effective, AttemptRow.outcome_at, AttemptRow.debtor_id) \
     .where(AttemptRow.debtor_id.in_(_ids()),
            or_(AttemptRow.at >= bindparam("since"), AttemptRow.lease_state == LeaseState.HELD.value,
                AttemptRow.id.in_(_ids("named"))))
