@@ -133,26 +133,48 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8000,
-    workers: Annotated[int, typer.Option("--workers", help="uvicorn worker processes")] = 1,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=0,
+        help="uvicorn worker processes; 0 (default) = automatic: 1 on SQLite (one writer at a time), else one "
+             "per CPU, at most 4")] = 0,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log",
+                                             help="one redacted line per request")] = True,
 ) -> None:
     """启动 HTTP 网关 Serve the HTTP API (migrations run on start)."""
     from collectguard.db.migrate import upgrade
 
     url = _db(db)
     upgrade(url)
-    _serve(url, host, port, workers)
+    _serve(url, host, port, workers, access_log=access_log)
 
 
-def _serve(url: str, host: str, port: int, workers: int = 1) -> None:
+def _auto_workers(url: str) -> int:
+    """SQLite takes one writer at a time and the gate commits in batches per process, so several processes
+    would only queue on its lock; a server database scales with processes (the GIL bounds each to a core)."""
+    import os
+
+    if url.startswith("sqlite"):
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def _serve(url: str, host: str, port: int, workers: int = 0, *, access_log: bool = True) -> None:
+    import importlib.util
     import os
 
     import uvicorn
 
     from collectguard.api.logconfig import log_config
 
-    typer.echo(f"CollectGuard 正在监听 listening on http://{host}:{port}  (docs: /docs, OpenAPI: /openapi.json)")
+    workers = workers or _auto_workers(url)
+    # uvloop and httptools (pinned dependencies) when importable; asyncio and h11 otherwise
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    typer.echo(f"CollectGuard 正在监听 listening on http://{host}:{port}  (docs: /docs, OpenAPI: /openapi.json; "
+               f"{workers} worker{'s' if workers > 1 else ''}, {loop}, {http})")
     os.environ["COLLECTGUARD_DB"] = url
-    uvicorn.run("collectguard.api.server:app", host=host, port=port, workers=workers, log_config=log_config())
+    uvicorn.run("collectguard.api.server:app", host=host, port=port, workers=workers, loop=loop, http=http,
+                access_log=access_log, log_config=log_config())
 
 
 @app.command("demo")
