@@ -5,7 +5,7 @@
 1. decide_inprocess_per_s / decide_inprocess_ratio — Gate.decide in process vs plain SQL doing the same
    kind of reads and writes (bench.gate_decide); SQLite always, PostgreSQL when --pg is given or the
    default local server is reachable (a throwaway database cg_bench_<random>, dropped at the end).
-2. http_* — `collectguard serve` in its own process, an asyncio httpx client in another: attempt+outcome
+2. http_* — `collectguard serve` in its own process, an asyncio keep-alive HTTP/1.1 client in another: attempt+outcome
    pairs at fixed offered loads and at saturation, vs GET /healthz at saturation (bench.http_load).
 3. verify_records_per_s / verify_ratio — ledger verification vs hashing the same bodies (bench.ledger_verify).
 4. cap_violations — 16 threads racing connected calls on one debtor through the in-process Gate on a SQLite
@@ -201,8 +201,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         busy = (out.get("http_client_cpu_ms_per_trivial") or 0) * out.get("http_trivial_per_s", 0) / 1000
         if busy > 0.8:
             out["notes"].append(
-                f"healthz 基线受客户端限制（httpx 客户端占用约 {busy:.2f} 核）：比值偏高 / the /healthz baseline is "
-                f"client-bound (the httpx client used ~{busy:.2f} of a core), so http_ratio_to_trivial is overstated")
+                f"healthz 基线受客户端限制（客户端占用约 {busy:.2f} 核）：比值偏高 / the /healthz baseline is "
+                f"client-bound (the client used ~{busy:.2f} of a core), so http_ratio_to_trivial is overstated")
     except Exception as exc:  # noqa: BLE001
         out["notes"].append(f"HTTP 失败 / HTTP failed: {type(exc).__name__}: {exc}")
         log(out["notes"][-1])
