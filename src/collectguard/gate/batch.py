@@ -11,7 +11,7 @@ that fails on its own (unknown debt, reused id, …) gets its error and writes n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,33 +63,33 @@ def run_batch(
     store: Store,
     session: Session,
     profile: Profile,
-    snap: RegistrySnapshot,
+    snapshot: Callable[[], RegistrySnapshot],
     decides: Sequence[tuple[g.AttemptIn, datetime]],
     outcomes: Sequence[tuple[g.OutcomeIn, datetime]],
     algorithm: str,
 ) -> tuple[list[Result], list[Result]]:
-    """Settle `outcomes`, then decide `decides`, in the caller's transaction. Returns one result per item."""
+    """Settle `outcomes`, then decide `decides`, in the caller's transaction. Returns one result per item.
+    Outcomes need only their attempts: the registry snapshot and the debtors' other rows are read only
+    when the batch decides something."""
     writes = _Writes()
     conn = session.connection()
     found, debtors = parties(session, unique(a.party for a, _ in decides)) if decides else ({}, {})
     attempt_ids = unique([a.id for a, _ in decides] + [o.attempt for o, _ in outcomes])
     known = {r.id: r for r in conn.execute(EXISTING, {"ids": attempt_ids})}
-    debtor_ids = unique([found[a.party][1] for a, _ in decides if a.party in found]
-                        + [known[o.attempt].debtor_id for o, _ in outcomes if o.attempt in known])
+    deciding = unique(found[a.party][1] for a, _ in decides if a.party in found)
+    debtor_ids = unique(deciding + [known[o.attempt].debtor_id for o, _ in outcomes if o.attempt in known])
     # INVARIANT: every debtor is locked before anything about it is counted, so two deciders can never both
     # see the last unit of a quota.
     debtors.update(lock_debtors(store, session, debtor_ids))
-    if outcomes:
-        missing = [d for d in debtor_ids if d not in debtors]
-        if missing:
-            debtors.update(parties(session, missing)[1])
     existing = {a.id: known[a.id] for a, _ in decides if a.id in known}
 
-    rows = DebtorRows.load(session, debtors, unique(a.debt for a, _ in decides))
+    snap = snapshot() if decides else RegistrySnapshot.empty()
+    rows = DebtorRows.load(session, {d: debtors[d] for d in deciding}, unique(a.debt for a, _ in decides)) \
+        if decides else DebtorRows()
     limits = LimitsCache(profile, snap, rows)
     oldest = min((at for _, at in decides), default=None)
     since = oldest - timedelta(days=_max_history_days(limits, decides, rows)) if oldest else None
-    rows.load_past(session, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
+    rows.load_past(session, debtor_ids, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
     owners = {a: r.debtor_id for a, r in known.items()}
     settled = [_settle(profile, rows, outcome, at, owners, writes) for outcome, at in outcomes]
     decided = [_decide(profile, snap, rows, limits, attempt, at, found, existing, writes) for attempt, at in decides]

@@ -159,10 +159,10 @@ class DebtorRows:
                 debtor_id=h.debtor_id)))
         return rows
 
-    def load_past(self, session: Session, since: datetime, named: list[str]) -> None:
+    def load_past(self, session: Session, debtor_ids: list[str], since: datetime, named: list[str]) -> None:
         """The debtors' attempts since `since` (every institution: expiry is per debtor), every lease still
         held however old, and the attempts named (outcomes may come late)."""
-        for r in session.connection().execute(PAST, {"ids": list(self.debtors), "since": since, "named": named}):
+        for r in session.connection().execute(PAST, {"ids": debtor_ids, "since": since, "named": named}):
             self.past[r.debtor_id][r.id] = Past(*r[:-1])
 
     def holds_for(self, institution_id: str, debt_id: str, debtor_id: str) -> tuple[f.Hold, ...]:

@@ -84,7 +84,7 @@ class Gate:
 
     def _batch(self, decides: list[tuple[Any, datetime]], outcomes: list[tuple[Any, datetime]]) -> tuple[list[Any], list[Any]]:
         with self.store.transaction() as session:
-            return run_batch(self.store, session, self.profile, self.snapshots.get(session), decides, outcomes,
+            return run_batch(self.store, session, self.profile, lambda: self.snapshots.get(session), decides, outcomes,
                              self.algorithm)
 
     def close(self) -> None:

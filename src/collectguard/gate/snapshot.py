@@ -48,6 +48,12 @@ class RegistrySnapshot:
         )
 
     @classmethod
+    def empty(cls) -> RegistrySnapshot:
+        """No registry at all (a batch of outcomes judges nothing against it)."""
+        return cls(version=None, policies={}, agency_parents={}, listings={}, approvals=frozenset(), agreements={},
+                   collectors={}, tools={}, templates={})
+
+    @classmethod
     def load(cls, session: Session, version: int | None) -> RegistrySnapshot:
         agreements: dict[tuple[str, str], list[f.Agreement]] = defaultdict(list)
         for a in session.execute(select(m.Agreement)).scalars():
