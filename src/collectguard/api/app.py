@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collectguard import __version__
@@ -93,10 +95,25 @@ def _errors(app: FastAPI) -> None:
             status_code=exc.status_code, headers=getattr(exc, "headers", None),
         )
 
-    @app.exception_handler(OperationalError)
-    async def database_down(_: Request, exc: OperationalError) -> JSONResponse:
+    def unavailable() -> JSONResponse:
         return JSONResponse(
             {"code": "db-unavailable", "message_zh": "数据库暂不可用，请重试", "message_en": "database unavailable; retry",
              "field": None},
             status_code=503,
         )
+
+    @app.exception_handler(DBAPIError)
+    async def database_down(_: Request, exc: DBAPIError) -> JSONResponse:
+        # Down, restarting, full, read-only (OperationalError) or the connection lost under the request:
+        # a clear 503 the caller may retry. Any other database error is a bug: a 500, logged.
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            raise exc
+        return unavailable()
+
+    async def driver_database_down(_: Request, exc: Exception) -> JSONResponse:
+        return unavailable()
+
+    # The same, raised by the driver itself where SQLAlchemy does not wrap it (Engine.raw_connection(),
+    # a raw DBAPI cursor): PostgreSQL refusing or dropping connections, SQLite full or read-only.
+    for driver_error in (sqlite3.OperationalError, psycopg.OperationalError):
+        app.add_exception_handler(driver_error, driver_database_down)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -39,14 +40,23 @@ def make_engine(url: str, *, immediate: bool = True, **kwargs: Any) -> Engine:
             poolclass=StaticPool if memory else None,
             **kwargs,
         )
-        _sqlite_setup(engine, wal=not memory, immediate=immediate)
+        _sqlite_setup(engine, wal=not memory, immediate=immediate, path=None if memory else make_url(url).database)
         return engine
+    # A server that does not answer must not hang the request: fail the connect (503) after a while.
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, **kwargs)
 
 
-def _sqlite_setup(engine: Engine, *, wal: bool, immediate: bool) -> None:
+def _sqlite_setup(engine: Engine, *, wal: bool, immediate: bool, path: str | None = None) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection: Any, _record: Any) -> None:
+        if path and not os.access(path, os.W_OK) and os.path.exists(path):
+            # SQLite would open the file read-only and keep the WAL index read-only for as long as any
+            # connection of this process has it open, so the store would never write again, even once
+            # the disk is writable. Refuse the connection instead (503): the next one, after the disk is
+            # writable again, is a normal one.
+            dbapi_connection.close()
+            raise sqlite3.OperationalError(f"attempt to write a readonly database ({path} is not writable)")
         # Let SQLAlchemy, not the driver, emit BEGIN, so that it can be BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -123,7 +133,11 @@ class Store:
         try:
             with session.begin():
                 yield session
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            # The database is down, restarting, full or read-only (OperationalError), or the connection
+            # was lost under us: the caller may retry. Anything else (integrity, programming) is a bug.
+            if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+                raise
             raise Unavailable(
                 "数据库暂不可用，请重试", f"database unavailable, retry: {exc.orig}", code="db-unavailable"
             ) from exc
