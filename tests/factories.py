@@ -6,6 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from collectguard.db.store import Store
+from collectguard.gate.schemas import AttemptIn
 from collectguard.registry import schemas as s
 from collectguard.registry.service import Registry
 
@@ -51,3 +52,11 @@ def world(**extra: object) -> s.World:
 def build(store: Store, w: s.World | None = None, *, when: datetime | None = None, algorithm: str = "sm3") -> None:
     with store.transaction() as session:
         Registry(session, at=when or at("2026-05-01 09:00"), algorithm=algorithm).load_world(w or world())
+
+
+def voice_call(ident: str, **kw: object) -> AttemptIn:
+    """An AI agent's reminder call to debtor d1 about loan1 in the small world; `kw` changes any field."""
+    data = {"id": ident, "collector": "bot1", "debt": "loan1", "party": "d1", "channel": "voice",
+            "mode": "notification", "tool": "tel", "template": "t-voice"}
+    data.update(kw)
+    return AttemptIn.model_validate(data)

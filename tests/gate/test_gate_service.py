@@ -7,17 +7,12 @@ from datetime import timedelta
 import pytest
 
 from collectguard.errors import Conflict, InvalidInput, NotFound
-from collectguard.gate.schemas import AttemptIn, OutcomeIn, RepaymentIn
+from collectguard.gate.schemas import OutcomeIn, RepaymentIn
 from collectguard.gate.service import Gate
 from collectguard.registry.schemas import PlacementIn
-from tests.factories import at, build
+from tests.factories import at, build, voice_call
 
-
-def call(ident: str, **kw: object) -> AttemptIn:
-    data = {"id": ident, "collector": "bot1", "debt": "loan1", "party": "d1", "channel": "voice",
-            "mode": "notification", "tool": "tel", "template": "t-voice"}
-    data.update(kw)
-    return AttemptIn.model_validate(data)
+call = voice_call
 
 
 @pytest.fixture

@@ -11,18 +11,13 @@ from sqlalchemy import func, select
 from collectguard.errors import Conflict, NotFound, Unavailable
 from collectguard.gate.committer import GroupCommitter
 from collectguard.gate.models import AttemptRow
-from collectguard.gate.schemas import AttemptIn, OutcomeIn
+from collectguard.gate.schemas import OutcomeIn
 from collectguard.gate.service import Gate
 from collectguard.ledger.models import LedgerRecord
 from collectguard.ledger.service import verify
-from tests.factories import at, build
+from tests.factories import at, build, voice_call
 
-
-def call(ident: str, **kw: object) -> AttemptIn:
-    data = {"id": ident, "collector": "bot1", "debt": "loan1", "party": "d1", "channel": "voice",
-            "mode": "notification", "tool": "tel", "template": "t-voice"}
-    data.update(kw)
-    return AttemptIn.model_validate(data)
+call = voice_call
 
 
 @pytest.fixture
