@@ -186,7 +186,7 @@ class _Prepared:
         dbapi = dialect.loaded_dbapi
         try:
             raw = engine.raw_connection()
-        except DBAPIError as exc:
+        except (DBAPIError, dbapi.Error) as exc:  # the pool may pass the driver's own error through unwrapped
             raise _unavailable(exc) from exc
         try:
             cursor = raw.cursor()
