@@ -42,3 +42,5 @@ class AttemptRow(Base):
 
 Index("ix_attempts_counting", AttemptRow.institution_id, AttemptRow.debtor_id, AttemptRow.at)
 Index("ix_attempts_held", AttemptRow.lease_state, AttemptRow.lease_expires_at)
+# The gate reads a batch's debtors' recent attempts (every institution: leases expire per debtor).
+Index("ix_attempts_debtor_at", AttemptRow.debtor_id, AttemptRow.at)
