@@ -88,10 +88,9 @@ def run_batch(
         if decides else DebtorRows()
     limits = LimitsCache(profile, snap, rows)
     oldest = min((at for _, at in decides), default=None)
-    since = oldest - timedelta(days=_max_history_days(limits, decides, rows)) if oldest else None
+    since = oldest - timedelta(days=_max_history_days(limits, decides, rows, found)) if oldest else None
     rows.load_past(session, debtor_ids, since or max(at for _, at in outcomes), [o.attempt for o, _ in outcomes])
-    owners = {a: r.debtor_id for a, r in known.items()}
-    settled = [_settle(profile, rows, outcome, at, owners, writes) for outcome, at in outcomes]
+    settled = [_settle(profile, rows, outcome, at, known, writes) for outcome, at in outcomes]
     decided = [_decide(profile, snap, rows, limits, attempt, at, found, existing, writes) for attempt, at in decides]
 
     if writes.expired:
@@ -105,15 +104,15 @@ def run_batch(
     return decided, settled
 
 
-def _max_history_days(limits: LimitsCache, decides: Sequence[tuple[g.AttemptIn, datetime]], rows: DebtorRows) -> int:
+def _max_history_days(limits: LimitsCache, decides: Sequence[tuple[g.AttemptIn, datetime]], rows: DebtorRows,
+                      found: dict[str, Any]) -> int:
+    """How far back the batch must read: the longest window any of its items is judged on (the limits of
+    the debt's institution and the party's debtor, as `build_facts` resolves them)."""
     days = 1
     for attempt, _ in decides:
-        debt = rows.debts.get(attempt.debt)
-        if debt is not None and debt.debtor_id in rows.debtors:
-            days = max(days, history_days(limits.get(debt.institution_id, debt.debtor_id)))
-    # a contact's or guarantor's attempts are counted under its own debtor: cover every debtor's agreement
-    for inst, debtor_id in rows.agreements:
-        days = max(days, history_days(limits.get(inst, debtor_id)))
+        debt, party = rows.debts.get(attempt.debt), found.get(attempt.party)
+        if debt is not None and party is not None:
+            days = max(days, history_days(limits.get(debt.institution_id, party[1])))
     return days
 
 
@@ -200,11 +199,11 @@ def _replay(row: Any, attempt_id: str, request: dict[str, Any]) -> Result:
     return g.DecisionOut.model_validate(row.decision)
 
 
-def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: datetime, owners: dict[str, str],
+def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: datetime, known: dict[str, Any],
             writes: _Writes) -> Result:
     """Connected/effective consumes a lease, anything else releases it; a late outcome (after the lease
     expired) still settles it."""
-    debtor_id = owners.get(outcome.attempt)
+    debtor_id = known[outcome.attempt].debtor_id if outcome.attempt in known else None
     row = rows.past.get(debtor_id, {}).get(outcome.attempt) if debtor_id else None
     if row is None:
         return NotFound("attempt", outcome.attempt, field="attempt")
