@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 
 from collectguard.config import Settings
+from collectguard.gate.cli import app as leases_app
 from collectguard.qa.cli import app as qa_app
+from collectguard.registry.cli import init as init_command
+from collectguard.registry.cli import policy_app
 
 app = typer.Typer(
     help="催收合规网关 CollectGuard — compliance gate for consumer-credit collection (NIFA 2024).",
@@ -30,6 +33,9 @@ app.add_typer(scenario_app, name="scenario")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(db_app, name="db")
 app.add_typer(qa_app, name="qa")
+app.add_typer(leases_app, name="leases")
+app.add_typer(policy_app, name="policy")
+app.command("init")(init_command)
 
 DbOption = Annotated[
     str | None,
@@ -248,8 +254,9 @@ def demo(
 
 @keys_app.command("create")
 def keys_create(
-    role: Annotated[str, typer.Option("--role", help="institution_admin, compliance_officer, auditor, agency_operator, integration")],
-    institution: Annotated[str, typer.Option("--institution")],
+    role: Annotated[str, typer.Option("--role", help="institution_admin, compliance_officer, auditor, agency_operator, "
+                                                     "integration, agency_admin (an agency's own key: --agency only)")],
+    institution: Annotated[str | None, typer.Option("--institution", help="not for agency_admin")] = None,
     agency: Annotated[str | None, typer.Option("--agency")] = None,
     label: Annotated[str | None, typer.Option("--label")] = None,
     db: DbOption = None,
@@ -358,11 +365,14 @@ def notices_send(
     max_attempts: Annotated[int, typer.Option("--max-attempts", help="Give up (status failed) after this many.")] = 10,
 ) -> None:
     """发送停催通知 Deliver due stop notices to the agencies' webhooks (art. 11(五)), at least once."""
+    import logging.config
     import signal
     import threading
 
+    from collectguard.api.logconfig import log_config
     from collectguard.notices.sender import Policy, send_pending
 
+    logging.config.dictConfig(log_config())  # its warnings pass the redacting filter, as the server's do
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

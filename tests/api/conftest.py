@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from collectguard.api.app import create_app
-from collectguard.auth.roles import Role
+from collectguard.auth.roles import AGENCY_ROLES, Role
 from collectguard.auth.service import issue
 from collectguard.db.store import Store
 from collectguard.registry import schemas as s
@@ -32,6 +32,10 @@ def two_tenant_world() -> s.World:
         "institutions": [*w.institutions, s.InstitutionIn(id="bank2", name="另一家银行")],
         "agencies": [s.AgencyIn(id="agA", name="甲催收", listed_by=["bank", "bank2"]),
                      s.AgencyIn(id="agB", name="乙催收", listed_by=["bank"])],
+        "agreements": [*w.agreements, s.AgreementIn.model_validate(
+            {"id": "ag2", "institution": "bank2", "agency": "agA", "from": "2026-01-01", "to": "2026-12-31"}),
+            s.AgreementIn.model_validate(
+            {"id": "ag3", "institution": "bank", "agency": "agB", "from": "2026-01-01", "to": "2026-12-31"})],
         "debtors": [*w.debtors, s.DebtorIn(id="d2", name="李四", phone="13900139000"),
                     s.DebtorIn(id="d3", name="王五")],
         "debts": [*w.debts, s.DebtIn(id="loan2", institution="bank2", debtor="d2", product="card"),
@@ -51,8 +55,8 @@ def api(db_url: str, clock: Clock) -> Iterator[tuple[TestClient, dict[str, str]]
         registry = Registry(session, at=at("2026-05-01 09:00"))
         registry.load_world(two_tenant_world())
         tokens = {
-            role.value: issue(registry, role=role, institution_id="bank",
-                              agency_id="agA" if role is Role.AGENCY_OPERATOR else None).token
+            role.value: issue(registry, role=role, institution_id=None if role is Role.AGENCY_ADMIN else "bank",
+                              agency_id="agA" if role in AGENCY_ROLES else None).token
             for role in Role
         }
         tokens["bank2_admin"] = issue(registry, role=Role.INSTITUTION_ADMIN, institution_id="bank2").token

@@ -13,15 +13,15 @@ CALL = {"collector": "bot1", "debt": "loan1", "party": "d1", "channel": "voice",
 AGENCY_ROLES = {"agency_operator", "bank2_agency"}
 
 
-def requests(role: str) -> dict[str, tuple[str, str, dict | None]]:
-    """One representative request per endpoint family, all on bank's records; ids unique per role."""
+def requests(role: str, template: str = "t-pending") -> dict[str, tuple[str, str, dict | None]]:
+    """One representative request per endpoint family, all on bank's records; refs unique per role."""
     collector = "c1" if role in AGENCY_ROLES else "bot1"
     return {
         "registry read": ("GET", "/v1/debtors/d1", None),
         "registry list": ("GET", "/v1/debts", None),
-        "registry write": ("POST", "/v1/collectors", {"id": f"new-{role}", "org": "bank", "kind": "ai_agent"}),
+        "registry write": ("POST", "/v1/collectors", {"ref": f"new-{role}", "org": "bank", "kind": "ai_agent"}),
         "registry patch": ("PATCH", "/v1/debts/loan1", {"overdue_amount": "3300.00"}),
-        "template approve": ("POST", "/v1/templates/t-pending/approve", None),
+        "template approve": ("POST", f"/v1/templates/{template}/approve", None),
         "gate ask": ("POST", "/v1/attempts", {**CALL, "id": f"ask-{role}", "collector": collector}),
         "gate read": ("GET", "/v1/attempts/seed", None),
         "outcome": ("POST", "/v1/attempts/seed/outcome", {"connected": False}),
@@ -54,21 +54,21 @@ def world(api):
     """bank's world plus a pending template and one attempt (by agA's collector c1) to read and settle."""
     client, tokens = api
     admin = auth(tokens["institution_admin"])
-    r = client.post("/v1/templates", json={"id": "t-pending", "institution": "bank", "audience": "debtor",
+    r = client.post("/v1/templates", json={"ref": "t-pending", "institution": "bank", "audience": "debtor",
                                            "channel": "sms", "text": "【示例银行】请按时还款。"}, headers=admin)
     assert r.status_code == 201, r.text
     seed = client.post("/v1/attempts", json={**CALL, "id": "seed", "collector": "c1"},
                        headers=auth(tokens["integration"]))
     assert seed.status_code == 200, seed.text
-    return client, tokens
+    return client, tokens, r.json()["id"]
 
 
 @pytest.mark.parametrize("role", list(MATRIX))
 def test_role_against_every_endpoint_family(world, role):
-    client, tokens = world
+    client, tokens, template = world
     headers = auth(tokens[role])
     got = {}
-    for family, (method, path, body) in requests(role).items():
+    for family, (method, path, body) in requests(role, template).items():
         r = client.request(method, path, json=body, headers=headers)
         got[family] = r.status_code
         if role.startswith("bank2"):
@@ -80,7 +80,7 @@ def test_role_against_every_endpoint_family(world, role):
 
 
 def test_without_a_key_or_with_a_bad_one_everything_is_401(world):
-    client, _ = world
+    client, _, _ = world
     for token in (None, "cgk_0000000000000000.wrong", "Bearer-less"):
         headers = {} if token is None else auth(token)
         for family, (method, path, body) in requests("none").items():
@@ -90,7 +90,7 @@ def test_without_a_key_or_with_a_bad_one_everything_is_401(world):
 
 
 def test_bank2_lists_hold_only_its_own_records(world):
-    client, tokens = world
+    client, tokens, _ = world
     for role in ("bank2_admin", "bank2_agency"):
         headers = auth(tokens[role])
         debts = client.get("/v1/debts", headers=headers).json()
@@ -109,14 +109,14 @@ def test_bank2_lists_hold_only_its_own_records(world):
     for method, path, body in (("PATCH", "/v1/debtors/d1", {"phone": "13000000000"}),
                                ("PATCH", "/v1/contacts/k1", {"relation": "friend"}),
                                ("PATCH", "/v1/tools/tel", {"filed": True}),
-                               ("POST", "/v1/contacts", {"id": "k9", "debtor": "d1"}),
-                               ("POST", "/v1/debts", {"id": "l9", "institution": "bank2", "debtor": "d1",
+                               ("POST", "/v1/contacts", {"ref": "k9", "debtor": "d1"}),
+                               ("POST", "/v1/debts", {"ref": "l9", "institution": "bank2", "debtor": "d1",
                                                       "product": "x"})):
         assert client.request(method, path, json=body, headers=admin2).status_code == 404, path
 
 
 def test_another_agency_of_the_same_bank_sees_nothing_placed_elsewhere(world):
-    client, tokens = world
+    client, tokens, _ = world
     issued = client.post("/v1/keys", json={"role": "agency_operator", "agency": "agB"},
                          headers=auth(tokens["institution_admin"]))
     assert issued.status_code == 201, issued.text

@@ -63,18 +63,20 @@ async def principal(
     return await _principal(request)
 
 
-def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    """The caller, if its role may do `permission` (403 otherwise). One dependency, not a chain of them:
-    FastAPI's per-dependency work is a visible share of a gate request."""
+def require(permission: Permission, *alternatives: Permission) -> Callable[..., Awaitable[Principal]]:
+    """The caller, if its role may do `permission` or one of the `alternatives` (403 otherwise). One dependency,
+    not a chain of them: FastAPI's per-dependency work is a visible share of a gate request."""
+    allowed = (permission, *alternatives)
+    names = " / ".join(a.value for a in allowed)
 
     async def check(
         request: Request, _: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None
     ) -> Principal:
         p = await _principal(request)
-        if not p.can(permission):
+        if not any(p.can(a) for a in allowed):
             raise Forbidden(
-                f"角色 {p.role.value} 无权执行此操作（{permission.value}）",
-                f"role {p.role.value} may not do this ({permission.value})",
+                f"角色 {p.role.value} 无权执行此操作（{names}）",
+                f"role {p.role.value} may not do this ({names})",
             )
         return p
 

@@ -18,6 +18,7 @@ from collectguard.db.store import Store
 from collectguard.errors import NotFound, Unavailable
 from collectguard.gate.models import AttemptRow
 from collectguard.registry import models as m
+from collectguard.registry import tenancy
 from collectguard.rulebook.calendar import local_date
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -136,8 +137,9 @@ def collector_usable(session: Session, p: Principal, collector_id: str) -> m.Col
         raise NotFound("collector", collector_id, field="collector")
     if p.agency_id is not None and row.org_id not in agency_family(session, p.agency_id):
         raise Forbidden("不能代表其他机构的催收人员", "cannot act for another organisation's collector", field="collector")
-    if p.agency_id is None and row.org_id != p.institution_id and session.get(m.Agency, row.org_id) is None:
-        raise NotFound("collector", collector_id, field="collector")
+    if p.agency_id is None and row.org_id != p.institution_id and not session.execute(
+            select(tenancy.works_with(p.institution_id, row.org_id))).scalar():
+        raise NotFound("collector", collector_id, field="collector")  # another tenant's agency: as if unknown
     return row
 
 
@@ -241,7 +243,7 @@ def _ask_statement(agency: bool) -> _Prepared:
                      exists().where(m.Agency.id == col_org, m.Agency.parent_id == bindparam("agency")))
         columns.append(family.label("collector_in_family"))
     else:
-        columns.append(exists().where(m.Agency.id == col_org).label("collector_is_agency"))
+        columns.append(tenancy.works_with(bindparam("institution"), col_org).label("collector_is_agency"))
     return _Prepared(select(*columns).select_from(m.Debt)
                      .outerjoin(m.Debtor, m.Debtor.id == m.Debt.debtor_id)
                      .where(m.Debt.id == bindparam("debt")))
@@ -257,6 +259,8 @@ def ask(store: Store, p: Principal, debt_id: str, collector_id: str, party_id: s
     a party who is neither liable for the debt nor a contact of someone liable takes the long way)."""
     agency = p.agency_id is not None
     params: dict[str, Any] = {"debt": debt_id, "collector": collector_id, "party": party_id}
+    if not agency:
+        params["institution"] = p.institution_id
     if agency:
         params |= {"agency": p.agency_id, **_three_days(at)}
     row = _ask_statement(agency).one(store, params)

@@ -106,7 +106,7 @@ def state_of(row: object) -> KeyState:
     assert isinstance(row, ApiKeyRow)
     return KeyState(
         secret_hash=row.secret_hash,
-        principal=Principal(key_id=row.id, role=Role(row.role), institution_id=row.institution_id,
+        principal=Principal(key_id=row.id, role=Role(row.role), institution_id=row.institution_id or "",
                             agency_id=row.agency_id, label=row.label),
         expires_at=row.expires_at,
         revoked=row.revoked_at is not None,

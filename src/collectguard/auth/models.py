@@ -15,7 +15,8 @@ class ApiKeyRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(32))
-    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), index=True)
+    # None for an agency's own key (role agency_admin): issued by the platform, bound to no institution.
+    institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), index=True)
     agency_id: Mapped[str | None] = mapped_column(Id)
     label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column()

@@ -1,4 +1,6 @@
-"""Roles and what each may do. Every principal acts for exactly one institution (art. 19(五))."""
+"""Roles and what each may do. Every principal acts for exactly one institution (art. 19(五)), except an agency's
+own key (`agency_admin`): it maintains the agency's shared record — its collectors, their trainings, pledges and
+statuses — which every institution that entrusts the agency reads, and sees no institution's data at all."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"  # 审计（只读）
     AGENCY_OPERATOR = "agency_operator"  # 催收机构操作员
     INTEGRATION = "integration"  # 外呼 / 短信 / 智能体接入
+    AGENCY_ADMIN = "agency_admin"  # 催收机构自有管理员（平台签发，维护本机构人员）
 
 
 class Permission(StrEnum):
@@ -28,6 +31,9 @@ class Permission(StrEnum):
     KEYS_MANAGE = "keys:manage"
     NOTICES_READ = "notices:read"
     NOTICES_ACK = "notices:ack"
+    DEBT_SETTLE = "debt:settle"  # report a repayment as settling the debt: collection stops, the agency is told
+    PLACEMENT_WRITE = "placement:write"  # place a debt with an agency, and change or end that placement
+    STAFF_WRITE = "staff:write"  # an agency's own people: only the agency itself (or the platform) changes them
 
 
 P = Permission
@@ -35,15 +41,19 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INSTITUTION_ADMIN: frozenset(Permission),
     Role.COMPLIANCE_OFFICER: frozenset(
         {P.REGISTRY_READ, P.TEMPLATE_APPROVE, P.GATE_READ, P.EVENT_WRITE, P.HOLD_WRITE, P.HOLD_READ, P.LEDGER_READ,
-         P.PII_REVEAL, P.NOTICES_READ}
+         P.PII_REVEAL, P.NOTICES_READ, P.DEBT_SETTLE, P.PLACEMENT_WRITE}
     ),
     Role.AUDITOR: frozenset({P.REGISTRY_READ, P.GATE_READ, P.HOLD_READ, P.LEDGER_READ, P.NOTICES_READ}),
     # An agency sees only what is placed with it now, with the fields it needs (art. 20(三)).
     Role.AGENCY_OPERATOR: frozenset({P.REGISTRY_READ, P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE, P.NOTICES_READ, P.NOTICES_ACK}),
     Role.INTEGRATION: frozenset({P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE}),
+    Role.AGENCY_ADMIN: frozenset({P.STAFF_WRITE}),
 }
+# Roles bound to an agency rather than acting for the institution itself.
+AGENCY_ROLES = frozenset({Role.AGENCY_OPERATOR, Role.AGENCY_ADMIN})
 
-# Events an agency operator or an integration may report; the rest are the institution's to decide.
+# Events an agency operator or an integration may report; the rest are the institution's to decide. A
+# repayment they report is an amount received; only a role with `debt:settle` may say it settles the debt.
 FIELD_EVENTS = frozenset({"contact_refused", "repayment"})
 
 
@@ -51,12 +61,16 @@ FIELD_EVENTS = frozenset({"contact_refused", "repayment"})
 class Principal:
     key_id: str
     role: Role
-    institution_id: str
+    institution_id: str  # "" for an agency's own key, which acts for no institution
     agency_id: str | None = None
     label: str | None = None
 
     def can(self, permission: Permission) -> bool:
         return permission in PERMISSIONS[self.role]
+
+    @property
+    def is_agency_admin(self) -> bool:
+        return self.role is Role.AGENCY_ADMIN
 
     @property
     def is_agency(self) -> bool:

@@ -24,6 +24,7 @@ from collectguard.gate.schemas import AttemptIn
 from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.holds.models import HoldRow
 from collectguard.registry import models as m
+from collectguard.registry.refusals import refused_for
 from collectguard.registry.service import to_policy
 from collectguard.rulebook import facts as f
 from collectguard.rulebook.calendar import Window
@@ -88,8 +89,8 @@ def _ids(name: str = "ids") -> Any:
 
 # Statements built once (SQLAlchemy caches their compiled form); each takes a list of ids.
 DEBTORS = select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status).where(m.Debtor.id.in_(_ids()))
-CONTACTS = select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay) \
-    .where(m.Contact.id.in_(_ids()))
+CONTACTS = select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay,
+                  m.Contact.phone_index).where(m.Contact.id.in_(_ids()))
 DEBTS = select(m.Debt.id, m.Debt.institution_id, m.Debt.debtor_id, m.Debt.product, m.Debt.status,
                m.Debt.settled_at).where(m.Debt.id.in_(_ids()))
 GUARANTORS = select(m.DebtGuarantor.debt_id, m.DebtGuarantor.debtor_id).where(m.DebtGuarantor.debt_id.in_(_ids()))
@@ -137,6 +138,8 @@ class DebtorRows:
     agreements: dict[tuple[str, str], Any] = field(default_factory=dict)
     holds_by_inst: dict[str, list[tuple[Any, f.Hold]]] = field(default_factory=lambda: defaultdict(list))
     past: dict[str, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
+    # (institution, phone index) of the batch's contact parties whose number refused (art. 8(三))
+    refused_numbers: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
     def load(cls, session: Session, debtors: dict[str, Any], debt_ids: list[str]) -> DebtorRows:
@@ -158,6 +161,16 @@ class DebtorRows:
                 id=h.id, reason=h.reason, starts_at=h.starts_at, released_at=h.released_at, debt_id=h.debt_id,
                 debtor_id=h.debtor_id)))
         return rows
+
+    def load_refused(self, session: Session, contacts: Iterable[Any]) -> None:
+        """Which of these contacts' numbers refused further contact, for which institution: a refusal
+        follows the number to every contact registered with it (registry/refusals.py)."""
+        self.refused_numbers = refused_for(session, (c.phone_index for c in contacts))
+
+    def refused(self, institution_id: str, contact: Any) -> bool:
+        """The contact refused, or its number did for this institution under another contact id."""
+        return bool(contact.refused or (contact.phone_index
+                                        and (institution_id, contact.phone_index) in self.refused_numbers))
 
     def load_past(self, session: Session, debtor_ids: list[str], since: datetime, named: list[str]) -> None:
         """The debtors' attempts since `since` (every institution: expiry is per debtor), every lease still
@@ -232,12 +245,12 @@ def build_facts(
     debt = rows.debts.get(attempt.debt)
     if debt is None:
         raise NotFound("debt", attempt.debt, field="debt")
-    collector = snap.collectors.get(attempt.collector)
+    institution_id = debt.institution_id
+    collector = snap.collector(attempt.collector, institution_id)
     if collector is None:
         raise NotFound("collector", attempt.collector, field="collector")
     kind, debtor_id, contact = party
     debtor = rows.debtors[debtor_id]
-    institution_id = debt.institution_id
     resolved = limits.get(institution_id, debtor_id)
 
     agency = parent = root = None
@@ -254,7 +267,7 @@ def build_facts(
 
     team: dict[str, f.Collector | None] = {}
     if attempt.channel is Channel.VISIT:
-        team = {member_id: snap.collectors.get(member_id) for member_id in attempt.team}
+        team = {member_id: snap.collector(member_id, institution_id) for member_id in attempt.team}
     receiver = attempt.receiver
     return f.Facts(
         at=at,
@@ -302,7 +315,7 @@ def build_facts(
             debtor_id=debtor_id,
             timezone=debtor.timezone,
             debtor_status=DebtorStatus(debtor.status),
-            refused=bool(contact and contact.refused),
+            refused=bool(contact and rows.refused(institution_id, contact)),
             offers_to_repay=bool(contact and contact.offers_to_repay),
         ),
         history=rows.history(institution_id, debtor_id, at, resolved),

@@ -30,6 +30,7 @@ from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
 from collectguard.ledger.service import append_many
 from collectguard.notices import outbox
 from collectguard.registry import models as m
+from collectguard.registry import refusals, tenancy
 from collectguard.registry.schemas import PlacementIn
 from collectguard.registry.service import Registry
 from collectguard.rulebook.calendar import local_date
@@ -91,13 +92,15 @@ class Gate:
         """Stop the writer thread (it is a daemon thread: closing is optional)."""
         self.committer.close()
 
-    def expire_leases(self, at: datetime) -> list[str]:
+    def expire_leases(self, at: datetime, *, limit: int | None = None) -> list[str]:
         """Mark leases whose outcome has not arrived by their expiry: they count as consumed (fail safe)
-        and each is recorded as a missing outcome."""
+        and each is recorded as a missing outcome (`gate:lease:expired`, with its institution). `limit`: at
+        most this many, the oldest first, in one transaction (the server's sweeper works in batches)."""
         at = _aware(at)
         with self.store.transaction() as session:
             due = session.execute(select(AttemptRow.id, AttemptRow.debtor_id).where(
-                AttemptRow.lease_state == LeaseState.HELD, AttemptRow.lease_expires_at <= at)).all()
+                AttemptRow.lease_state == LeaseState.HELD, AttemptRow.lease_expires_at <= at)
+                .order_by(AttemptRow.lease_expires_at, AttemptRow.id).limit(limit)).all()
             lock_debtors(self.store, session, unique(debtor for _, debtor in due))
             expired = sorted(session.execute(
                 update(AttemptRow)
@@ -136,13 +139,16 @@ class Gate:
 
         return self._event(at, act)
 
-    def contact_refused(self, data: g.ContactRefusedIn, at: datetime) -> g.EventOut:
+    def contact_refused(self, data: g.ContactRefusedIn, at: datetime, *, institution: str | None = None) -> g.EventOut:
+        """`institution`: who recorded it (over the API); else every institution the contact's debtor owes."""
         def act(session: Session, registry: Registry) -> g.EventOut:
             contact = registry.get(m.Contact, data.contact, kind="contact", field="contact")
             self._lock_debtor(session, contact.debtor_id)
             contact.refused = True
             contact.refused_at = at
-            seq = registry.record("contact:contact:refused", contact.id, {"debtor": contact.debtor_id}, None)
+            concerned = [institution] if institution else tenancy.institutions_of_debtor(session, contact.debtor_id)
+            refusals.remember(session, contact, concerned, at)  # the refusal follows the number (art. 8(三))
+            seq = registry.record_for("contact:contact:refused", contact.id, {"debtor": contact.debtor_id}, concerned)
             return g.EventOut(kind="contact:contact:refused", subject=contact.id, ledger_seq=seq)
 
         return self._event(at, act)
@@ -153,7 +159,8 @@ class Gate:
             self._lock_debtor(session, debtor.id)
             debtor.status = data.status
             debtor.status_reason = data.reason
-            seq = registry.record("debtor:status:changed", debtor.id, {"status": data.status, "reason": data.reason}, None)
+            seq = registry.record_for("debtor:status:changed", debtor.id, {"status": data.status, "reason": data.reason},
+                                      tenancy.institutions_of_debtor(session, debtor.id))
             return g.EventOut(kind="debtor:status:changed", subject=debtor.id, ledger_seq=seq)
 
         return self._event(at, act)
@@ -173,22 +180,42 @@ class Gate:
 
         return self._event(at, act)
 
-    def collector_status(self, data: g.CollectorStatusIn, at: datetime) -> g.EventOut:
+    def collector_status(self, data: g.CollectorStatusIn, at: datetime, *, institution: str | None = None) -> g.EventOut:
+        """A collector's status. From the collector's own organisation (or the platform: `institution` None) it
+        changes the shared record; from an institution about another organisation's collector it is that
+        institution's own acceptance, which no other institution's gate reads (art. 19(五))."""
         def act(session: Session, registry: Registry) -> g.EventOut:
             collector = registry.get(m.Collector, data.collector, kind="collector", field="collector")
+            if institution is not None and collector.org_id != institution:
+                acceptance = session.get(m.CollectorAcceptance, (institution, collector.id))
+                if acceptance is None:
+                    session.add(m.CollectorAcceptance(institution_id=institution, collector_id=collector.id,
+                                                      status=data.status, since=at))
+                else:
+                    acceptance.status, acceptance.since = data.status, at
+                seq = registry.record("collector:acceptance:changed", collector.id, {"status": data.status}, institution)
+                return g.EventOut(kind="collector:acceptance:changed", subject=collector.id, ledger_seq=seq)
             collector.status = data.status
-            seq = registry.record("collector:status:changed", collector.id, {"status": data.status}, None)
+            seq = registry.record_for_org("collector:status:changed", collector.id, {"status": data.status},
+                                          collector.org_id)
             return g.EventOut(kind="collector:status:changed", subject=collector.id, ledger_seq=seq)
 
         return self._event(at, act)
 
-    def training(self, data: g.TrainingIn, at: datetime) -> g.EventOut:
+    def training(self, data: g.TrainingIn, at: datetime, *, institution: str | None = None) -> g.EventOut:
+        """A training passed. Recorded by the collector's own organisation (or the platform) it is shared; recorded
+        by an institution for another organisation's collector it counts for that institution only."""
         def act(session: Session, registry: Registry) -> g.EventOut:
             collector = registry.get(m.Collector, data.collector, kind="collector", field="collector")
+            if institution is not None and collector.org_id != institution:
+                session.add(m.Training(collector_id=collector.id, day=data.date, institution_id=institution))
+                seq = registry.record("collector:training:recognised", collector.id, {"date": data.date}, institution)
+                return g.EventOut(kind="collector:training:recognised", subject=collector.id, ledger_seq=seq)
             session.add(m.Training(collector_id=collector.id, day=data.date))
             if collector.last_training is None or data.date > collector.last_training:
                 collector.last_training = data.date
-            seq = registry.record("collector:training:recorded", collector.id, {"date": data.date}, None)
+            seq = registry.record_for_org("collector:training:recorded", collector.id, {"date": data.date},
+                                          collector.org_id)
             return g.EventOut(kind="collector:training:recorded", subject=collector.id, ledger_seq=seq)
 
         return self._event(at, act)

@@ -8,10 +8,11 @@ caching correct across threads, worker processes and servers."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectguard.registry import models as m
@@ -37,7 +38,28 @@ class RegistrySnapshot:
     collectors: dict[str, f.Collector]
     tools: dict[str, f.Tool]
     templates: dict[str, f.Template]
+    # Each institution's own view of other organisations' collectors (art. 19(五)): its suspensions and the
+    # trainings it recognised, which no other institution's decisions read.
+    acceptances: dict[tuple[str, str], CollectorStatus] = field(default_factory=dict)
+    recognised: dict[tuple[str, str], date] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def collector(self, collector_id: str, institution_id: str) -> f.Collector | None:
+        """A collector as `institution_id` sees it: the shared record, suspended if this institution suspended
+        it, trained as late as the latest training it or the collector's organisation recorded."""
+        shared = self.collectors.get(collector_id)
+        if shared is None:
+            return None
+        status = self.acceptances.get((institution_id, collector_id))
+        trained = self.recognised.get((institution_id, collector_id))
+        if status is None and trained is None:
+            return shared
+        changes: dict[str, Any] = {}
+        if status is not None and status is not CollectorStatus.ACTIVE and shared.status is CollectorStatus.ACTIVE:
+            changes["status"] = status
+        if trained is not None and (shared.last_training is None or trained > shared.last_training):
+            changes["last_training"] = trained
+        return replace(shared, **changes) if changes else shared
 
     def agency(self, agency_id: str, institution_id: str) -> f.Agency:
         return f.Agency(
@@ -91,6 +113,12 @@ class RegistrySnapshot:
                 org_id=t.org_id, active_from=t.active_from, active_to=t.active_to)
                 for t in session.execute(select(m.Tool)).scalars()},
             templates=templates,
+            acceptances={(r.institution_id, r.collector_id): CollectorStatus(r.status)
+                         for r in session.execute(select(m.CollectorAcceptance)).scalars()},
+            recognised={(inst, collector): day for inst, collector, day in session.execute(
+                select(m.Training.institution_id, m.Training.collector_id, func.max(m.Training.day))
+                .where(m.Training.institution_id.is_not(None))
+                .group_by(m.Training.institution_id, m.Training.collector_id))},
         )
 
 

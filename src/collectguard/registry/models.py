@@ -68,12 +68,40 @@ class Collector(Base):
 
 
 class Training(Base):
-    """Each training and exam a collector passed (art. 6(二)5)."""
+    """Each training and exam a collector passed (art. 6(二)5).
+
+    `institution_id` is None for a training recorded by the collector's own organisation (the agency itself,
+    or the institution for its in-house collector): a shared fact every institution sees. A training recorded by
+    an institution for another organisation's collector is that institution's recognition only; no other
+    institution's gate counts it (art. 19(五))."""
 
     __tablename__ = "trainings"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     collector_id: Mapped[str] = mapped_column(ForeignKey("collectors.id"), index=True)
     day: Mapped[date] = mapped_column(Date)
+    institution_id: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"), index=True)
+
+
+class CollectorAcceptance(Base):
+    """One institution's own acceptance of another organisation's collector: `suspended` stops that collector on
+    this institution's debts only; the collector's shared record is the agency's to change (art. 6, 19(五))."""
+
+    __tablename__ = "collector_acceptances"
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
+    collector_id: Mapped[str] = mapped_column(ForeignKey("collectors.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    since: Mapped[datetime] = mapped_column()
+
+
+class ExternalRef(Base):
+    """A tenant's own reference for an object whose id the server made (a loan number, a CRM id). References are
+    unique per institution and kind, so one tenant's reference never collides with, or reveals, another's."""
+
+    __tablename__ = "external_refs"
+    institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(64), primary_key=True)
+    object_id: Mapped[str] = mapped_column(Id, index=True)
 
 
 class Tool(Base):

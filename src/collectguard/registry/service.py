@@ -15,6 +15,7 @@ from collectguard.db.base import Base
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.ledger import service as ledger
 from collectguard.registry import models as m
+from collectguard.registry import refusals, tenancy
 from collectguard.registry import schemas as s
 from collectguard.registry.personal import write_personal
 from collectguard.rulebook.policy import InstitutionPolicy, PolicyError, validate_policy
@@ -73,7 +74,8 @@ class Registry:
             return False
         return self.session.get(model, ident) is not None
 
-    def _new(self, row: Base, kind: str, ident: str, payload: dict[str, Any], institution: str | None) -> None:
+    def _new(self, row: Base, kind: str, ident: str, payload: dict[str, Any],
+             institution: str | list[str] | None) -> None:
         model = type(row)
         if self._exists(model, ident):
             raise Conflict(f"{kind} {ident} 已存在", f"{kind} {ident} already exists", field="id", code="duplicate-id")
@@ -81,7 +83,10 @@ class Registry:
         self._created[(model, ident)] = row
         self._known[model].add(ident)
         self._absent.get(model, set()).discard(ident)
-        self.record(f"registry:{kind}:created", ident, payload, institution)
+        if isinstance(institution, list):
+            self.record_for(f"registry:{kind}:created", ident, payload, institution)
+        else:
+            self.record(f"registry:{kind}:created", ident, payload, institution)
 
     def record(self, kind: str, subject: str, payload: dict[str, Any], institution: str | None) -> int:
         """Append a ledger record in this transaction; returns its sequence number. A change to what the
@@ -102,6 +107,20 @@ class Registry:
             algorithm=self.algorithm,
         ).seq
 
+    def record_for(self, kind: str, subject: str, payload: dict[str, Any], institutions: list[str]) -> int:
+        """Record an event once for each institution it concerns (a shared agency's people concern every
+        institution that entrusts the agency); once without an institution when it concerns none yet."""
+        seq = 0
+        for institution in institutions or [None]:  # type: ignore[list-item]
+            seq = self.record(kind, subject, payload, institution)
+        return seq
+
+    def record_for_agency(self, kind: str, subject: str, payload: dict[str, Any], agency_id: str) -> int:
+        return self.record_for(kind, subject, payload, tenancy.institutions_of_agency(self.session, agency_id))
+
+    def record_for_org(self, kind: str, subject: str, payload: dict[str, Any], org_id: str) -> int:
+        return self.record_for(kind, subject, payload, tenancy.institutions_of_org(self.session, org_id))
+
     def org_exists(self, org: str) -> bool:
         return self.session.get(m.Institution, org) is not None or self.session.get(m.Agency, org) is not None
 
@@ -114,11 +133,14 @@ class Registry:
         self._new(row, "institution", data.id, {"name": data.name, "policy": policy_data}, data.id)
         return row
 
-    def add_agency(self, data: s.AgencyIn) -> m.Agency:
+    def add_agency(self, data: s.AgencyIn, *, by: str | None = None) -> m.Agency:
+        """Register an agency (a shared record). `by`: the institution that registered it over the API; the
+        event is recorded for it and for every institution that lists or approves the agency."""
         if data.parent is not None:
             self.require(m.Agency, data.parent, kind="agency", field="parent")
         row = m.Agency(id=data.id, name=data.name, parent_id=data.parent)
-        self._new(row, "agency", data.id, data.model_dump(mode="json"), None)
+        concerned = list(dict.fromkeys([*([by] if by else []), *data.listed_by, *data.approved_by]))
+        self._new(row, "agency", data.id, data.model_dump(mode="json"), concerned)
         self.session.flush()
         for inst in data.listed_by:
             self.require(m.Institution, inst, kind="institution", field="listed_by")
@@ -157,7 +179,8 @@ class Registry:
             last_training=data.last_training,
             approved=data.approved,
         )
-        self._new(row, "collector", data.id, data.model_dump(mode="json"), None)
+        self._new(row, "collector", data.id, data.model_dump(mode="json"),
+                  tenancy.institutions_of_org(self.session, data.org))
         if data.last_training is not None:
             self.session.add(m.Training(collector_id=data.id, day=data.last_training))
         return row
@@ -207,7 +230,8 @@ class Registry:
         self._new(row, "debtor", data.id, {"timezone": row.timezone, "status": data.status}, institution)
         return row
 
-    def add_contact(self, data: s.ContactIn) -> m.Contact:
+    def add_contact(self, data: s.ContactIn, *, institution: str | None = None) -> m.Contact:
+        """`institution`: who registered it over the API; else every institution the debtor owes."""
         self.require(m.Debtor, data.debtor, kind="debtor", field="debtor")
         if self._exists(m.Debtor, data.id):
             raise Conflict(f"{data.id} 已是债务人", f"{data.id} is already a debtor", field="id", code="duplicate-id")
@@ -220,7 +244,10 @@ class Registry:
             offers_to_repay=data.offers_to_repay,
         )
         write_personal(self.session, row, {"name": data.name, "phone": data.phone})
-        self._new(row, "contact", data.id, data.model_dump(mode="json", exclude={"name", "phone"}), None)
+        if data.refused:  # registered as already refused: its number is refused too (art. 8(三))
+            refusals.remember(self.session, row, refusals.institutions_of_debtor(self.session, data.debtor), self.at)
+        self._new(row, "contact", data.id, data.model_dump(mode="json", exclude={"name", "phone"}),
+                  [institution] if institution else tenancy.institutions_of_debtor(self.session, data.debtor))
         return row
 
     def add_debt(self, data: s.DebtIn) -> m.Debt:
@@ -340,6 +367,8 @@ class Registry:
             for item in items:
                 add(item)
             self.session.flush()
+        # contacts registered as refused before their debtor's debts were: their numbers, now that they are
+        refusals.remember_registered(self.session, [c.id for c in world.contacts if c.refused], self.at)
 
 
     # -- updates (HTTP PATCH): each change appends `registry:<entity>:updated` ----------------------
@@ -361,11 +390,13 @@ class Registry:
         self._update(row, "agreement", ident, changes, row.institution_id)
         return row
 
-    def update_collector(self, ident: str, changes: dict[str, Any], *, institution: str | None = None) -> m.Collector:
-        """Qualifications only; status and trainings change through their own events. `institution`: who
-        changed it (a collector of an agency belongs to no single institution)."""
+    def update_collector(self, ident: str, changes: dict[str, Any]) -> m.Collector:
+        """Qualifications only (the collector's shared record: changed by its own organisation or the platform);
+        status and trainings change through their own events. Recorded for every institution it concerns."""
         row = self.get(m.Collector, ident, kind="collector")
-        self._update(row, "collector", ident, changes, institution)
+        for attr, value in changes.items():
+            setattr(row, attr, value)
+        self.record_for_org("registry:collector:updated", ident, changes, row.org_id)
         return row
 
     def update_tool(self, ident: str, changes: dict[str, Any]) -> m.Tool:
@@ -391,8 +422,10 @@ class Registry:
         personal = {k: v for k, v in changes.items() if k in ("name", "phone", "id_number", "address")}
         plain = {k: v for k, v in changes.items() if k not in ("name", "phone", "id_number", "address")}
         write_personal(self.session, row, personal)
-        self._update(row, "debtor", ident, plain, institution or row.institution_id,
-                     {"fields": sorted(changes), **plain})
+        for attr, value in plain.items():
+            setattr(row, attr, value)
+        concerned = [institution] if institution else tenancy.institutions_of_debtor(self.session, ident)
+        self.record_for("registry:debtor:updated", ident, {"fields": sorted(changes), **plain}, concerned)
         return row
 
     def update_contact(self, ident: str, changes: dict[str, Any], *, institution: str | None = None) -> m.Contact:
@@ -400,7 +433,10 @@ class Registry:
         personal = {k: v for k, v in changes.items() if k in ("name", "phone")}
         plain = {k: v for k, v in changes.items() if k not in personal}
         write_personal(self.session, row, personal)
-        self._update(row, "contact", ident, plain, institution, {"fields": sorted(changes), **plain})
+        for attr, value in plain.items():
+            setattr(row, attr, value)
+        concerned = [institution] if institution else tenancy.institutions_of_debtor(self.session, row.debtor_id)
+        self.record_for("registry:contact:updated", ident, {"fields": sorted(changes), **plain}, concerned)
         return row
 
     def update_debt(self, ident: str, changes: dict[str, Any]) -> m.Debt:

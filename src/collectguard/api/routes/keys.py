@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel
 
 from collectguard.api.deps import Now, StoreDep, require
 from collectguard.auth import service as keys
 from collectguard.auth.roles import Permission, Principal, Role
+from collectguard.errors import Forbidden
+from collectguard.fields import Instant, Label
 from collectguard.registry.schemas import Ident, Strict
 from collectguard.registry.service import Registry
 
@@ -20,8 +22,8 @@ Admin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
 class KeyIn(Strict):
     role: Role
     agency: Ident | None = None
-    label: str | None = Field(default=None, max_length=200)
-    expires_at: AwareDatetime | None = None
+    label: Label | None = None
+    expires_at: Instant | None = None
 
 
 class KeyOut(BaseModel):
@@ -51,6 +53,10 @@ def _out(row: keys.ApiKeyRow) -> KeyOut:
 
 @router.post("", response_model=IssuedOut, status_code=201, summary="签发密钥 Issue a key")
 def issue(body: KeyIn, p: Admin, store: StoreDep, at: Now) -> IssuedOut:
+    if body.role is Role.AGENCY_ADMIN:
+        raise Forbidden("催收机构自有密钥只能由平台签发（collectguard keys create --role agency_admin --agency …）",
+                        "an agency's own key is issued only by the platform (collectguard keys create --role "
+                        "agency_admin --agency …), never by an institution", field="role")
     with store.transaction() as session:
         issued = keys.issue(Registry(session, at=at), role=body.role, institution_id=p.institution_id,
                             agency_id=body.agency, label=body.label, expires_at=body.expires_at)

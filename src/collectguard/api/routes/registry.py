@@ -28,15 +28,31 @@ from sqlalchemy.orm import Session
 
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
+from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
 from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.fields import (
+    Address,
+    Amount,
+    Count,
+    Flag,
+    IdNumber,
+    LongText,
+    Name,
+    Phone,
+    ShortText,
+    StrictDate,
+)
 from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
+from collectguard.privacy.reveal import NOTE_MAX, RevealReason, clean_note
 from collectguard.qa.templates import lint_template
+from collectguard.registry import create as c
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
+from collectguard.registry import tenancy
 from collectguard.registry.personal import read_personal
 from collectguard.registry.service import Registry
 from collectguard.rulebook.calendar import local_date
@@ -55,8 +71,11 @@ router = APIRouter(prefix="/v1")
 Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.REGISTRY_WRITE))]
 Approver = Annotated[Principal, Depends(require(Permission.TEMPLATE_APPROVE))]
+Placer = Annotated[Principal, Depends(require(Permission.PLACEMENT_WRITE))]
+# An agency's people: the institution for its in-house collectors, the agency's own key for the agency's.
+StaffWriter = Annotated[Principal, Depends(require(Permission.REGISTRY_WRITE, Permission.STAFF_WRITE))]
+StaffReader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ, Permission.STAFF_WRITE))]
 Limit = Annotated[int, Query(ge=1, le=500, description="每页条数 page size (1–500)")]
-Offset = Annotated[int, Query(ge=0, le=10_000_000, description="跳过条数 items to skip")]
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
 T = TypeVar("T")
@@ -156,11 +175,17 @@ class CollectorOut(BaseModel):
     pledge_signed: bool
     last_training: date | None
     approved: bool
+    # The caller's own acceptance of another organisation's collector (art. 19(五)): its suspension, if any,
+    # and the latest training it recognised. None for in-house collectors and for the agency's own key.
+    institution_status: CollectorStatus | None = None
+    recognised_training: date | None = None
 
 
 class TrainingOut(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"day": "2026-01-05"}]})
     day: date
+    recognised_by: str | None = Field(default=None, validation_alias="institution_id",
+                                      description="只为该机构认可的培训 a training only this institution recognises")
 
 
 class ToolOut(BaseModel):
@@ -295,6 +320,12 @@ class Patch(s.Strict):
 
     ATTRS: ClassVar[dict[str, str]] = {}  # body field → row attribute, where they differ
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["minProperties"] = 1  # an empty change is refused (422)
+        return schema
+
     def changes(self) -> dict[str, Any]:
         if not self.model_fields_set:
             raise InvalidInput("没有要修改的字段", "nothing to change: send at least one field", field=None)
@@ -303,58 +334,58 @@ class Patch(s.Strict):
 
 class InstitutionPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"name": "示例银行股份有限公司"}]})
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
 
 
 class AgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2027-06-30"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    from_: date = Field(default=UNSET, alias="from")
-    to: date = UNSET
-    subcontracting: bool = UNSET
+    from_: StrictDate = Field(default=UNSET, alias="from")
+    to: StrictDate = UNSET
+    subcontracting: Flag = UNSET
 
 
 class CollectorPatch(Patch):
     """Qualifications. Status: POST /v1/collector-status; trainings: POST /v1/trainings."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"pledge_signed": True, "pre_job_exam": "2026-02-01"}]})
-    pre_job_exam: date | None = None
-    pledge_signed: bool = UNSET
-    approved: bool = UNSET
+    pre_job_exam: StrictDate | None = None
+    pledge_signed: Flag = UNSET
+    approved: Flag = UNSET
 
 
 class ToolPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
     ATTRS = {"org": "org_id"}
-    official: bool = UNSET
-    filed: bool = UNSET
+    official: Flag = UNSET
+    filed: Flag = UNSET
     org: s.Ident | None = None
-    active_from: date | None = None
-    active_to: date | None = None
+    active_from: StrictDate | None = None
+    active_to: StrictDate | None = None
 
 
 class TemplatePatch(Patch):
     """Whether the template is in use. New text is a new version: POST /v1/templates/{id}/versions."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"active": False}]})
-    active: bool = UNSET
+    active: Flag = UNSET
 
 
 class TemplateVersionIn(s.Strict):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App或客服热线还款。"}]})
-    text: str = Field(min_length=1, max_length=20_000)
-    sealed: bool | None = None
+    text: LongText
+    sealed: Flag | None = None
 
 
 class DebtorPatch(Patch):
     """Personal fields and time zone. Status: POST /v1/debtor-status."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"phone": "13900139000"}]})
-    name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=64)
-    id_number: str | None = Field(default=None, max_length=64)
-    address: str | None = Field(default=None, max_length=500)
+    name: Name | None = None
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+    address: Address | None = None
     timezone: s.TimeZoneName = UNSET
 
 
@@ -362,10 +393,10 @@ class ContactPatch(Patch):
     """Relation and personal fields. A refusal: POST /v1/contact-refusals."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"relation": "spouse", "offers_to_repay": True}]})
-    relation: str | None = Field(default=None, max_length=64)
-    name: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=64)
-    offers_to_repay: bool = UNSET
+    relation: ShortText | None = None
+    name: Name | None = None
+    phone: Phone | None = None
+    offers_to_repay: Flag = UNSET
 
 
 class DebtPatch(Patch):
@@ -374,9 +405,9 @@ class DebtPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"overdue_amount": "3560.50",
                                                                "overdue_since": "2026-03-01"}]})
     product: str = Field(default=UNSET, min_length=1, max_length=100)
-    overdue_amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
-    overdue_since: date | None = None
-    guarantors: list[s.Ident] = UNSET
+    overdue_amount: Amount | None = None
+    overdue_since: StrictDate | None = None
+    guarantors: list[s.Ident] = Field(default=UNSET, max_length=100)
 
 
 class PlacementPatch(Patch):
@@ -384,17 +415,17 @@ class PlacementPatch(Patch):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2026-05-31"}]})
     ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    from_: date = Field(default=UNSET, alias="from")
-    to: date = UNSET
+    from_: StrictDate = Field(default=UNSET, alias="from")
+    to: StrictDate = UNSET
 
 
 class DebtorAgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"voice_cap": 1,
                                                                "windows": [{"from": "18:00", "to": "20:00"}]}]})
-    windows: list[s.WindowIn] = UNSET
-    voice_cap: int | None = Field(default=None, ge=0, le=1000)
-    effective_call_cap: int | None = Field(default=None, ge=0, le=1000)
-    visit_cap: int | None = Field(default=None, ge=0, le=1000)
+    windows: list[s.WindowIn] = Field(default=UNSET, max_length=50)
+    voice_cap: Count | None = Field(default=None, ge=0, le=1000)
+    effective_call_cap: Count | None = Field(default=None, ge=0, le=1000)
+    visit_cap: Count | None = Field(default=None, ge=0, le=1000)
     unreachable: s.UnreachableIn | None = None
 
 
@@ -427,11 +458,13 @@ def _own_institution(p: Principal, institution: str, field: str = "institution")
 
 
 def _visible_agencies(p: Principal) -> ColumnElement[bool]:
-    """The agencies an institution works with: listed (any status), approved subcontractors, their subs."""
+    """The agencies an institution works with: listed (any status), under an agreement, approved subcontractors,
+    and the subcontractors of those it lists."""
     listed = select(m.AgencyListing.agency_id).where(m.AgencyListing.institution_id == p.institution_id)
+    agreed = select(m.Agreement.agency_id).where(m.Agreement.institution_id == p.institution_id)
     approved = select(m.SubcontractorApproval.agency_id).where(m.SubcontractorApproval.institution_id == p.institution_id)
     subs = select(m.Agency.id).where(m.Agency.parent_id.in_(listed))
-    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(approved), m.Agency.id.in_(subs))
+    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(agreed), m.Agency.id.in_(approved), m.Agency.id.in_(subs))
 
 
 def _agency_filter(session: Session, p: Principal) -> ColumnElement[bool]:
@@ -576,27 +609,31 @@ def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer,
 AGENCIES: list[str | Enum] = ["registry 登记: agencies 催收机构"]
 AGENCY_EXAMPLES = {
     "agency": {"summary": "一家催收机构，列入本机构名单 An agency, listed for the caller",
-               "value": {"id": "agC", "name": "丙催收有限公司"}},
+               "value": {"ref": "agC", "name": "丙催收有限公司"}},
     "subcontractor": {"summary": "经批准的转委托机构 An approved subcontractor of agA",
-                      "value": {"id": "agA-sub", "name": "甲催收（外包）", "parent": "agA", "approved_by": ["bank"]}},
+                      "value": {"ref": "agA-sub", "name": "甲催收（外包）", "parent": "agA", "approved_by": ["bank"]}},
 }
 
 
 @router.post("/agencies", response_model=AgencyOut, status_code=201, tags=AGENCIES, responses=ERRORS,
              summary="登记催收机构 Register an agency (listed for the caller)")
-def create_agency(body: Annotated[s.AgencyIn, Body(openapi_examples=AGENCY_EXAMPLES)], p: Writer, store: StoreDep,
+def create_agency(body: Annotated[c.AgencyCreate, Body(openapi_examples=AGENCY_EXAMPLES)], p: Writer, store: StoreDep,
                   gate: GateDep, at: Now) -> AgencyOut:
     """A top-level agency is put on the caller's name list (status active). A subcontractor (`parent`) is listed
     only if `listed_by` says so; `approved_by: [<caller>]` records the advance approval (art. 17(四))."""
-    for inst in body.listed_by:
-        _own_institution(p, inst, "listed_by")
+    if body.listed_by:
+        raise InvalidInput("名单须在签订委托协议后登记：POST /v1/agreements，再 POST /v1/agency-status",
+                           "an agency is listed only under an agreement: POST /v1/agreements, then POST "
+                           "/v1/agency-status", field="listed_by")
     for inst in body.approved_by:
         _own_institution(p, inst, "approved_by")
-    data = body if body.parent is not None else body.model_copy(update={"listed_by": [p.institution_id]})
+    data = body.with_new_id()
     with store.transaction() as session:
         if body.parent is not None:
             _agency_row(session, p, body.parent, field="parent")
-        row = _registry(session, gate, at).add_agency(data)
+        registry = _registry(session, gate, at)
+        row = registry.add_agency(data, by=p.institution_id)
+        tenancy.remember_ref(session, p.institution_id, "agency", body.ref, row.id)
         session.flush()
         return _agency_out(session, p, row)
 
@@ -666,18 +703,24 @@ def list_subcontractor_approvals(p: Reader, store: StoreDep, limit: Limit = 50, 
 # == agreements ======================================================================================
 AGREEMENTS: list[str | Enum] = ["registry 登记: agreements 委托协议"]
 AGREEMENT_EXAMPLES = {"agreement": {"summary": "一年期委托协议 A one-year agreement", "value": {
-    "id": "ag-2027", "institution": "bank", "agency": "agA", "from": "2027-01-01", "to": "2027-12-31",
+    "ref": "ag-2027", "institution": "bank", "agency": "agA", "from": "2027-01-01", "to": "2027-12-31",
     "subcontracting": False}}}
 
 
 @router.post("/agreements", response_model=AgreementOut, status_code=201, tags=AGREEMENTS, responses=ERRORS,
              summary="登记委托协议 Register an agreement with an agency")
-def create_agreement(body: Annotated[s.AgreementIn, Body(openapi_examples=AGREEMENT_EXAMPLES)], p: Writer,
+def create_agreement(body: Annotated[c.AgreementCreate, Body(openapi_examples=AGREEMENT_EXAMPLES)], p: Writer,
                      store: StoreDep, gate: GateDep, at: Now) -> AgreementOut:
+    """Any registered agency may be entrusted (agencies are public records, art. 13); the agreement is what lets
+    the institution then put it on its name list."""
     _own_institution(p, body.institution)
+    data = body.with_new_id()
     with store.transaction() as session:
-        _agency_row(session, p, body.agency)
-        return AgreementOut.model_validate(_registry(session, gate, at).add_agreement(body))
+        if session.get(m.Agency, body.agency) is None:
+            raise NotFound("agency", body.agency, field="agency")
+        row = _registry(session, gate, at).add_agreement(data)
+        tenancy.remember_ref(session, p.institution_id, "agreement", body.ref, row.id)
+        return AgreementOut.model_validate(row)
 
 
 @router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
@@ -718,10 +761,10 @@ def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, store
 COLLECTORS: list[str | Enum] = ["registry 登记: collectors 催收人员"]
 COLLECTOR_EXAMPLES = {
     "human": {"summary": "机构的催收员 A human collector of an agency", "value": {
-        "id": "c2", "org": "agA", "kind": "human", "pre_job_exam": "2026-02-01", "pledge_signed": True,
+        "ref": "c2", "org": "agA", "kind": "human", "pre_job_exam": "2026-02-01", "pledge_signed": True,
         "last_training": "2026-02-01"}},
     "ai": {"summary": "AI 语音催收 An approved AI voice agent", "value": {
-        "id": "bot2", "org": "bank", "kind": "ai_agent", "approved": True}},
+        "ref": "bot2", "org": "bank", "kind": "ai_agent", "approved": True}},
 }
 
 
@@ -733,28 +776,65 @@ def _collector_row(session: Session, p: Principal, collector_id: str) -> m.Colle
     return row
 
 
+def _own_staff(session: Session, p: Principal, org: str) -> None:
+    """Only a collector's own organisation writes its shared record: the institution for its in-house people,
+    the agency (its own `agency_admin` key) for the agency's. An institution only accepts, suspends for itself
+    or recognises trainings of an agency's people (POST /v1/collector-status, /v1/trainings). An organisation
+    the caller does not work with is not found, as if it did not exist."""
+    own = p.agency_id if p.is_agency_admin else p.institution_id
+    if org != own:
+        if p.is_agency_admin or not session.execute(select(tenancy.works_with(p.institution_id, org))).scalar():
+            raise NotFound("organisation", org, field="org")
+        raise Forbidden("催收机构的人员记录只能由该机构自己维护（或平台管理员）",
+                        "an organisation's people are changed only by that organisation (its own key) or the "
+                        "platform; an institution records its own acceptance instead", field="org")
+
+
+def _collector_out(session: Session, p: Principal, row: m.Collector) -> CollectorOut:
+    out = CollectorOut.model_validate(row)
+    if not p.institution_id or row.org_id == p.institution_id:
+        return out
+    acceptance = session.get(m.CollectorAcceptance, (p.institution_id, row.id))
+    recognised = session.execute(select(func.max(m.Training.day)).where(
+        m.Training.collector_id == row.id, m.Training.institution_id == p.institution_id)).scalar()
+    return out.model_copy(update={"institution_status": CollectorStatus(acceptance.status) if acceptance else None,
+                                  "recognised_training": recognised})
+
+
 @router.post("/collectors", response_model=CollectorOut, status_code=201, tags=COLLECTORS, responses=ERRORS,
              summary="登记催收人员 Register a collector (person or AI agent)")
-def create_collector(body: Annotated[s.CollectorIn, Body(openapi_examples=COLLECTOR_EXAMPLES)], p: Writer,
+def create_collector(body: Annotated[c.CollectorCreate, Body(openapi_examples=COLLECTOR_EXAMPLES)], p: StaffWriter,
                      store: StoreDep, gate: GateDep, at: Now) -> CollectorOut:
+    """An institution registers its own (in-house) collectors; an agency registers its own people with its
+    agency key (`agency_admin`): an agency's people are a shared record that no institution may write."""
+    data = body.with_new_id()
     with store.transaction() as session:
-        _org_visible(session, p, body.org)
-        return CollectorOut.model_validate(_registry(session, gate, at).add_collector(body))
+        _own_staff(session, p, body.org)
+        row = _registry(session, gate, at).add_collector(data)
+        if p.institution_id:
+            tenancy.remember_ref(session, p.institution_id, "collector", body.ref, row.id)
+        session.flush()
+        return _collector_out(session, p, row)
 
 
 @router.get("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
             summary="查看催收人员 Read a collector")
-def get_collector(collector_id: PathId, p: Reader, store: StoreDep) -> CollectorOut:
-    with store.transaction() as session:
-        return CollectorOut.model_validate(_collector_row(session, p, collector_id))
+def get_collector(collector_id: PathId, p: StaffReader, store: StoreDep) -> CollectorOut:
+    with store.read() as session:
+        return _collector_out(session, p, _collector_row(session, p, collector_id))
 
 
 @router.get("/collectors/{collector_id}/trainings", response_model=list[TrainingOut], tags=COLLECTORS,
             responses=ERRORS, summary="培训记录 Trainings and exams passed (art. 6(二)5)")
-def list_trainings(collector_id: PathId, p: Reader, store: StoreDep) -> list[TrainingOut]:
-    with store.transaction() as session:
+def list_trainings(collector_id: PathId, p: StaffReader, store: StoreDep) -> list[TrainingOut]:
+    """The trainings the collector's organisation recorded, and those the caller itself recognised — never
+    another institution's."""
+    with store.read() as session:
         _collector_row(session, p, collector_id)
-        rows = session.execute(select(m.Training).where(m.Training.collector_id == collector_id)
+        mine = m.Training.institution_id.is_(None)
+        if p.institution_id:
+            mine = or_(mine, m.Training.institution_id == p.institution_id)
+        rows = session.execute(select(m.Training).where(m.Training.collector_id == collector_id, mine)
                                .order_by(m.Training.day, m.Training.id)).scalars()
         return [TrainingOut.model_validate(r) for r in rows]
 
@@ -762,7 +842,7 @@ def list_trainings(collector_id: PathId, p: Reader, store: StoreDep) -> list[Tra
 @router.get("/collectors", response_model=Page[CollectorOut], tags=COLLECTORS, responses=ERRORS,
             summary="催收人员列表 Collectors")
 def list_collectors(
-    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
+    p: StaffReader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
     org: Annotated[s.Ident | None, Query(description="机构或催收机构 institution or agency")] = None,
     kind: Annotated[CollectorKind | None, Query()] = None,
     status: Annotated[CollectorStatus | None, Query()] = None,
@@ -775,34 +855,37 @@ def list_collectors(
             stmt = stmt.where(m.Collector.kind == kind)
         if status is not None:
             stmt = stmt.where(m.Collector.status == status)
-        return _page(session, stmt, [m.Collector.id], limit, offset, CollectorOut.model_validate)
+        return _page(session, stmt, [m.Collector.id], limit, offset, lambda r: _collector_out(session, p, r))
 
 
 @router.patch("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
               summary="修改资质 Change a collector's qualifications")
-def patch_collector(collector_id: PathId, body: CollectorPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, store: StoreDep, gate: GateDep,
                     at: Now) -> CollectorOut:
     with store.transaction() as session:
-        _collector_row(session, p, collector_id)
-        return CollectorOut.model_validate(_registry(session, gate, at).update_collector(
-            collector_id, body.changes(), institution=p.institution_id))
+        _own_staff(session, p, _collector_row(session, p, collector_id).org_id)
+        row = _registry(session, gate, at).update_collector(collector_id, body.changes())
+        return _collector_out(session, p, row)
 
 
 # == tools ===========================================================================================
 TOOLS: list[str | Enum] = ["registry 登记: tools 催收工具"]
 TOOL_EXAMPLES = {"phone": {"summary": "报备的官方外呼号码 An official, filed outbound line", "value": {
-    "id": "tel-agA", "institution": "bank", "type": "phone", "official": True, "filed": True, "org": "agA",
+    "ref": "tel-agA", "institution": "bank", "type": "phone", "official": True, "filed": True, "org": "agA",
     "active_from": "2026-01-01"}}}
 
 
 @router.post("/tools", response_model=ToolOut, status_code=201, tags=TOOLS, responses=ERRORS,
              summary="登记催收工具 Register a tool (line, SMS channel, mailbox, letterhead, IM)")
-def create_tool(body: Annotated[s.ToolIn, Body(openapi_examples=TOOL_EXAMPLES)], p: Writer, store: StoreDep,
+def create_tool(body: Annotated[c.ToolCreate, Body(openapi_examples=TOOL_EXAMPLES)], p: Writer, store: StoreDep,
                 gate: GateDep, at: Now) -> ToolOut:
     _own_institution(p, body.institution)
+    data = body.with_new_id()
     with store.transaction() as session:
         _org_visible(session, p, body.org)
-        return ToolOut.model_validate(_registry(session, gate, at).add_tool(body))
+        row = _registry(session, gate, at).add_tool(data)
+        tenancy.remember_ref(session, p.institution_id, "tool", body.ref, row.id)
+        return ToolOut.model_validate(row)
 
 
 @router.get("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS, summary="查看工具 Read a tool")
@@ -845,7 +928,7 @@ def patch_tool(tool_id: PathId, body: ToolPatch, p: Writer, store: StoreDep, gat
 # == templates =======================================================================================
 TEMPLATES: list[str | Enum] = ["registry 登记: templates 话术模板"]
 TEMPLATE_EXAMPLES = {"sms": {"summary": "短信提醒，待审批 An SMS reminder, pending approval", "value": {
-    "id": "t-sms-2", "institution": "bank", "audience": "debtor", "channel": "sms",
+    "ref": "t-sms-2", "institution": "bank", "audience": "debtor", "channel": "sms",
     "text": "【示例银行】您的借款已逾期{overdue_days}天，请通过官方App还款。"}}}
 
 
@@ -856,16 +939,18 @@ def _template_row(session: Session, p: Principal, template_id: str) -> m.Templat
 
 @router.post("/templates", response_model=TemplateOut, status_code=201, tags=TEMPLATES, responses=ERRORS,
              summary="登记话术模板 Register a template (version 1, pending approval)")
-def create_template(body: Annotated[s.TemplateIn, Body(openapi_examples=TEMPLATE_EXAMPLES)], p: Writer,
+def create_template(body: Annotated[c.TemplateCreate, Body(openapi_examples=TEMPLATE_EXAMPLES)], p: Writer,
                     store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
     """Over HTTP a template always starts pending: approval is a separate act by a role that may approve
     (POST /v1/templates/{id}/approve), so `approved: true` is refused rather than ignored."""
     _own_institution(p, body.institution)
     if body.approved:
         raise InvalidInput("模板须单独审批，请调用 /approve", "a template is approved separately: POST "
-                           f"/v1/templates/{body.id}/approve", field="approved")
+                           "/v1/templates/{id}/approve", field="approved")
+    data = body.with_new_id()
     with store.transaction() as session:
-        row = _registry(session, gate, at).add_template(body)
+        row = _registry(session, gate, at).add_template(data)
+        tenancy.remember_ref(session, p.institution_id, "template", body.ref, row.id)
         session.flush()
         return _template_out(session, row, review=True)
 
@@ -963,18 +1048,24 @@ def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: Gat
 # == debtors =========================================================================================
 DEBTORS: list[str | Enum] = ["registry 登记: debtors 债务人"]
 DEBTOR_EXAMPLES = {"debtor": {"summary": "一位债务人（个人信息加密保存）A debtor (personal data encrypted at rest)",
-                              "value": {"id": "d100", "name": "张三", "phone": "13800138000",
+                              "value": {"ref": "d100", "name": "张三", "phone": "13800138000",
                                         "id_number": "110101199003071234", "timezone": "Asia/Shanghai"}}}
-Reason = Annotated[str | None, Query(min_length=5, max_length=200,
-                                     description="查看明文的理由（5–200 字）why the clear values are needed")]
+_REASONS = "; ".join(f"{r.value} = {r.label}" for r in RevealReason)
+Reason = Annotated[RevealReason | None, Query(description=f"查看明文的理由类别 why the clear values are needed: {_REASONS}")]
+Note = Annotated[str | None, Query(max_length=NOTE_MAX, description=(
+    f"理由补充（至多 {NOTE_MAX} 字，如工单号；号码会被脱敏后记入账本，勿写姓名）a short note, e.g. a ticket number "
+    f"(at most {NOTE_MAX} characters; numbers are masked before it is recorded; write no names); "
+    "required with reason=other"))]
 
 
 @router.post("/debtors", response_model=DebtorOut, status_code=201, tags=DEBTORS, responses=ERRORS,
              summary="登记债务人 Register a debtor of the caller's institution")
-def create_debtor(body: Annotated[s.DebtorIn, Body(openapi_examples=DEBTOR_EXAMPLES)], p: Writer, store: StoreDep,
+def create_debtor(body: Annotated[c.DebtorCreate, Body(openapi_examples=DEBTOR_EXAMPLES)], p: Writer, store: StoreDep,
                   gate: GateDep, at: Now) -> DebtorOut:
+    data = body.with_new_id()
     with store.transaction() as session:
-        row = _registry(session, gate, at).add_debtor(body, institution=p.institution_id)
+        row = _registry(session, gate, at).add_debtor(data, institution=p.institution_id)
+        tenancy.remember_ref(session, p.institution_id, "debtor", body.ref, row.id)
         return _debtor_out(row, p)
 
 
@@ -984,23 +1075,31 @@ def get_debtor(
     debtor_id: PathId, p: Reader, store: StoreDep, gate: GateDep, at: Now,
     reveal: Annotated[bool, Query(description="显示明文（需 pii:reveal 权限与理由，记入账本）clear values")] = False,
     reason: Reason = None,
+    note: Note = None,
 ) -> DebtorOut:
-    """Masked by default, and the read is recorded (`privacy:pii:read`). `reveal=true` with a `reason` gives
-    the clear values to a role holding `pii:reveal`; the reveal is recorded (`privacy:pii:revealed`) with the
-    key, role, fields and reason — never the values."""
+    """Masked by default, and the read is recorded (`privacy:pii:read`). `reveal=true` with a `reason` category
+    (and an optional short `note`) gives the clear values to a role holding `pii:reveal`; the reveal is recorded
+    (`privacy:pii:revealed`) with the key, role, fields, the category and the note masked — never the values."""
     if reveal and not p.can(Permission.PII_REVEAL):
         raise Forbidden(f"角色 {p.role.value} 无权查看个人信息明文", f"role {p.role.value} may not reveal personal data")
-    if reveal and (reason is None or len(reason.strip()) < 5):
-        raise InvalidInput("查看明文须说明理由（5–200 字）", "a reveal needs a reason of 5–200 characters",
+    if reveal and reason is None:
+        raise InvalidInput(f"查看明文须选择理由类别（{_REASONS}）", f"a reveal needs a reason category ({_REASONS})",
                            field="reason")
+    cleaned = clean_note(note)
+    if reveal and reason is RevealReason.OTHER and cleaned is None:
+        raise InvalidInput("理由为“其他”时须填写补充说明 note", "reason=other needs a note saying why",
+                           field="note")
     with store.transaction() as session:
         row = scope.debtor_visible(session, p, debtor_id, at, field="debtor_id")
         registry = _registry(session, gate, at)
         out = _debtor_out(row, p, reveal=reveal)
         if reveal:
             fields = [f for f in ("name", "phone", "id_number", "address") if getattr(out, f) is not None]
-            registry.record("privacy:pii:revealed", row.id, {"key_id": p.key_id, "role": p.role.value,
-                                                             "fields": fields, "reason": reason}, p.institution_id)
+            record: dict[str, Any] = {"key_id": p.key_id, "role": p.role.value, "fields": fields,
+                                      "reason": str(reason)}
+            if cleaned is not None:
+                record["note"] = cleaned
+            registry.record("privacy:pii:revealed", row.id, record, p.institution_id)
         else:
             _record_read(registry, p, "debtor", [row.id])
         return out
@@ -1033,16 +1132,19 @@ def patch_debtor(debtor_id: PathId, body: DebtorPatch, p: Writer, store: StoreDe
 # == contacts ========================================================================================
 CONTACTS: list[str | Enum] = ["registry 登记: contacts 联系人"]
 CONTACT_EXAMPLES = {"contact": {"summary": "债务人的同事 A colleague of the debtor", "value": {
-    "id": "k100", "debtor": "d100", "relation": "colleague", "name": "李四", "phone": "13900139000"}}}
+    "ref": "k100", "debtor": "d100", "relation": "colleague", "name": "李四", "phone": "13900139000"}}}
 
 
 @router.post("/contacts", response_model=ContactOut, status_code=201, tags=CONTACTS, responses=ERRORS,
              summary="登记联系人 Register a contact of a debtor")
-def create_contact(body: Annotated[s.ContactIn, Body(openapi_examples=CONTACT_EXAMPLES)], p: Writer,
+def create_contact(body: Annotated[c.ContactCreate, Body(openapi_examples=CONTACT_EXAMPLES)], p: Writer,
                    store: StoreDep, gate: GateDep, at: Now) -> ContactOut:
+    data = body.with_new_id()
     with store.transaction() as session:
         scope.debtor_visible(session, p, body.debtor, at)
-        return _contact_out(_registry(session, gate, at).add_contact(body))
+        row = _registry(session, gate, at).add_contact(data, institution=p.institution_id)
+        tenancy.remember_ref(session, p.institution_id, "contact", body.ref, row.id)
+        return _contact_out(row)
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut, tags=CONTACTS, responses=ERRORS,
@@ -1083,20 +1185,22 @@ def patch_contact(contact_id: PathId, body: ContactPatch, p: Writer, store: Stor
 # == debts ===========================================================================================
 DEBTS: list[str | Enum] = ["registry 登记: debts 债务"]
 DEBT_EXAMPLES = {"loan": {"summary": "逾期现金贷，附担保人 An overdue cash loan with a guarantor", "value": {
-    "id": "loan100", "institution": "bank", "debtor": "d100", "product": "cash-loan", "guarantors": ["d3"],
+    "ref": "loan100", "institution": "bank", "debtor": "d100", "product": "cash-loan", "guarantors": ["d3"],
     "overdue_amount": "3200.00", "overdue_since": "2026-03-01"}}}
 
 
 @router.post("/debts", response_model=DebtOut, status_code=201, tags=DEBTS, responses=ERRORS,
              summary="登记债务 Register a debt")
-def create_debt(body: Annotated[s.DebtIn, Body(openapi_examples=DEBT_EXAMPLES)], p: Writer, store: StoreDep,
+def create_debt(body: Annotated[c.DebtCreate, Body(openapi_examples=DEBT_EXAMPLES)], p: Writer, store: StoreDep,
                 gate: GateDep, at: Now) -> DebtOut:
     _own_institution(p, body.institution)
+    data = body.with_new_id()
     with store.transaction() as session:
         scope.debtor_visible(session, p, body.debtor, at)
         for g in body.guarantors:
             scope.debtor_visible(session, p, g, at, field="guarantors")
-        row = _registry(session, gate, at).add_debt(body)
+        row = _registry(session, gate, at).add_debt(data)
+        tenancy.remember_ref(session, p.institution_id, "debt", body.ref, row.id)
         session.flush()
         return _debt_out(session, p, row)
 
@@ -1187,8 +1291,9 @@ def list_placements(
 
 @router.patch("/placements/{placement_id}", response_model=PlacementOut, tags=PLACEMENTS, responses=ERRORS,
               summary="修改委案期间 Shorten or extend a placement (overlap → 409)")
-def patch_placement(placement_id: RowId, body: PlacementPatch, p: Writer, store: StoreDep, gate: GateDep,
+def patch_placement(placement_id: RowId, body: PlacementPatch, p: Placer, store: StoreDep, gate: GateDep,
                     at: Now) -> PlacementOut:
+    """Needs `placement:write`, as placing a debt (POST /v1/placements) does."""
     with store.transaction() as session:
         _placement_row(session, p, placement_id, at)
         row = _registry(session, gate, at).update_placement(placement_id, body.changes(), lock=store.lock)

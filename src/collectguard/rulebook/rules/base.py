@@ -71,6 +71,13 @@ def check(rule_id: str) -> Callable[[Check], Check]:
 FIELD = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
 
 
+def own(ctx: Context, template: Template | None) -> Template | None:
+    """The template if it belongs to the attempt's institution, else None: another institution's template is
+    judged only as not this institution's (art15-template-approved), never by its content, so a decision tells
+    a caller nothing about another tenant's objects (art. 19(五))."""
+    return template if template is not None and template.institution_id == ctx.facts.institution_id else None
+
+
 def debt_fields_in(template: Template, profile: Profile) -> list[str]:
     """The debt-information fields a template's text contains (e.g. {overdue_amount})."""
     return sorted({name for name in FIELD.findall(template.text) if name in profile.debt_fields})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in
+from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in, own
 from collectguard.rulebook.usage import last_letter_date
 from collectguard.rulebook.vocabulary import TOOL_TYPE_FOR_CHANNEL, Channel, Delivery, Mode, PartyKind
 
@@ -24,7 +24,7 @@ def template_approved(ctx: Context) -> Fail | None:
     if template is None:
         return Fail(f"模板 {attempt.template_id} 未登记", f"template {attempt.template_id} is not registered")
     if template.institution_id != ctx.facts.institution_id:
-        return Fail(f"模板 {template.id} 不属于本机构", f"template {template.id} belongs to another institution")
+        return Fail(f"模板 {template.id} 不属于本机构", f"template {template.id} is not this institution's")
     if not template.approved:
         return Fail(f"模板 {template.id} 第{template.version}版未获审批", f"template {template.id} v{template.version} is not approved")
     if not template.active:
@@ -58,7 +58,7 @@ def letter_recipient(ctx: Context) -> Fail | None:
 
 @check("art15-letter-seal")
 def letter_seal(ctx: Context) -> Fail | None:
-    template = ctx.facts.template
+    template = own(ctx, ctx.facts.template)
     if not _letter(ctx) or template is None:
         return None
     if not template.sealed:
@@ -92,6 +92,8 @@ def letter_envelope(ctx: Context) -> Fail | None:
     envelope = ctx.facts.envelope_template
     if envelope is None:
         return Fail(f"信封模板 {attempt.envelope_template_id} 未登记", f"envelope template {attempt.envelope_template_id} is not registered")
+    if own(ctx, envelope) is None:
+        return Fail(f"信封模板 {envelope.id} 不属于本机构", f"envelope template {envelope.id} is not this institution's")
     fields = debt_fields_in(envelope, ctx.profile)
     if fields:
         shown = ", ".join(fields)

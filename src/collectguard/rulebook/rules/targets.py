@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in
+from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in, own
 from collectguard.rulebook.usage import attempts_in_window
 from collectguard.rulebook.vocabulary import Audience, DebtorStatus, PartyKind, Purpose
 
@@ -75,7 +75,7 @@ def contact_no_disclosure(ctx: Context) -> Fail | None:
     if party.kind is not PartyKind.CONTACT:
         return None
     may_know = party.offers_to_repay and ctx.facts.attempt.purpose is Purpose.REPAYMENT_INFO
-    for template in (ctx.facts.template, ctx.facts.envelope_template):
+    for template in (own(ctx, ctx.facts.template), own(ctx, ctx.facts.envelope_template)):
         if template is None:
             continue
         if template.audience is not Audience.CONTACT:

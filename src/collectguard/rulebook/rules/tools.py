@@ -16,6 +16,8 @@ def registered_tool(ctx: Context) -> Fail | None:
         return Fail("未指明催收工具", "no collection tool named")
     if tool is None:
         return Fail(f"工具 {attempt.tool_id} 未登记", f"tool {attempt.tool_id} is not registered")
+    if ctx.facts.debt is not None and tool.institution_id != ctx.facts.debt.institution_id:
+        return None  # another institution's tool: art10-tool-scope alone says so, and nothing about the tool
     if not (tool.official or tool.filed):
         return Fail(f"工具 {tool.id} 既非官方工具也未备案", f"tool {tool.id} is neither official nor filed")
     if tool.active_from is not None and ctx.today < tool.active_from:
@@ -48,8 +50,6 @@ def tool_scope(ctx: Context) -> Fail | None:
     if debt is None:
         raise LookupError("debt unknown")
     if tool.institution_id != debt.institution_id:
-        return Fail(
-            f"工具 {tool.id} 属于 {tool.institution_id}，不能用于 {debt.institution_id} 的债务",
-            f"tool {tool.id} serves {tool.institution_id}, not {debt.institution_id}",
-        )
+        return Fail(f"工具 {tool.id} 不属于本机构，不能用于本机构的债务",
+                    f"tool {tool.id} is not this institution's and cannot serve its debts")
     return None

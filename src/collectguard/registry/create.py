@@ -1,0 +1,78 @@
+"""What the HTTP API accepts to create a tenant's objects: the setup schemas' fields without `id` — the server
+makes it (registry/tenancy.py) — and the tenant's own reference `ref`, unique within its institution.
+
+Scenario files, the demo and imports by the platform keep naming ids themselves (s.World); only the API, where
+tenants meet, makes them, so no tenant can take, probe or shadow another tenant's id (art. 19(五))."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
+from collectguard.registry import schemas as s
+from collectguard.registry.tenancy import new_id
+
+REF = Field(default=None, description="本机构自己的引用（如借据号），机构内唯一 your own reference, unique within "
+                                      "your institution; the server makes the id")
+
+
+class _ServerMade(s.Strict):
+    id_kind: ClassVar[str]
+    setup: ClassVar[type[s.Strict]]
+    id: SkipJsonSchema[None] = None
+    ref: s.Ident | None = REF
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_client_id(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" in data:
+            raise ValueError("id 由服务器生成，请把自己的编号放在 ref / ids are made by the server: send your own "
+                             "reference as `ref`")
+        return data
+
+    def with_new_id(self) -> Any:
+        """The setup model with a fresh server-made id."""
+        fields = self.model_dump(by_alias=True, exclude={"id", "ref"})
+        return self.setup.model_validate({**fields, "id": new_id(self.id_kind)})
+
+
+class AgencyCreate(_ServerMade, s.AgencyIn):
+    id_kind = "agency"
+    setup = s.AgencyIn
+
+
+class AgreementCreate(_ServerMade, s.AgreementIn):
+    id_kind = "agreement"
+    setup = s.AgreementIn
+
+
+class CollectorCreate(_ServerMade, s.CollectorIn):
+    id_kind = "collector"
+    setup = s.CollectorIn
+
+
+class ToolCreate(_ServerMade, s.ToolIn):
+    id_kind = "tool"
+    setup = s.ToolIn
+
+
+class TemplateCreate(_ServerMade, s.TemplateIn):
+    id_kind = "template"
+    setup = s.TemplateIn
+
+
+class DebtorCreate(_ServerMade, s.DebtorIn):
+    id_kind = "debtor"
+    setup = s.DebtorIn
+
+
+class ContactCreate(_ServerMade, s.ContactIn):
+    id_kind = "contact"
+    setup = s.ContactIn
+
+
+class DebtCreate(_ServerMade, s.DebtIn):
+    id_kind = "debt"
+    setup = s.DebtIn
