@@ -201,7 +201,7 @@ def test_debtor_is_masked_by_default_and_every_read_is_recorded(c):
     client, h = c
     out = created(client.post("/v1/debtors", json=DEBTOR, headers=h["institution_admin"]))
     assert out == {"id": "d100", "institution_id": "bank", "name": "赵*", "phone": "137****5678",
-                   "id_number": "110***********1234", "address": "北京市****", "timezone": "Asia/Shanghai",
+                   "id_number": "110***********1234", "address": "北京市朝阳区****", "timezone": "Asia/Shanghai",
                    "status": "normal", "status_reason": None, "view": "masked"}
     for role in ("institution_admin", "compliance_officer", "auditor"):
         r = client.get("/v1/debtors/d100", headers=h[role])
@@ -222,12 +222,18 @@ def test_reveal_needs_the_permission_and_a_reason_and_is_recorded(c):
     created(client.post("/v1/debtors", json=DEBTOR, headers=h["institution_admin"]))
     no_reason = client.get("/v1/debtors/d100?reveal=true", headers=h["compliance_officer"])
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
-    short = client.get("/v1/debtors/d100?reveal=true&reason=why", headers=h["compliance_officer"])
-    assert short.status_code == 422 and short.json()["field"].endswith("reason")
-    blank = client.get("/v1/debtors/d100?reveal=true&reason=%20%20%20%20%20%20", headers=h["compliance_officer"])
-    assert blank.status_code == 422 and blank.json()["field"] == "reason"
-    assert client.get("/v1/debtors/d100?reveal=true&reason=核实身份以处理投诉", headers=h["auditor"]).status_code == 403
-    r = client.get("/v1/debtors/d100", params={"reveal": "true", "reason": "核实身份以处理投诉 C-2026-0042"},
+    assert "complaint" in no_reason.json()["message_en"] and "投诉处理" in no_reason.json()["message_zh"]
+    # The reason is a category: free text (where an agent would type who and which number) is refused.
+    free = client.get("/v1/debtors/d100?reveal=true&reason=核实身份以处理投诉", headers=h["compliance_officer"])
+    assert free.status_code == 422 and free.json()["field"] == "reason"
+    other = client.get("/v1/debtors/d100?reveal=true&reason=other&note=%20%20", headers=h["compliance_officer"])
+    assert other.status_code == 422 and other.json()["field"] == "note"
+    long = client.get("/v1/debtors/d100", params={"reveal": "true", "reason": "complaint", "note": "x" * 61},
+                      headers=h["compliance_officer"])
+    assert long.status_code == 422 and long.json()["field"] == "note"
+    assert client.get("/v1/debtors/d100?reveal=true&reason=complaint", headers=h["auditor"]).status_code == 403
+    r = client.get("/v1/debtors/d100", params={"reveal": "true", "reason": "complaint",
+                                               "note": "工单 C-2026-0042 来电13712345678"},
                    headers=h["compliance_officer"])
     assert r.status_code == 200, r.text
     assert r.json() | {} == {**r.json(), "name": "赵六", "phone": "13712345678", "id_number": "110101199003071234",
@@ -235,7 +241,8 @@ def test_reveal_needs_the_permission_and_a_reason_and_is_recorded(c):
     revealed = ledger(client, h["auditor"], "privacy:pii:revealed")
     assert len(revealed) == 1 and revealed[0]["subject"] == "d100"
     payload = revealed[0]["body"]["payload"]
-    assert payload["role"] == "compliance_officer" and payload["reason"] == "核实身份以处理投诉 C-2026-0042"
+    assert payload["role"] == "compliance_officer" and payload["reason"] == "complaint"
+    assert payload["note"] == "工单 C-2026-0042 来电137****5678"
     assert payload["fields"] == ["name", "phone", "id_number", "address"] and payload["key_id"]
     text = json.dumps(revealed, ensure_ascii=False)
     assert "13712345678" not in text and "赵六" not in text and "110101199003071234" not in text
@@ -401,7 +408,7 @@ def test_agency_sees_only_placed_debts_with_minimum_fields(c):
         assert client.get(path, headers=agency).status_code == 404, path
     for path in ("/v1/templates", "/v1/agreements", "/v1/debtor-agreements", "/v1/institutions/bank"):
         assert client.get(path, headers=agency).status_code == 403, path
-    assert client.get("/v1/debtors/d1?reveal=true&reason=为了核实身份", headers=agency).status_code == 403
+    assert client.get("/v1/debtors/d1?reveal=true&reason=complaint", headers=agency).status_code == 403
 
 
 def test_agency_loses_sight_when_the_placement_ends(c, clock):

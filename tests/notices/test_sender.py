@@ -128,6 +128,20 @@ def test_it_gives_up_after_max_attempts_and_says_so(world_store, tick):
     assert ledger_kinds(world_store, nid) == ["notice:notice:failed"]
 
 
+def test_an_agency_answer_echoing_personal_data_is_kept_masked(world_store, tick):
+    set_endpoint(world_store, URL)
+    (nid,) = queue(world_store)
+    echo = "unknown debtor 10012345678 / 990101199001011234"
+
+    s = sender(world_store, tick, lambda request: httpx.Response(422, text=echo), max_attempts=1)
+    assert [r.outcome for r in s.run_once()] == [Outcome.FAILED]
+    assert row(world_store, nid).last_error == "HTTP 422: unknown debtor 100****5678 / 990***********1234"
+    with world_store.transaction() as session:
+        (failed,) = session.execute(select(LedgerRecord).where(LedgerRecord.subject == nid)).scalars()
+        assert "10012345678" not in failed.body and "990101199001011234" not in failed.body
+        assert "100****5678" in failed.body
+
+
 def test_back_off_is_capped_and_jittered():
     policy = Policy(base_delay_s=30, max_delay_s=3600)
     rng = random.Random(1)

@@ -27,6 +27,27 @@ from collectguard.privacy import RedactingFilter, redact
             "张三 13800138000 110101199003071234 a.b@corp.example.cn",
             "张三 138****8000 110***********1234 a**@corp.example.cn",
         ),
+        # Any 11-digit number starting with 1, allocated or not: the demo's own 10x numbers, 11x, 12x.
+        ("demo 10012345678 done", "demo 100****5678 done"),
+        ("11912345678", "119****5678"),
+        ("12800138000", "128****8000"),
+        ("138 - 0013 - 8000", "138****8000"),
+        ("（+86）13800138000", "138****8000"),
+        # Next to letters, +, = and inside URLs: + is a space there, %20 a space, %2D a dash, %2B a plus.
+        ("tel13800138000x", "tel138****8000x"),
+        ("call+10012345678", "call+100****5678"),
+        ("q=%2B8610012345678&x", "q=100****5678&x"),
+        ("q=a%2010012345678", "q=a%20100****5678"),
+        ("q=100%2D1234%2D5678", "q=100****5678"),
+        ("q=100+1234+5678", "q=100****5678"),
+        ("q=%E5%8F%B710012345678", "q=%E5%8F%B7100****5678"),  # 号 URL-encoded right before it
+        ("mail=user%40example.com", "mail=u***@example.com"),
+        # ID forms whatever the area code or date: the demo's area 99, an impossible date, 15 characters.
+        ("id=990101199001011234&", "id=990***********1234&"),
+        ("x99010119900101123Xy", "x990***********123Xy"),
+        ("441302198813800138", "441***********0138"),
+        ("id+990101+19900101+1234", "id+990***********1234"),
+        ("证号99010190010112x号", "证号990********112X号"),
     ],
 )
 def test_redact_free_text(text: str, expected: str) -> None:
@@ -39,7 +60,10 @@ def test_redact_free_text(text: str, expected: str) -> None:
         "订单号 20240101000012345678901 金额 100.00",  # too long to be a phone or ID
         "debt 12345, 5 contacts at 09:00",
         "19900307 is a date",
-        "12800138000",  # 12x is not a mobile prefix
+        "1380013800",  # 10 digits
+        "138001380001",  # 12 digits: neither a mobile nor an ID
+        "1234567890123456",  # 16
+        "ts 2026-05-20T10:00:00+08:00 seq 12345678",
         "no personal data here",
     ],
 )
@@ -50,8 +74,8 @@ def test_redact_leaves_other_text_alone(text: str) -> None:
 def test_id_digits_are_not_read_as_a_phone() -> None:
     # "19900307123" inside this ID is shaped like a 199 mobile number; the ID is masked as one unit.
     assert redact("x110101199003071234x") == "x110***********1234x"
-    # A digit run longer than a phone is not cut into one; without a birth date it is not an ID either.
-    assert redact("441302198813800138") == "441302198813800138"
+    # A digit run longer than a phone is not cut into one.
+    assert redact("1380013800012") == "1380013800012"
 
 
 def test_filter_redacts_message_and_args(caplog: pytest.LogCaptureFixture) -> None:
@@ -128,3 +152,40 @@ def test_property_mobile_never_survives_redaction(
     number = "1" + second + rest
     shown = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
     assert redact(f"{before}{prefix}{shown}{after}") == f"{before}{number[:3]}****{number[7:]}{after}"
+
+
+# Characters a number may stand next to in a log line or URL: letters, Chinese, =, &, ?, /, +, %-escapes.
+_NEIGHBOURS = st.sampled_from(["", "a", "x", "号", "=", "&q=", "?", "/", "+", "%2B", "%20", "%E5%8F%B7", " ", ":"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=_NEIGHBOURS,
+    after=st.sampled_from(["", "a", "号", "&", "+", "%20", " ", "/"]),
+    prefix=st.sampled_from(["", "+86", "+86 ", "86", "0086", "%2B86", "(+86)"]),
+    rest=st.text(alphabet="0123456789", min_size=10, max_size=10),
+    sep=st.sampled_from(["", " ", "-", "+", "%20", "%2D", " - "]),
+)
+def test_property_any_11_digit_mobile_form_is_masked(before: str, after: str, prefix: str, rest: str,
+                                                     sep: str) -> None:
+    number = "1" + rest
+    shown = f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
+    out = redact(f"{before}{prefix}{shown}{after}")
+    assert number not in out and shown not in out
+    assert f"{number[:3]}****{number[7:]}" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    before=_NEIGHBOURS,
+    after=st.sampled_from(["", "a", "号", "&", "+", "%20", " "]),
+    body=st.text(alphabet="0123456789", min_size=17, max_size=17),
+    last=st.sampled_from("0123456789Xx"),
+    short=st.booleans(),
+)
+def test_property_15_and_18_character_ids_are_masked(before: str, after: str, body: str, last: str,
+                                                     short: bool) -> None:
+    id_number = (body[:14] if short else body) + last
+    out = redact(f"{before}{id_number}{after}")
+    assert id_number not in out
+    assert id_number[:3] + "*" in out and id_number[-4:].upper() in out

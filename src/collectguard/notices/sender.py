@@ -31,6 +31,7 @@ from collectguard.errors import CollectGuardError
 from collectguard.notices import signing
 from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
 from collectguard.notices.outbox import body as notice_body
+from collectguard.privacy.redact import redact
 from collectguard.registry.service import Registry
 
 log = logging.getLogger(__name__)
@@ -199,7 +200,9 @@ class Sender:
             return self._failed(session, row, now, error)
 
     def _failed(self, session: Session, row: OutboxRow, now: datetime, error: str) -> Result:
-        row.last_error = error[:2000]
+        # The agency's answer is kept (and, on giving up, put in the append-only ledger): masked, in case it
+        # echoes personal data.
+        row.last_error = redact(error)[:2000]
         if row.attempts >= self.policy.max_attempts:
             row.status = NoticeStatus.FAILED
             row.next_attempt_at = None

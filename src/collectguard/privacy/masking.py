@@ -19,7 +19,16 @@ from collectguard.privacy.kinds import PiiKind
 
 STAR = "*"
 ADDRESS_MASK = "****"
-_ADDRESS_MARKERS = "区县市"
+# Address units (行政区划): the first level ends at 省/市/自治区, the next at 市/州/区/县. The longest real
+# names: 新疆维吾尔自治区 (8), 克孜勒苏柯尔克孜自治州 (11).
+_FIRST_LEVEL = re.compile("省|市|自治区")
+_SECOND_LEVEL = re.compile("[市州区县]")
+_MIN_NAME = 2
+_LONGEST_FIRST = 10
+_LONGEST_SECOND = 12
+# What no unit's name holds: five numerals in a row (a number spelt in characters, 一三八〇〇…) or a word
+# of a street address (a unit "建国路某小区" is a street and a compound, not a district).
+_NOT_A_UNIT = re.compile("[〇零一二三四五六七八九十壹贰叁肆伍陆柒捌玖拾幺两]{5}|路|街|巷|弄|号|村|栋|室|小区|大道|大厦|花园|公寓")
 _WS = re.compile(r"\s+")
 
 
@@ -88,24 +97,49 @@ def mask_id_number(id_number: str | None) -> str | None:
     return _stars(len(text))
 
 
-def mask_address(address: str | None) -> str | None:
-    """Keep the prefix up to the first 区/县/市 at index 2 or later, then `****`.
+def _unit_end(text: str, start: int, pattern: re.Pattern[str], longest: int, lower: str = "") -> int | None:
+    """Where the administrative unit beginning at `start` ends (one past its marker), if it is one.
 
-    广东省深圳市南山区科技园1号 → 广东省深圳市****; 北京市朝阳区建国路88号 → 北京市****;
-    上海浦东新区世纪大道 → 上海浦东新区****. Why "index 2 or later": no real province/city name is
-    shorter than two characters, and it keeps street names such as 市场路 from matching at the start.
-    Without such a marker nothing is kept. An address that is only the prefix is returned as is.
+    The marker must stand at least `_MIN_NAME` characters in (no unit name is shorter: 市场路 is a
+    street); the unit must not be longer than `longest`, must be Chinese characters only — so no digit,
+    letter or punctuation, and therefore no phone or ID number, is ever kept — must hold no street word,
+    and its name no marker of a `lower` level (a first level "浦东新区…市" is a district and more).
+    """
+    m = pattern.search(text, start + _MIN_NAME)
+    if m is None or m.end() - start > longest:
+        return None
+    unit, name = text[start : m.end()], text[start : m.start()]
+    if not all(_is_cjk(ch) for ch in unit) or _NOT_A_UNIT.search(unit) or any(ch in lower for ch in name):
+        return None
+    return m.end()
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def mask_address(address: str | None) -> str | None:
+    """Keep only the administrative prefix, then `****`.
+
+    The prefix is the first-level unit, up to and including the first 省/市/自治区 (广东省, 北京市,
+    新疆维吾尔自治区), and after it the next unit up to its 市/州/区/县 (深圳市, 朝阳区, 大理白族自治州).
+    A unit is kept only if it is Chinese characters alone and of a real unit's length, and the second
+    only after the first: 广东省深圳市南山区科技园1号 → 广东省深圳市****; 北京市朝阳区建国路88号 →
+    北京市朝阳区****; 北京市13800138000朝阳区 → 北京市****. Without a first-level unit nothing is kept
+    (上海浦东新区世纪大道 → ****): the part before a 区/县 may be anything — a street, a name, a number.
+    An address that is only the prefix is returned as is.
     """
     if address is None:
         return None
     text = _WS.sub("", unicodedata.normalize("NFKC", address))
     if not text:
         return ""
-    cut = next((i for i, ch in enumerate(text) if i >= 2 and ch in _ADDRESS_MARKERS), None)
-    if cut is None:
+    first = _unit_end(text, 0, _FIRST_LEVEL, _LONGEST_FIRST, lower="区县")
+    if first is None:
         return ADDRESS_MASK
-    prefix, rest = text[: cut + 1], text[cut + 1 :]
-    return prefix + ADDRESS_MASK if rest else prefix
+    second = _unit_end(text, first, _SECOND_LEVEL, _LONGEST_SECOND)
+    cut = second if second is not None else first
+    return text[:cut] + ADDRESS_MASK if cut < len(text) else text
 
 
 def mask_email(email: str | None) -> str | None:

@@ -1,9 +1,17 @@
 """Redaction of personal data in free text and logs (日志脱敏).
 
 Why: the rule is that personal information never reaches logs, and log lines are built from
-exceptions, payloads and f-strings that no reviewer sees in full. A filter on every handler masks
-what can be recognised by shape: mainland mobile numbers, resident ID numbers and e-mail addresses.
+exceptions, payloads, URLs and f-strings that no reviewer sees in full. A filter on every handler masks
+what can be recognised by shape: mobile numbers, resident ID numbers and e-mail addresses.
 Names and addresses cannot be recognised reliably in free text; code must not log them at all.
+
+The shapes are deliberately wider than what is valid: any 11-digit number starting with 1 (the demo's
+own synthetic numbers use the unallocated 10x prefixes, and a number from a prefix allocated next year is
+as personal as any other), and any 15- or 18-character run of digits (the last may be X) whether or not
+its area code and birth date exist. A number is found wherever it stands — next to letters, after `+`,
+`=`, or inside a URL where a space is `+` or `%20`, a dash `%2D`, a plus `%2B` and `@` is `%40`. Only a
+digit run that is longer (an order number) is left alone. Over-masking a log line costs nothing;
+under-masking it is a leak.
 
 Attach `RedactingFilter` to *handlers* (``handler.addFilter(RedactingFilter())``): a filter on a
 logger does not see records propagated from its child loggers.
@@ -14,42 +22,67 @@ from __future__ import annotations
 import logging
 import re
 
-from collectguard.privacy.masking import mask_email, mask_id_number, mask_phone
+from collectguard.privacy.masking import mask_email
 
-_DATE = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-# 18-digit resident ID: area(6) birth date YYYYMMDD(8) sequence(3) check(1, may be X); optional
-# spaces between the groups as printed on forms. 15-digit legacy ID: area(6) YYMMDD(6) sequence(3).
-_ID = re.compile(
-    rf"(?<!\d)(?:"
-    rf"[1-9]\d{{5}} ?(?:18|19|20)\d{{2}}{_DATE} ?\d{{3}}[0-9Xx]"
-    rf"|[1-9]\d{{5}}\d{{2}}{_DATE}\d{{3}}"
-    rf")(?!\d)"
+_ESCAPE = r"%[0-9A-Fa-f]{2}"
+# One separator between digits: a space (also ideographic), a dash, a query string's `+` for a space, or
+# the percent-escapes of space, dash and plus.
+_SEP = r"(?:[ \t\-\u2010-\u2015\u3000\uff0d+]|%20|%2[Dd]|%2[Bb])"
+# A number starts where no digit stands before it — or where the digit before it ends a percent-escape
+# (`%20`, or the last byte of a URL-encoded character such as `号` = `%E5%8F%B7`) — and not inside an
+# escape (the 7 of `%B7` is no digit of the number after it). A second, lenient pass then takes the
+# numbers that only make sense with the escape read as text (`%13800138000`: a % and a phone number).
+_STRICT = rf"(?<!%)(?<!%[0-9A-Fa-f])(?:(?<!\d)|(?<={_ESCAPE}))"
+_LENIENT = rf"(?:(?<!\d)|(?<={_ESCAPE}))"
+_END = r"(?!\d)"
+# 18-character ID: 6 + 8 + 4 characters, the last may be X, a separator allowed between the groups as
+# printed on forms; the 15-character legacy form has no separators. No date or area check: any such run.
+_ID18 = rf"\d{{6}}{_SEP}?\d{{8}}{_SEP}?\d{{3}}[0-9Xx]{_END}"
+_ID15 = rf"\d{{14}}[0-9Xx]{_END}"
+# Mobile: an optional country code (+86, (+86), %2B86, 0086, 86), then 1 and 10 more digits, up to three
+# separators before each digit (138 0013 8000, 138-0013-8000, 138 - 0013 - 8000, 138+0013+8000).
+_PREFIX = r"(?:\(\+86\)|（\+86）|\+86|%2[Bb]86|0086|86)"
+_MOBILE = rf"(?:{_PREFIX}{_SEP}{{0,3}})?(?P<number>[1１](?:{_SEP}{{0,3}}\d){{10}}){_END}"
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+?(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
-# Mainland mobile: optional +86 / 0086 / (+86) / 86, then 1[3-9] and 9 more digits, each optionally
-# preceded by one space or dash (138 0013 8000, 138-0013-8000).
-_MOBILE = re.compile(r"(?<![\d+])(?:(?:\(\+86\)|\+86|0086|86)[ -]?)?1[3-9](?:[ -]?\d){9}(?!\d)")
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_NOT_DIGIT = re.compile(r"\D")
+_NOT_ID_CHAR = re.compile(r"[^0-9Xx]")
+_ESCAPES = re.compile(_ESCAPE)
+
+
+def _clean(text: str, drop: re.Pattern[str]) -> str:
+    """The digits (and X) of a match: percent-escapes go first, since `%20` holds two digits itself."""
+    return drop.sub("", _ESCAPES.sub("", text))
 
 
 def _sub_id(m: re.Match[str]) -> str:
-    return mask_id_number(m.group(0)) or ""
+    text = _clean(m.group(0), _NOT_ID_CHAR).upper()
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
 def _sub_mobile(m: re.Match[str]) -> str:
-    return mask_phone(m.group(0)) or ""
+    digits = _clean(m.group("number"), _NOT_DIGIT)
+    return digits[:3] + "****" + digits[-4:]
 
 
 def _sub_email(m: re.Match[str]) -> str:
-    return mask_email(m.group(0)) or ""
+    return mask_email(m.group(0).replace("%40", "@")) or ""
+
+
+# 18-character IDs go first: they hold 11-digit runs that must not be read as phone numbers. Mobiles go
+# before 15-character IDs, so that 0086 and 11 digits (15 in all) reads as the phone it is.
+_PASSES = tuple(
+    (re.compile(start + pattern), sub)
+    for start in (_STRICT, _LENIENT)
+    for pattern, sub in ((_ID18, _sub_id), (_MOBILE, _sub_mobile), (_ID15, _sub_id))
+)
 
 
 def redact(text: str) -> str:
-    """Mask every mobile number, ID number and e-mail address found in `text`.
-
-    IDs go first: an 18-digit ID holds 11-digit runs that must not be read as phone numbers.
-    """
-    text = _ID.sub(_sub_id, text)
-    text = _MOBILE.sub(_sub_mobile, text)
+    """Mask every mobile number, ID number and e-mail address found in `text`."""
+    for pattern, sub in _PASSES:
+        text = pattern.sub(sub, text)
     return _EMAIL.sub(_sub_email, text)
 
 
