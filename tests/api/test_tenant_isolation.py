@@ -244,3 +244,13 @@ def test_a_decision_says_nothing_of_another_tenants_tool_template_or_collector(t
                           headers=auth(t["bank2_dialer"]))
     _same_answer(foreign, unknown, "bot1", "bot-none")
     assert foreign.status_code == 404
+
+
+def test_a_reference_finds_only_the_callers_own_object(two):
+    client, t = two
+    made = client.post("/v1/debts", json={"ref": "LN-0001", "institution": "bank2", "debtor": "d2",
+                                          "product": "card"}, headers=auth(t["bank2"])).json()
+    found = client.get("/v1/refs/debt/LN-0001", headers=auth(t["bank2"]))
+    assert found.status_code == 200 and found.json()["id"] == made["id"]
+    assert client.get("/v1/refs/debt/LN-0001", headers=auth(t["bank"])).status_code == 404
+    assert client.get("/v1/refs/planet/LN-0001", headers=auth(t["bank2"])).status_code == 422
