@@ -198,7 +198,7 @@ def demo(
 
     from sqlalchemy import select
 
-    from collectguard.auth.roles import Role
+    from collectguard.auth.roles import AGENCY_ROLES, Role
     from collectguard.auth.service import issue
     from collectguard.db.migrate import upgrade
     from collectguard.db.store import Store
@@ -228,8 +228,8 @@ def demo(
             .order_by(m.AgencyListing.agency_id)
         ).scalars().first()
         tokens = {
-            role.value: issue(registry, role=role, institution_id=LENDER_ID, label="demo",
-                              agency_id=agency if role is Role.AGENCY_OPERATOR else None).token
+            role.value: issue(registry, role=role, institution_id=None if role is Role.AGENCY_ADMIN else LENDER_ID,
+                              label="demo", agency_id=agency if role in AGENCY_ROLES else None).token
             for role in Role
         }
     store.dispose()
