@@ -132,8 +132,10 @@ def test_filter_survives_a_broken_format_string() -> None:
     assert "138****8000" in record.getMessage()
 
 
+# No % either: before a prefix such as 0086 it would read as a percent-escape (%00) — the number is still
+# masked, but the exact text differs; the property below covers %-escapes.
 _NO_DIGITS = st.text(
-    alphabet=st.characters(blacklist_categories=("Nd",), blacklist_characters="+-@"), max_size=20
+    alphabet=st.characters(blacklist_categories=("Nd",), blacklist_characters="+-@%"), max_size=20
 )
 
 

@@ -32,7 +32,7 @@ _SEP = r"(?:[ \t\-\u2010-\u2015\u3000\uff0d+]|%20|%2[Dd]|%2[Bb])"
 # (`%20`, or the last byte of a URL-encoded character such as `号` = `%E5%8F%B7`) — and not inside an
 # escape (the 7 of `%B7` is no digit of the number after it). A second, lenient pass then takes the
 # numbers that only make sense with the escape read as text (`%13800138000`: a % and a phone number).
-_STRICT = rf"(?<!%)(?<!%[0-9A-Fa-f])(?:(?<!\d)|(?<={_ESCAPE}))"
+_STRICT = rf"(?:(?<!%)(?<!%[0-9A-Fa-f])|(?![0-9A-Fa-f]))(?:(?<!\d)|(?<={_ESCAPE}))"
 _LENIENT = rf"(?:(?<!\d)|(?<={_ESCAPE}))"
 _END = r"(?!\d)"
 # 18-character ID: 6 + 8 + 4 characters, the last may be X, a separator allowed between the groups as
