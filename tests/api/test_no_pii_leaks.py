@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -25,14 +25,15 @@ from tests.api.conftest import auth
 server = test_live_server.server  # the fixture: `collectguard serve` in a subprocess, its log in tmp_path
 
 DEBTORS = 150
+DAY = date(2026, 5, 1)  # the day the demo world is built for; `now` is 12 days after it
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1\d{10}(?![0-9A-Za-z])")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
 def test_a_demo_run_leaks_no_phone_or_id_number(tmp_path, caplog):
     url = f"sqlite:///{tmp_path / 'demo.db'}"
-    load_demo(url, debtors=DEBTORS)
-    world = build_demo_world(debtors=DEBTORS)
+    load_demo(url, debtors=DEBTORS, start=DAY)
+    world = build_demo_world(debtors=DEBTORS, start=DAY)
     secrets = {d.phone for d in world.debtors if d.phone} | {d.id_number for d in world.debtors if d.id_number}
     secrets |= {c.phone for c in world.contacts if c.phone}
     assert len(secrets) > 2 * DEBTORS
@@ -58,7 +59,7 @@ def test_a_demo_run_leaks_no_phone_or_id_number(tmp_path, caplog):
             get(path)
         get("/v1/debtors?limit=500", Role.AGENCY_OPERATOR)
         get("/v1/debtors/d00005", Role.COMPLIANCE_OFFICER)
-        for attempt in sample_attempts(world, 40, seed=3):
+        for attempt in sample_attempts(world, 40, seed=3, start=DAY):
             r = client.post("/v1/attempts", json=attempt, headers=auth(keys[Role.INTEGRATION]))
             assert r.status_code in (200, 404), r.text
             seen.append(r.text)

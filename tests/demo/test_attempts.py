@@ -13,24 +13,26 @@ from collectguard.gate.schemas import AttemptIn
 from collectguard.gate.service import Gate
 from collectguard.registry.schemas import World
 
+from .conftest import DAY
+
 WEDNESDAY_AFTERNOON = datetime(2026, 5, 6, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_sample_attempts_parse_and_are_deterministic(medium_world: World) -> None:
-    attempts = sample_attempts(medium_world, 300, seed=3)
+    attempts = sample_attempts(medium_world, 300, seed=3, start=DAY)
     assert len(attempts) == 300
     assert len({a["id"] for a in attempts}) == 300
     for attempt in attempts:
         AttemptIn.model_validate(attempt)
-    assert attempts == sample_attempts(medium_world, 300, seed=3)
-    assert attempts != sample_attempts(medium_world, 300, seed=4)
+    assert attempts == sample_attempts(medium_world, 300, seed=3, start=DAY)
+    assert attempts != sample_attempts(medium_world, 300, seed=4, start=DAY)
     channels = Counter(a["channel"] for a in attempts)
     assert {"voice", "sms", "letter", "visit"} <= set(channels)
 
 
 def test_gate_answers_as_labelled(small_world: World, loaded: tuple[str, DemoSummary], demo_store: Store) -> None:
     gate = Gate(demo_store)
-    labelled = labelled_attempts(small_world, 80, seed=5)
+    labelled = labelled_attempts(small_world, 80, seed=5, start=DAY)
     wrong = []
     answers = Counter()
     for label, attempt in labelled:

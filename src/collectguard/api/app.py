@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
-from collectguard.api.routes import docs, events, gate, holds, keys, ledger, notices, qa, registry
+from collectguard.api.routes import (
+    docs,
+    events,
+    gate,
+    holds,
+    keys,
+    leases,
+    ledger,
+    notices,
+    policy,
+    qa,
+    registry,
+)
+from collectguard.api.sweeper import LeaseSweeper
+from collectguard.config import Settings
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
@@ -36,7 +51,8 @@ def _utcnow() -> datetime:
 
 
 def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetime] = _utcnow,
-               algorithm: str = "sm3") -> FastAPI:
+               algorithm: str = "sm3", lease_sweep_s: float | None = None) -> FastAPI:
+    """`lease_sweep_s`: how often leases without an outcome are expired (default: the settings'; 0 = never)."""
     if migrate:
         upgrade(db_url)
     store = Store(db_url)
@@ -47,12 +63,17 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.store = store
     app.state.gate = Gate(store, algorithm=algorithm)
     app.state.clock = clock
+    app.state.lease_sweeper = LeaseSweeper(
+        app.state.gate, clock, Settings.from_env().lease_sweep_s if lease_sweep_s is None else lease_sweep_s)
     app.add_middleware(IdempotencyMiddleware, store=store)
-    for router in (qa.router, gate.router, events.router, holds.router, ledger.router, keys.router, notices.router,
+    # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
+    for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
+                   keys.router, notices.router,
                    registry.router,
                    docs.router):
         app.include_router(router)
@@ -63,6 +84,17 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The lease sweeper runs while the server does; it stops, its batch in hand finished, on shutdown."""
+    sweeper: LeaseSweeper = app.state.lease_sweeper
+    sweeper.start()
+    try:
+        yield
+    finally:
+        await sweeper.stop()
 
 
 def _errors(app: FastAPI) -> None:

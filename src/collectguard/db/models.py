@@ -9,5 +9,6 @@ from collectguard.ledger import models as ledger  # noqa: F401
 from collectguard.notices import models as notices  # noqa: F401
 from collectguard.qa import storage as qa  # noqa: F401
 from collectguard.registry import models as registry  # noqa: F401
+from collectguard.registry import refusals  # noqa: F401
 
 metadata = Base.metadata

@@ -24,12 +24,12 @@ from collectguard.demo.organisations import (
     QIMING,
     QINGHE,
     RETIRED_TOOL,
+    build_day,
 )
 from collectguard.demo.templates import ENVELOPE, LETTER, PENDING, template_id
 from collectguard.registry.schemas import CollectorIn, ContactIn, DebtIn, World
 
 ALLOW = "allow"
-DEFAULT_START = date(2026, 5, 1)
 HORIZON_DAYS = 30
 LAWFUL_SHARE = 0.6
 PARENT = {QIMING: QINGHE}
@@ -400,10 +400,11 @@ UNLAWFUL: dict[Maker, int] = {
 }
 
 
-def labelled_attempts(world: World, n: int, seed: int = 0, *, start: date = DEFAULT_START) -> list[Labelled]:
-    """`n` attempts with what the gate should answer: `"allow"` or a rule id among the failing ones."""
+def labelled_attempts(world: World, n: int, seed: int = 0, *, start: date | None = None) -> list[Labelled]:
+    """`n` attempts with what the gate should answer: `"allow"` or a rule id among the failing ones.
+    `start`: the day the world was built for (default: today, as `build_demo_world`'s)."""
     rng = random.Random(f"collectguard-demo:{seed}:attempts")
-    ix = WorldIndex.of(world, start)
+    ix = WorldIndex.of(world, start or build_day())
     out: list[Labelled] = []
     while len(out) < n:
         pool = LAWFUL if rng.random() < LAWFUL_SHARE else UNLAWFUL
@@ -415,6 +416,6 @@ def labelled_attempts(world: World, n: int, seed: int = 0, *, start: date = DEFA
     return out
 
 
-def sample_attempts(world: World, n: int, seed: int = 0, *, start: date = DEFAULT_START) -> list[Attempt]:
+def sample_attempts(world: World, n: int, seed: int = 0, *, start: date | None = None) -> list[Attempt]:
     """`n` realistic attempt dicts (AttemptIn fields), about 60% lawful and 40% for the gate to deny."""
     return [attempt for _, attempt in labelled_attempts(world, n, seed, start=start)]

@@ -1,14 +1,20 @@
 """The demo's organisations: one lender, its name list of agencies, their collectors and tools.
 
 All names are fictional. The lender `lender` (云岚消费金融有限公司) entrusts two listed agencies under
-written agreements for the whole year; 青禾 may subcontract and has an approved subcontractor, 启明.
+written one-year agreements in force around the day the world is built for; 青禾 may subcontract and has an
+approved subcontractor, 启明.
+
+Every date of the world is relative to that day (`start`, by default the day it is built: `build_day`),
+so a world built today has placements, agreements and trainings in force today and for the next 30 days;
+the same seed and day always give the same world.
 """
 
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 LENDER = "lender"
 LENDER_NAME = "云岚消费金融有限公司"
@@ -44,8 +50,20 @@ AGENCY_TOOLS = {
 RETIRED_TOOL = "hengyuan-phone-old"
 
 
-def year_of(start: date) -> tuple[date, date]:
-    return date(start.year, 1, 1), date(start.year, 12, 31)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The agreements run a year: from 120 days before the world's day to 244 days after it (for a world dated
+# 1 May, the calendar year).
+AGREEMENT_BEFORE, AGREEMENT_AFTER = timedelta(days=120), timedelta(days=244)
+
+
+def build_day(now: datetime | None = None) -> date:
+    """The day a demo world is built for: today in Beijing (or the day of `now`)."""
+    return (now or datetime.now(SHANGHAI)).astimezone(SHANGHAI).date()
+
+
+def agreement_period(start: date) -> tuple[date, date]:
+    """The year the agencies' agreements (and the tools they file) are in force, around `start`."""
+    return start - AGREEMENT_BEFORE, start + AGREEMENT_AFTER
 
 
 def institutions() -> list[dict[str, Any]]:
@@ -61,7 +79,7 @@ def agencies() -> list[dict[str, Any]]:
 
 
 def agreements(start: date) -> list[dict[str, Any]]:
-    first, last = year_of(start)
+    first, last = agreement_period(start)
     return [
         {"id": f"agr-{start.year}-{QINGHE}", "institution": LENDER, "agency": QINGHE, "from": first, "to": last,
          "subcontracting": True},
@@ -98,7 +116,7 @@ def collectors(rng: random.Random, start: date) -> list[dict[str, Any]]:
 
 
 def tools(start: date) -> list[dict[str, Any]]:
-    first, _ = year_of(start)
+    first, _ = agreement_period(start)
     rows: list[dict[str, Any]] = [
         {"id": f"{LENDER}-{kind}-{n}", "institution": LENDER, "type": kind, "official": True}
         for kind, count in LENDER_TOOLS
@@ -112,5 +130,5 @@ def tools(start: date) -> list[dict[str, Any]]:
             for n in range(1, count + 1)
         ]
     rows.append({"id": RETIRED_TOOL, "institution": LENDER, "type": "phone", "filed": True, "org": HENGYUAN,
-                 "active_from": date(start.year - 1, 1, 1), "active_to": start - timedelta(days=30)})
+                 "active_from": first - timedelta(days=365), "active_to": start - timedelta(days=30)})
     return rows

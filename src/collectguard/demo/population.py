@@ -21,7 +21,7 @@ from collectguard.demo.identities import (
     synthetic_phone,
     synthetic_uyghur_name,
 )
-from collectguard.demo.organisations import ENTRUSTED_AGENCIES, LENDER, year_of
+from collectguard.demo.organisations import ENTRUSTED_AGENCIES, LENDER, agreement_period
 
 SHANGHAI = "Asia/Shanghai"
 URUMQI = "Asia/Urumqi"
@@ -115,7 +115,7 @@ def _debt(rng: random.Random, ident: str, debtor: str, start: date) -> dict[str,
 def _placements(rng: random.Random, debt: str, start: date) -> list[dict[str, Any]]:
     """The current placement (covering at least 30 days after `start`) and maybe an earlier one with the
     other agency; both inside the year's agreements, never overlapping."""
-    first, last = year_of(start)
+    first, last = agreement_period(start)
     agency = rng.choices(ENTRUSTED_AGENCIES, weights=(55, 45))[0]
     begin = max(first, start - timedelta(days=rng.randint(0, 60)))
     end = min(last, begin + timedelta(days=rng.choice((90, 120, 180))))

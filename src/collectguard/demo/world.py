@@ -1,11 +1,13 @@
 """The synthetic demo world: build it, load it into a store, and draw sample attempts against it.
 
     from collectguard.demo.world import build_demo_world, load_demo, sample_attempts
-    summary = load_demo("sqlite:///demo.db")            # migrate, then load 10,000 debtors
+    summary = load_demo("sqlite:///demo.db")            # migrate, then load 10,000 debtors, dated today
     attempts = sample_attempts(build_demo_world(), 100, seed=1)
 
 Every person in it is synthetic: phone numbers in the unallocated 100–109 range, ID numbers with the
-non-existent area code 99xxxx, generated names. The same seed always gives the same world.
+non-existent area code 99xxxx, generated names. Its dates are relative to the day it is built for (`start`,
+by default today in Beijing): placements, agreements and trainings are in force that day and the 30 days
+after it. The same seed and day always give the same world.
 """
 
 from __future__ import annotations
@@ -21,19 +23,23 @@ from zoneinfo import ZoneInfo
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.demo import organisations as orgs
-from collectguard.demo.attempts import DEFAULT_START, labelled_attempts, sample_attempts
+from collectguard.demo.attempts import labelled_attempts, sample_attempts
+from collectguard.demo.organisations import build_day
 from collectguard.demo.population import population
 from collectguard.demo.templates import template_id, templates
 from collectguard.registry.schemas import World
 from collectguard.registry.service import Registry
 
-__all__ = ["DemoSummary", "build_demo_world", "labelled_attempts", "load_demo", "loaded_at", "sample_attempts"]
+__all__ = ["DemoSummary", "build_day", "build_demo_world", "labelled_attempts", "load_demo", "loaded_at",
+           "sample_attempts"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def build_demo_world(seed: int = 2026, debtors: int = 10_000, start: date = DEFAULT_START) -> World:
-    """A realistic synthetic world for one consumer-finance lender, deterministic for a seed."""
+def build_demo_world(seed: int = 2026, debtors: int = 10_000, start: date | None = None) -> World:
+    """A realistic synthetic world for one consumer-finance lender, dated around `start` (default: today),
+    deterministic for a seed and a day."""
+    start = start or build_day()
     org_rng = random.Random(f"collectguard-demo:{seed}:organisations")
     people = population(random.Random(f"collectguard-demo:{seed}:population"), debtors, start)
     return World.model_validate(
@@ -102,8 +108,10 @@ def _sample_ids(world: World) -> dict[str, str]:
     return {"debtor": debt.debtor, "debt": debt.id, "contact": contact}
 
 
-def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date = DEFAULT_START) -> DemoSummary:
-    """Migrate the database at `url`, then load the demo world in one transaction through the registry."""
+def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date | None = None) -> DemoSummary:
+    """Migrate the database at `url`, then load the demo world (dated around `start`, default today) in one
+    transaction through the registry."""
+    start = start or build_day()
     t0 = time.perf_counter()
     upgrade(url)
     t1 = time.perf_counter()

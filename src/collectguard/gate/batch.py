@@ -86,6 +86,7 @@ def run_batch(
     snap = snapshot() if decides else RegistrySnapshot.empty()
     rows = DebtorRows.load(session, {d: debtors[d] for d in deciding}, unique(a.debt for a, _ in decides)) \
         if decides else DebtorRows()
+    rows.load_refused(session, (found[a.party][2] for a, _ in decides if a.party in found and found[a.party][2]))
     limits = LimitsCache(profile, snap, rows)
     oldest = min((at for _, at in decides), default=None)
     since = oldest - timedelta(days=_max_history_days(limits, decides, rows, found)) if oldest else None

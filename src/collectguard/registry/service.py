@@ -245,7 +245,7 @@ class Registry:
         )
         write_personal(self.session, row, {"name": data.name, "phone": data.phone})
         if data.refused:  # registered as already refused: its number is refused too (art. 8(三))
-            refusals.remember(self.session, row, refusals.institutions_of_debtor(self.session, data.debtor), self.at)
+            refusals.remember(self.session, row, tenancy.institutions_of_debtor(self.session, data.debtor), self.at)
         self._new(row, "contact", data.id, data.model_dump(mode="json", exclude={"name", "phone"}),
                   [institution] if institution else tenancy.institutions_of_debtor(self.session, data.debtor))
         return row
