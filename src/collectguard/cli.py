@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -191,6 +192,8 @@ def demo(
     debtors: Annotated[int, typer.Option("--debtors", min=10)] = 10_000,
     seed: Annotated[int, typer.Option("--seed")] = 2026,
     serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API after building")] = True,
+    day: Annotated[str | None, typer.Option("--day", help="the day the world is dated around, YYYY-MM-DD "
+                                                        "(default: today in Beijing)")] = None,
 ) -> None:
     """演示 Build a realistic synthetic world (one lender, three agencies, 50 collectors, 10,000 debtors —
     synthetic names and numbers, never real ones), print a key per role, and serve it."""
@@ -216,9 +219,10 @@ def demo(
         typer.echo(f"演示数据已存在 demo world already in {db}; reusing it")
         example = json.loads(example_file.read_text("utf-8")) if example_file.exists() else None
     else:
-        summary = load_demo(db, seed=seed, debtors=debtors)
+        summary = load_demo(db, seed=seed, debtors=debtors, start=_day(day))
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
-        typer.echo(f"演示数据已生成 demo world built in {summary.load_seconds:.1f}s: {counts}")
+        typer.echo(f"演示数据已生成 demo world built in {summary.load_seconds:.1f}s, dated around {summary.start} "
+                   f"(placements and agreements in force from then to at least 30 days later): {counts}")
         example = summary.example_attempt
         example_file.write_text(json.dumps(example, ensure_ascii=False), "utf-8")
     with store.transaction() as session:
@@ -250,6 +254,15 @@ def demo(
     typer.echo(f"\n校验账本 Verify the ledger:\n  curl -s {base}/v1/ledger/verify -H 'Authorization: Bearer {tokens['auditor']}'")
     if serve_it:
         _serve(db, host, port)
+
+
+def _day(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"须为 YYYY-MM-DD / expected YYYY-MM-DD, got {text!r}", param_hint="--day") from None
 
 
 @keys_app.command("create")
