@@ -13,6 +13,7 @@ from rich.console import Console
 
 from collectguard.config import Settings
 from collectguard.gate.cli import app as leases_app
+from collectguard.ledger.cli import app as ledger_app
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import init as init_command
 from collectguard.registry.cli import policy_app
@@ -24,7 +25,6 @@ app = typer.Typer(
     add_completion=False,
 )
 scenario_app = typer.Typer(help="场景 Scenario files: the rulebook's executable specification.", no_args_is_help=True)
-ledger_app = typer.Typer(help="账本 The hash-chained ledger.", no_args_is_help=True)
 db_app = typer.Typer(help="数据库 Database migrations.", no_args_is_help=True)
 keys_app = typer.Typer(help="密钥 API keys (shown once, stored hashed).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
@@ -93,35 +93,6 @@ def scenario_run(
                     )
         out.print(f"{passed} passed, {failed} failed", markup=False)
     if failed or broken:
-        raise typer.Exit(1)
-
-
-@ledger_app.command("verify")
-def ledger_verify(
-    db: DbOption = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """校验账本 Verify the hash chain: the count and head hash, or the first broken record."""
-    from collectguard.db.store import Store
-    from collectguard.ledger.service import verify
-
-    store = Store(_db(db))
-    try:
-        with store.transaction() as session:
-            result = verify(session)
-    finally:
-        store.dispose()
-    if as_json:
-        sys.stdout.write(json.dumps(result.as_dict()) + "\n")
-    elif result.ok:
-        typer.echo(f"账本完好 ledger intact: {result.count} records, head {result.head_hash}")
-    else:
-        typer.echo(
-            f"账本损坏 ledger BROKEN at record {result.broken_seq}: {result.reason} "
-            f"({result.count} records verified before it)",
-            err=True,
-        )
-    if not result.ok:
         raise typer.Exit(1)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 DEFAULT_DB_URL = "sqlite:///collectguard.db"
 DEFAULT_LEASE_SWEEP_S = 30.0
+DEFAULT_CHECKPOINT_INTERVAL_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,13 @@ class Settings:
     ledger_hash: str = "sm3"  # or "sha256"
     # How often the server marks leases whose outcome never came as expired (missing outcomes); 0 = never.
     lease_sweep_s: float = DEFAULT_LEASE_SWEEP_S
+    # Signed ledger checkpoints (docs/ledger.md): off unless a key file (outside the database) is named.
+    checkpoint_key: str | None = None  # private key file, mode 0600 (`collectguard ledger keygen`)
+    checkpoint_dir: str | None = None  # one file per checkpoint, written once, mode 0444
+    checkpoint_interval_s: float = DEFAULT_CHECKPOINT_INTERVAL_S  # how often the server takes one; 0 = never
+    checkpoint_webhook: str | None = None  # the institution's URL; POSTs are HMAC-signed with the secret
+    checkpoint_webhook_secret: str | None = None
+    checkpoint_public_key: str | None = None  # what `ledger verify --checkpoints` trusts by default
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -22,6 +30,12 @@ class Settings:
             db_url=os.environ.get("COLLECTGUARD_DB", DEFAULT_DB_URL),
             ledger_hash=os.environ.get("COLLECTGUARD_LEDGER_HASH", "sm3").lower(),
             lease_sweep_s=_seconds("COLLECTGUARD_LEASE_SWEEP_S", DEFAULT_LEASE_SWEEP_S),
+            checkpoint_key=os.environ.get("COLLECTGUARD_CHECKPOINT_KEY") or None,
+            checkpoint_dir=os.environ.get("COLLECTGUARD_CHECKPOINT_DIR") or None,
+            checkpoint_interval_s=_seconds("COLLECTGUARD_CHECKPOINT_INTERVAL_S", DEFAULT_CHECKPOINT_INTERVAL_S),
+            checkpoint_webhook=os.environ.get("COLLECTGUARD_CHECKPOINT_WEBHOOK") or None,
+            checkpoint_webhook_secret=os.environ.get("COLLECTGUARD_CHECKPOINT_WEBHOOK_SECRET") or None,
+            checkpoint_public_key=os.environ.get("COLLECTGUARD_CHECKPOINT_PUBLIC_KEY") or None,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, select, text
 from typer.testing import CliRunner
 
 from collectguard.cli import app
@@ -11,8 +11,10 @@ from collectguard.db.store import Store
 from collectguard.gate.schemas import AttemptIn, OutcomeIn
 from collectguard.gate.service import Gate
 from collectguard.ledger.chain import canonical, digest
+from collectguard.ledger.models import LedgerRecord
 from collectguard.ledger.service import verify
 from tests.factories import at, build
+from tests.ledger.tampering import edit
 
 
 def _fill(store: Store, algorithm: str = "sm3") -> int:
@@ -29,14 +31,12 @@ def _fill(store: Store, algorithm: str = "sm3") -> int:
 
 def _tamper(store: Store, *sql: str) -> None:
     """What an attacker with database access does: drop the append-only guard, then edit."""
-    with store.engine.begin() as conn:
-        if store.dialect == "sqlite":
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_records_no_update")
-            conn.exec_driver_sql("DROP TRIGGER IF EXISTS ledger_records_no_delete")
-        else:
-            conn.exec_driver_sql("ALTER TABLE ledger_records DISABLE TRIGGER ledger_records_append_only")
+
+    def run(conn) -> None:
         for statement in sql:
             conn.exec_driver_sql(statement)
+
+    edit(store, run)
 
 
 def _verify(store: Store, workers: int = 1):
@@ -98,17 +98,16 @@ def test_reordered_records_are_found(store, workers):
 def test_an_inserted_record_is_found_even_when_its_own_hash_is_right(store, workers):
     _fill(store)
     with store.transaction() as s:
-        row = s.execute(text("SELECT prev_hash, at, recorded_at FROM ledger_records WHERE seq = 3")).one()
+        row = s.execute(select(LedgerRecord.prev_hash, LedgerRecord.at, LedgerRecord.recorded_at)
+                        .where(LedgerRecord.seq == 3)).one()
     body = canonical({"seq": 3, "kind": "gate:attempt:decided", "subject": "forged", "institution": "bank",
-                      "at": "2026-05-20T01:00:00Z", "alg": "sm3", "payload": {}})
+                      "at": row.at, "recorded": row.recorded_at, "alg": "sm3", "payload": {}})
     forged_hash = digest("sm3", row.prev_hash, body)
-    _tamper(
-        store,
-        *[f"UPDATE ledger_records SET seq = seq + 1000 WHERE seq >= {3}"],
-        f"INSERT INTO ledger_records (seq, kind, subject, institution_id, at, recorded_at, body, prev_hash, hash) "
-        f"VALUES (3, 'gate:attempt:decided', 'forged', 'bank', '{row.at}', '{row.recorded_at}', '{body}', "
-        f"'{row.prev_hash}', '{forged_hash}')",
-    )
+    _tamper(store, "UPDATE ledger_records SET seq = seq + 1000 WHERE seq >= 3")
+    with store.engine.begin() as conn:
+        conn.execute(insert(LedgerRecord.__table__).values(
+            seq=3, kind="gate:attempt:decided", subject="forged", institution_id="bank", at=row.at,
+            recorded_at=row.recorded_at, body=body, prev_hash=row.prev_hash, hash=forged_hash))
     result = _verify(store, workers)
     assert not result.ok and result.broken_seq == 4
 

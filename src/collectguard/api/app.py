@@ -36,6 +36,7 @@ from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
+from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 
 DESCRIPTION = """
 催收合规网关 CollectGuard — ask the gate before every collection contact (call, SMS, 5G message, e-mail,
@@ -51,8 +52,10 @@ def _utcnow() -> datetime:
 
 
 def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetime] = _utcnow,
-               algorithm: str = "sm3", lease_sweep_s: float | None = None) -> FastAPI:
-    """`lease_sweep_s`: how often leases without an outcome are expired (default: the settings'; 0 = never)."""
+               algorithm: str = "sm3", lease_sweep_s: float | None = None,
+               checkpoints: CheckpointConfig | None = None) -> FastAPI:
+    """`lease_sweep_s`: how often leases without an outcome are expired (default: the settings'; 0 = never).
+    `checkpoints`: signed ledger checkpoints taken on a schedule (default: the settings'; off without a key)."""
     if migrate:
         upgrade(db_url)
     store = Store(db_url)
@@ -70,6 +73,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.state.clock = clock
     app.state.lease_sweeper = LeaseSweeper(
         app.state.gate, clock, Settings.from_env().lease_sweep_s if lease_sweep_s is None else lease_sweep_s)
+    app.state.checkpoints = schedule_for(store, clock, checkpoints)
     app.add_middleware(IdempotencyMiddleware, store=store)
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
@@ -90,11 +94,16 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The lease sweeper runs while the server does; it stops, its batch in hand finished, on shutdown."""
     sweeper: LeaseSweeper = app.state.lease_sweeper
+    checkpoints: CheckpointSchedule | None = app.state.checkpoints
     sweeper.start()
+    if checkpoints is not None:
+        await checkpoints.start()
     try:
         yield
     finally:
         await sweeper.stop()
+        if checkpoints is not None:  # after the sweeper: the last checkpoint covers what it recorded
+            await checkpoints.stop()
 
 
 def _errors(app: FastAPI) -> None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quoted  # JSON string, as canonical() writes it
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from collectguard.ledger.chain import GENESIS, canonical, digest
@@ -87,7 +87,7 @@ def _chain(session: Session, entries: list[Entry], algorithm: str) -> list[dict[
     for e in entries:
         seq += 1
         body = canonical({"seq": seq, "kind": e.kind, "subject": e.subject, "institution": e.institution_id,
-                          "at": e.at, "alg": algorithm, "payload": e.payload})
+                          "at": e.at, "recorded": recorded_at, "alg": algorithm, "payload": e.payload})
         hashed = digest(algorithm, prev, body)
         records.append({"seq": seq, "kind": e.kind, "subject": e.subject, "institution_id": e.institution_id,
                         "at": e.at, "recorded_at": recorded_at, "body": body, "prev_hash": prev, "hash": hashed})
@@ -174,8 +174,9 @@ class RangeCheck:
 
 
 def verify_range(conn: Any, first: int, last: int | None, batch: int = 5000) -> RangeCheck:
-    stmt = select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.institution_id,
-                  LedgerRecord.body, LedgerRecord.prev_hash, LedgerRecord.hash).where(LedgerRecord.seq >= first)
+    at_col, recorded_col = _time_text(conn, LedgerRecord.at), _time_text(conn, LedgerRecord.recorded_at)
+    stmt = select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.institution_id, at_col,
+                  recorded_col, LedgerRecord.body, LedgerRecord.prev_hash, LedgerRecord.hash).where(LedgerRecord.seq >= first)
     if last is not None:
         stmt = stmt.where(LedgerRecord.seq <= last)
     expected, count, first_prev, prev = first, 0, "", ""
@@ -185,16 +186,21 @@ def verify_range(conn: Any, first: int, last: int | None, batch: int = 5000) -> 
         return RangeCheck(first, count, first_prev, prev, seq, reason)
 
     for chunk in result.partitions():
-        for seq, kind, subject, institution, body, prev_hash, stored_hash in chunk:
+        for seq, kind, subject, institution, at, recorded, body, prev_hash, stored_hash in chunk:
             if seq != expected:
                 return broken(expected, f"record {expected} is missing (next is {seq})")
             if count == 0:
                 first_prev = prev = prev_hash
             elif prev_hash != prev:
                 return broken(seq, "prev_hash does not match the previous record (reordered, inserted or deleted)")
-            alg = indexed_algorithm(body, seq, kind, subject, institution)
-            if alg is None:
+            framed = framing(body, seq, kind, subject, institution)
+            if framed is None:
                 return broken(seq, "indexed columns disagree with the hashed body (moved or altered)")
+            alg, body_at, body_recorded = framed
+            if not _same_time(at, body_at):
+                return broken(seq, "the indexed at column disagrees with the hashed body (altered)")
+            if body_recorded is not None and not _same_time(recorded, body_recorded):
+                return broken(seq, "the recorded_at column disagrees with the hashed body (altered)")
             try:
                 recomputed = digest(alg, prev, body)
             except ValueError as exc:
@@ -221,9 +227,17 @@ def _verify_range_at(url: str, first: int, last: int, batch: int) -> RangeCheck:
         engine.dispose()
 
 
-def indexed_algorithm(body: str, seq: int, kind: str, subject: str, institution: str | None) -> str | None:
-    """The hash algorithm a canonical body names, if the body's framing agrees with the indexed columns
-    (`{"alg":…,"at":"…","institution":…,"kind":…,"payload":{…},"seq":…,"subject":…}`); None otherwise."""
+_RECORDED = '},"recorded":"'
+
+
+def framing(body: str, seq: int, kind: str, subject: str, institution: str | None) -> tuple[str, str, str | None] | None:
+    """The hash algorithm and the `at` and `recorded` times a canonical body names, if the body's framing
+    agrees with the indexed columns; None otherwise. Read without parsing the body::
+
+        {"alg":…,"at":"…","institution":…,"kind":…,"payload":{…},"recorded":"…","seq":…,"subject":…}
+
+    Records written before `recorded` was hashed end `"payload":{…},"seq":…`: their `recorded` is None (their
+    recorded_at column is bound to nothing). The caller compares the times with the columns."""
     if not body.startswith('{"alg":"'):
         return None
     end_alg = body.find('"', 8)
@@ -233,6 +247,32 @@ def indexed_algorithm(body: str, seq: int, kind: str, subject: str, institution:
     inst = "null" if institution is None else _quoted(institution)
     if end_at < 0 or not body.startswith(f',"institution":{inst},"kind":{_quoted(kind)},"payload":{{', end_at + 1):
         return None
-    if not body.endswith(f'}},"seq":{seq},"subject":{_quoted(subject)}}}'):
+    tail = f',"seq":{seq},"subject":{_quoted(subject)}}}'
+    if not body.endswith(tail):
         return None
-    return body[8:end_alg]
+    end = len(body) - len(tail)
+    if body[end - 1] == "}":
+        return body[8:end_alg], body[end_alg + 8:end_at], None
+    start = body.rfind(_RECORDED, end_at, end)
+    if start < 0 or body[end - 1] != '"':
+        return None
+    return body[8:end_alg], body[end_alg + 8:end_at], body[start + len(_RECORDED):end - 1]
+
+
+def _time_text(conn: Any, column: Any) -> Any:
+    """A time column as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC: on SQLite the stored text itself (which is what its
+    filters compare, so a time rewritten as other text that parses to the same instant is found too), on
+    PostgreSQL formatted by the server (cheaper than a datetime per row)."""
+    if conn.dialect.name == "sqlite":
+        return type_coerce(column, String)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+
+
+def _same_time(column: Any, text: str) -> bool:
+    """A time column's text (`_time_text`) against the body's UTC time: equal when the body's is exactly what
+    canonical() writes for it ("YYYY-MM-DDTHH:MM:SS[.ffffff]Z", the fraction left out when zero)."""
+    if type(column) is not str or len(column) != 26 or column[10] != " ":
+        return False
+    if column.endswith(".000000"):
+        return text == f"{column[:10]}T{column[11:19]}Z"
+    return text == f"{column[:10]}T{column[11:]}Z"

@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from collectguard.api.deps import StoreDep, require
 from collectguard.auth.roles import Permission, Principal
+from collectguard.errors import CollectGuardError
+from collectguard.ledger.checkpoints import check
 from collectguard.ledger.models import LedgerRecord
 from collectguard.ledger.service import verify
 
@@ -41,7 +43,9 @@ def records(
 ) -> StreamingResponse:
     stmt = select(LedgerRecord).where(LedgerRecord.institution_id == p.institution_id, LedgerRecord.seq > after_seq)
     if kind:
-        stmt = stmt.where(LedgerRecord.kind.startswith(kind) if kind.endswith(":") else LedgerRecord.kind == kind)
+        # autoescape: % and _ in a kind are literal characters, never LIKE wildcards
+        stmt = stmt.where(LedgerRecord.kind.startswith(kind, autoescape=True) if kind.endswith(":")
+                          else LedgerRecord.kind == kind)
     if subject:
         stmt = stmt.where(LedgerRecord.subject == subject)
     if since:
@@ -68,6 +72,22 @@ def _iso(at: datetime) -> str:
 
 
 @router.get("/verify", summary="校验账本 Verify the whole chain")
-def verify_chain(p: Reader, store: StoreDep) -> dict[str, object]:
+def verify_chain(
+    p: Reader,
+    store: StoreDep,
+    request: Request,
+    checkpoints: Annotated[bool, Query(description="also prove the chain contains every signed checkpoint in the "
+                                                   "server's checkpoint directory (COLLECTGUARD_CHECKPOINT_DIR)")] = False,
+) -> dict[str, object]:
+    schedule = getattr(request.app.state, "checkpoints", None)  # the server's CheckpointSchedule, if any
+    config = schedule.checkpointer.config if schedule is not None else None
+    if checkpoints and (config is None or config.directory is None):
+        raise CollectGuardError("本服务未配置检查点目录", "this server keeps no checkpoint directory "
+                                "(COLLECTGUARD_CHECKPOINT_KEY and COLLECTGUARD_CHECKPOINT_DIR)", field="checkpoints",
+                                code="checkpoints-not-configured")
     with store.read() as session:
-        return verify(session).as_dict()
+        result = verify(session)
+        if not checkpoints or config is None or config.directory is None:
+            return result.as_dict()
+        report = check(session, config.directory, {config.key.key_id: config.key.public}, result)
+    return {**result.as_dict(), "ok": result.ok and report.ok, "checkpoints": report.as_dict()}
