@@ -22,7 +22,9 @@ class Settings:
     checkpoint_interval_s: float = DEFAULT_CHECKPOINT_INTERVAL_S  # how often the server takes one; 0 = never
     checkpoint_webhook: str | None = None  # the institution's URL; POSTs are HMAC-signed with the secret
     checkpoint_webhook_secret: str | None = None
-    checkpoint_public_key: str | None = None  # what `ledger verify --checkpoints` trusts by default
+    # Public key files (separated like PATH) that `ledger verify --checkpoints` trusts by default and the server
+    # continues from besides its own key (the old key, after rotating).
+    checkpoint_public_key: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -186,6 +186,22 @@ def test_the_checkpointer_continues_from_the_directorys_newest_checkpoint(store,
                                                                  second.checkpoint.file_name])
 
 
+def test_after_rotating_the_key_the_old_keys_newest_checkpoint_is_continued_from(store, key, folder):
+    fill(store, 3)
+    assert Checkpointer(store, CheckpointConfig(key=key, directory=folder), clock=lambda: NOW).run_once()
+    fill(store, 2, first=3)
+    new_key = SigningKey.generate("ed25519")
+    with pytest.raises(cps.CheckpointError, match="not a trusted one"):
+        Checkpointer(store, CheckpointConfig(key=new_key, directory=folder), clock=lambda: NOW).run_once()
+    rotated = CheckpointConfig(key=new_key, directory=folder, trusted=(key.public,))
+    taken = Checkpointer(store, rotated, clock=lambda: NOW).run_once()
+    assert taken is not None and taken.checkpoint.seq == 5 and taken.checkpoint.key_id == new_key.key_id
+    _, report = _check(store, folder, key, new_key)
+    assert report.ok and report.checked == 2
+    _, only_new = _check(store, folder, new_key)
+    assert [p.seq for p in only_new.problems] == [3]
+
+
 def test_checkpoints_are_posted_signed_to_the_institutions_webhook(store, key):
     received: list[httpx.Request] = []
     answers = iter([500, 200, 200])

@@ -279,9 +279,15 @@ def newest(directory: str | os.PathLike[str], keys: Mapping[str, PublicKey]) -> 
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CheckpointError(f"最新检查点文件 {path.name} 无法解析（{exc}）",
                               f"the newest checkpoint file {path.name} cannot be read ({exc})") from None
+    if cp.key_id not in keys:
+        raise CheckpointError(
+            f"最新检查点文件 {path.name} 由密钥 {cp.key_id} 签名，不是受信任的密钥：轮换密钥后请把旧公钥加入 "
+            "COLLECTGUARD_CHECKPOINT_PUBLIC_KEY，或改用新目录",
+            f"the newest checkpoint file {path.name} is signed by key {cp.key_id}, not a trusted one: after rotating "
+            "the key add the old public key to COLLECTGUARD_CHECKPOINT_PUBLIC_KEY, or start a new directory")
     if not cp.signed_by(keys) or path.name != cp.file_name:
-        raise CheckpointError(f"最新检查点文件 {path.name} 的签名无法用本机密钥验证：伪造或被改动",
-                              f"the newest checkpoint file {path.name} does not verify with this key: forged or altered")
+        raise CheckpointError(f"最新检查点文件 {path.name} 签名无效：伪造或被改动",
+                              f"the newest checkpoint file {path.name} does not verify: forged or altered")
     return cp
 
 

@@ -58,18 +58,19 @@ def _quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _trusted_keys(public_keys: list[str] | None, key_file: str | None) -> dict[str, PublicKey]:
-    from collectguard.ledger.signing import PublicKey
+def _trusted_keys(given: list[str] | None, key_file: str | None) -> dict[str, PublicKey]:
+    """--public-key files, else COLLECTGUARD_CHECKPOINT_PUBLIC_KEY (files separated like PATH), else the public half
+    of the signing key file."""
+    from collectguard.ledger.signing import public_keys
 
     settings = Settings.from_env()
-    paths = list(public_keys or []) or ([settings.checkpoint_public_key] if settings.checkpoint_public_key else [])
-    if not paths and (key_file or settings.checkpoint_key):
-        paths = [key_file or settings.checkpoint_key or ""]  # the public half of the signing key file
-    if not paths:
+    keys = public_keys(os.pathsep.join(given)) if given else public_keys(settings.checkpoint_public_key)
+    if not keys and (key_file or settings.checkpoint_key):
+        keys = public_keys(key_file or settings.checkpoint_key)
+    if not keys:
         raise _fail("错误 error: 请用 --public-key（或 COLLECTGUARD_CHECKPOINT_PUBLIC_KEY）指定可信的检查点公钥 / "
                     "name the trusted checkpoint public key with --public-key (or COLLECTGUARD_CHECKPOINT_PUBLIC_KEY)", 2)
-    keys = [PublicKey.from_file(p) for p in paths]
-    return {k.key_id: k for k in keys}
+    return keys
 
 
 @app.command("verify")
@@ -144,7 +145,7 @@ def checkpoint_command(
     from collectguard.errors import CollectGuardError
     from collectguard.ledger.checkpoints import CheckpointRefused
     from collectguard.ledger.export import CheckpointConfig, Checkpointer, DeliveryError
-    from collectguard.ledger.signing import SigningKey
+    from collectguard.ledger.signing import SigningKey, public_keys
 
     settings = Settings.from_env()
     key_path = key_file or settings.checkpoint_key
@@ -155,7 +156,8 @@ def checkpoint_command(
     try:
         config = CheckpointConfig(
             key=SigningKey.from_file(key_path), directory=Path(folder) if folder else None,
-            webhook_url=webhook or settings.checkpoint_webhook, webhook_secret=settings.checkpoint_webhook_secret)
+            webhook_url=webhook or settings.checkpoint_webhook, webhook_secret=settings.checkpoint_webhook_secret,
+            trusted=tuple(public_keys(settings.checkpoint_public_key).values()))
     except CollectGuardError as exc:
         raise _fail(f"错误 error: {exc}", 2) from None
     store = _store(db)

@@ -25,7 +25,7 @@ from collectguard.config import Settings
 from collectguard.db.store import Store
 from collectguard.ledger import checkpoints
 from collectguard.ledger.checkpoints import Checkpoint, CheckpointError
-from collectguard.ledger.signing import PublicKey, SigningKey
+from collectguard.ledger.signing import PublicKey, SigningKey, public_keys
 
 log = logging.getLogger("collectguard.ledger.checkpoints")
 EVENT = "X-CollectGuard-Event"
@@ -43,6 +43,8 @@ class CheckpointConfig:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_timeout_s: float = 10.0
+    # Other public keys whose checkpoints count as the newest to continue from: the previous key, after rotating.
+    trusted: tuple[PublicKey, ...] = ()
 
     def __post_init__(self) -> None:
         if self.directory is None and not self.webhook_url:
@@ -71,6 +73,7 @@ class CheckpointConfig:
             interval_s=settings.checkpoint_interval_s,
             webhook_url=settings.checkpoint_webhook or None,
             webhook_secret=settings.checkpoint_webhook_secret or None,
+            trusted=tuple(public_keys(settings.checkpoint_public_key).values()),
         )
 
 
@@ -115,7 +118,7 @@ class Checkpointer:
 
     @property
     def keys(self) -> dict[str, PublicKey]:
-        return {self.config.key.key_id: self.config.key.public}
+        return {**{k.key_id: k for k in self.config.trusted}, self.config.key.key_id: self.config.key.public}
 
     def previous(self) -> Checkpoint | None:
         if self.config.directory is not None:

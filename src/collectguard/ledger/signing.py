@@ -120,6 +120,13 @@ class PublicKey:
         return cls.from_dict(_read_json(path), path)
 
 
+def public_keys(paths: str | None) -> dict[str, PublicKey]:
+    """Public keys by key id from a list of files separated like PATH (`os.pathsep`), e.g. the value of
+    COLLECTGUARD_CHECKPOINT_PUBLIC_KEY; empty for None or ""."""
+    keys = [PublicKey.from_file(p) for p in (paths or "").split(os.pathsep) if p.strip()]
+    return {k.key_id: k for k in keys}
+
+
 @dataclass(frozen=True)
 class SigningKey:
     """A private key and its public half. Never logged or printed (`repr` hides the private key)."""

@@ -81,6 +81,7 @@ def verify_chain(
 ) -> dict[str, object]:
     schedule = getattr(request.app.state, "checkpoints", None)  # the server's CheckpointSchedule, if any
     config = schedule.checkpointer.config if schedule is not None else None
+    keys = schedule.checkpointer.keys if schedule is not None else {}
     if checkpoints and (config is None or config.directory is None):
         raise CollectGuardError("本服务未配置检查点目录", "this server keeps no checkpoint directory "
                                 "(COLLECTGUARD_CHECKPOINT_KEY and COLLECTGUARD_CHECKPOINT_DIR)", field="checkpoints",
@@ -89,5 +90,5 @@ def verify_chain(
         result = verify(session)
         if not checkpoints or config is None or config.directory is None:
             return result.as_dict()
-        report = check(session, config.directory, {config.key.key_id: config.key.public}, result)
+        report = check(session, config.directory, keys, result)
     return {**result.as_dict(), "ok": result.ok and report.ok, "checkpoints": report.as_dict()}
