@@ -89,7 +89,7 @@ def test_ask_in_one_statement_answers_as_the_stepwise_checks(store):
     seen = set()
     for p, d, c, party, t in cases:
         expected = _answer(lambda: _stepwise(store, p, d, c, party, t))  # noqa: B023
-        got = _answer(lambda: scope.ask(store, p, d, c, party, t))  # noqa: B023
+        got = _answer(lambda: scope.ask(store, p, "call-x", d, c, party, t))  # noqa: B023
         assert got == expected, (p, d, c, party, t)
         seen.add(expected[:3] if expected else None)
     # the cases reach every kind of answer

@@ -254,3 +254,28 @@ def test_a_reference_finds_only_the_callers_own_object(two):
     assert found.status_code == 200 and found.json()["id"] == made["id"]
     assert client.get("/v1/refs/debt/LN-0001", headers=auth(t["bank"])).status_code == 404
     assert client.get("/v1/refs/planet/LN-0001", headers=auth(t["bank2"])).status_code == 422
+
+
+def test_an_attempt_id_used_by_another_institution_answers_as_a_fresh_one(two):
+    client, t = two
+    client.post("/v1/trainings", json={"collector": "c1", "date": "2026-05-10"}, headers=auth(t["agA"]))
+    first = _ask(client, t["bank_dialer"], "call-1")
+    reused = _ask(client, t["bank2_dialer"], "call-1", **_bank2_call("call-1"))
+    fresh = _ask(client, t["bank2_dialer"], "call-2", **_bank2_call("call-2"))
+    assert first["attempt_id"] == reused["attempt_id"] == "call-1" and fresh["attempt_id"] == "call-2"
+    assert reused["allowed"] == fresh["allowed"] and reused["failing_rules"] == fresh["failing_rules"]
+    # each reads and settles its own, under the id it sent
+    for token, debt in (("bank", "loan1"), ("bank2", "loan2")):
+        read = client.get("/v1/attempts/call-1", headers=auth(t[token]))
+        assert read.status_code == 200 and read.json()["attempt_id"] == "call-1", read.text
+        outcome = client.post("/v1/attempts/call-1/outcome", json={"connected": True, "duration_s": 30},
+                              headers=auth(t[f"{token}_dialer"]))
+        assert outcome.status_code == 200 and outcome.json()["attempt_id"] == "call-1", outcome.text
+    # a retry by either gets its own first answer
+    again = _ask(client, t["bank2_dialer"], "call-1", **_bank2_call("call-1"))
+    assert again["decision_id"] == reused["decision_id"]
+    assert _ask(client, t["bank_dialer"], "call-1")["decision_id"] == first["decision_id"]
+    # and an id only bank used is, for bank2, as unknown as one nobody used
+    client.post("/v1/attempts", json={**CALL, "id": "only-bank"}, headers=auth(t["bank_dialer"]))
+    _same_answer(client.get("/v1/attempts/only-bank", headers=auth(t["bank2"])),
+                 client.get("/v1/attempts/nobody", headers=auth(t["bank2"])), "only-bank", "nobody")

@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, exists, fun
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from collectguard.api import attempt_ids
 from collectguard.auth.roles import Principal
 from collectguard.auth.service import Forbidden
 from collectguard.db.store import Store
@@ -144,7 +145,8 @@ def collector_usable(session: Session, p: Principal, collector_id: str) -> m.Col
 
 
 def attempt(session: Session, p: Principal, attempt_id: str) -> AttemptRow:
-    row = session.get(AttemptRow, attempt_id)
+    """The caller's attempt by the id it sent: its own reuse of an id first, then the id as given."""
+    row = session.get(AttemptRow, attempt_ids.scoped(p.institution_id, attempt_id)) or session.get(AttemptRow, attempt_id)
     if row is None or row.institution_id != p.institution_id:
         raise NotFound("attempt", attempt_id, field="attempt")
     if p.agency_id is not None:
@@ -231,6 +233,9 @@ def _ask_statement(agency: bool) -> _Prepared:
         exists().where(m.Contact.id == bindparam("party"),
                        or_(m.Contact.debtor_id == m.Debt.debtor_id, m.Contact.debtor_id.in_(guarantors)))
         .correlate(m.Debt).label("party_contact_liable"),
+        select(AttemptRow.institution_id).where(AttemptRow.id == bindparam("attempt")).scalar_subquery()
+        .label("attempt_owner"),
+        exists().where(AttemptRow.id == bindparam("attempt_scoped")).label("attempt_scoped"),
     ]
     if agency:
         entrusted = _entrusted_sql()
@@ -254,11 +259,14 @@ def _three_days(at: datetime) -> dict[str, date]:
     return {f"day{n}": day + timedelta(days=n - 1) for n in range(3)}
 
 
-def ask(store: Store, p: Principal, debt_id: str, collector_id: str, party_id: str, at: datetime) -> None:
+def ask(store: Store, p: Principal, attempt_id: str, debt_id: str, collector_id: str, party_id: str,
+        at: datetime) -> str:
     """scope.debt, collector_usable and attempt_party for one attempt, in one statement (the usual case;
-    a party who is neither liable for the debt nor a contact of someone liable takes the long way)."""
+    a party who is neither liable for the debt nor a contact of someone liable takes the long way). Returns the
+    id the attempt is stored under (api/attempt_ids.py)."""
     agency = p.agency_id is not None
-    params: dict[str, Any] = {"debt": debt_id, "collector": collector_id, "party": party_id}
+    params: dict[str, Any] = {"debt": debt_id, "collector": collector_id, "party": party_id, "attempt": attempt_id,
+                              "attempt_scoped": attempt_ids.scoped(p.institution_id, attempt_id)}
     if not agency:
         params["institution"] = p.institution_id
     if agency:
@@ -284,31 +292,39 @@ def ask(store: Store, p: Principal, debt_id: str, collector_id: str, party_id: s
         raise Forbidden("不能代表其他机构的催收人员", "cannot act for another organisation's collector", field="collector")
     if not agency and org != p.institution_id and not row["collector_is_agency"]:
         raise NotFound("collector", collector_id, field="collector")
+    stored = attempt_ids.for_ask(p.institution_id, attempt_id, row["attempt_owner"], bool(row["attempt_scoped"]))
     if party_id == row["debtor_id"] or row["party_guarantor"] or row["party_contact_liable"]:
-        return
+        return stored
     with store.read() as session:
         debt = session.get(m.Debt, debt_id)
         assert debt is not None
         attempt_party(session, p, debt, party_id, at)
+    return stored
 
 
 @cache
 def _attempt_statement(agency: bool) -> _Prepared:
+    """The caller's attempt: its own reuse of the id (`scoped`) first, else the id as given."""
+    named = AttemptRow.id.in_([bindparam("attempt"), bindparam("scoped")])
+    first = (AttemptRow.id == bindparam("scoped")).desc()
     if not agency:
-        return _Prepared(select(AttemptRow.institution_id).where(AttemptRow.id == bindparam("attempt")))
+        return _Prepared(select(AttemptRow.id, AttemptRow.institution_id).where(named).order_by(first))
     org = m.Collector.org_id
     in_family = and_(m.Collector.id.is_not(None),
                      or_(org == bindparam("agency"),
                          exists().where(m.Agency.id == org, m.Agency.parent_id == bindparam("agency"))))
-    return _Prepared(select(AttemptRow.institution_id, in_family.label("in_family")).select_from(AttemptRow)
-                     .outerjoin(m.Collector, m.Collector.id == AttemptRow.collector_id)
-                     .where(AttemptRow.id == bindparam("attempt")))
+    return _Prepared(select(AttemptRow.id, AttemptRow.institution_id, in_family.label("in_family"))
+                     .select_from(AttemptRow).outerjoin(m.Collector, m.Collector.id == AttemptRow.collector_id)
+                     .where(named).order_by(first))
 
 
-def attempt_visible(store: Store, p: Principal, attempt_id: str) -> None:
-    """scope.attempt in one statement, without loading the attempt."""
+def attempt_visible(store: Store, p: Principal, attempt_id: str) -> str:
+    """scope.attempt in one statement, without loading the attempt; returns the id it is stored under."""
     agency = p.agency_id is not None
-    params = {"attempt": attempt_id, "agency": p.agency_id} if agency else {"attempt": attempt_id}
+    params = {"attempt": attempt_id, "scoped": attempt_ids.scoped(p.institution_id, attempt_id)}
+    if agency:
+        params["agency"] = p.agency_id
     row = _attempt_statement(agency).one(store, params)
     if row is None or row["institution_id"] != p.institution_id or (agency and not row["in_family"]):
         raise NotFound("attempt", attempt_id, field="attempt")
+    return str(row["id"])

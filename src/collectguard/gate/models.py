@@ -14,7 +14,8 @@ from collectguard.db.base import Base, Id
 
 class AttemptRow(Base):
     __tablename__ = "attempts"
-    id: Mapped[str] = mapped_column(Id, primary_key=True)
+    # The caller's id; "<institution>/<id>" when another institution already used that id (api/attempt_ids.py).
+    id: Mapped[str] = mapped_column(String(140), primary_key=True)
     decision_id: Mapped[str] = mapped_column(String(36), unique=True)
     institution_id: Mapped[str] = mapped_column(Id)
     debt_id: Mapped[str] = mapped_column(Id, index=True)

@@ -43,9 +43,18 @@ def upgrade() -> None:
     op.create_index(op.f('ix_external_refs_object_id'), 'external_refs', ['object_id'], unique=False)
     with op.batch_alter_table('api_keys') as batch:
         batch.alter_column('institution_id', existing_type=sa.String(length=64), nullable=True)
+    # An attempt id reused by a second institution is kept as "<institution>/<id>" (api/attempt_ids.py).
+    for table, column in (('attempts', 'id'), ('qa_findings', 'attempt_id')):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(column, existing_type=sa.String(length=64), type_=sa.String(length=140),
+                               existing_nullable=False)
 
 
 def downgrade() -> None:
+    for table, column in (('qa_findings', 'attempt_id'), ('attempts', 'id')):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column(column, existing_type=sa.String(length=140), type_=sa.String(length=64),
+                               existing_nullable=False)
     with op.batch_alter_table('api_keys') as batch:
         batch.alter_column('institution_id', existing_type=sa.String(length=64), nullable=False)
     op.drop_index(op.f('ix_external_refs_object_id'), table_name='external_refs')
