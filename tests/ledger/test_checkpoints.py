@@ -4,7 +4,9 @@ against the checkpoints, naming the checkpoint and the record. Runs on SQLite an
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import stat
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 from collectguard.db.store import Store
 from collectguard.ledger import checkpoints as cps
 from collectguard.ledger.checkpoints import Checkpoint, CheckpointRefused
-from collectguard.ledger.export import CheckpointConfig, Checkpointer, DeliveryError
+from collectguard.ledger.export import CheckpointConfig, Checkpointer, CheckpointSchedule, DeliveryError
 from collectguard.ledger.service import verify
 from collectguard.ledger.signing import SigningKey
 from collectguard.notices import signing as hmac_signing
@@ -200,6 +202,22 @@ def test_after_rotating_the_key_the_old_keys_newest_checkpoint_is_continued_from
     assert report.ok and report.checked == 2
     _, only_new = _check(store, folder, new_key)
     assert [p.seq for p in only_new.problems] == [3]
+
+
+def test_the_servers_schedule_logs_a_refusal_and_keeps_running(store, key, folder, caplog):
+    fill(store, 4)
+    schedule = CheckpointSchedule(Checkpointer(store, CheckpointConfig(key=key, directory=folder), clock=lambda: NOW))
+    asyncio.run(schedule.run())
+    assert schedule.runs == 1 and len(list(folder.iterdir())) == 1
+    truncate(store, 2)
+    log = logging.getLogger("collectguard.ledger.checkpoints")
+    log.addHandler(caplog.handler)
+    try:
+        asyncio.run(schedule.run())  # never raises: the server keeps serving, the error is logged
+    finally:
+        log.removeHandler(caplog.handler)
+    assert schedule.runs == 1 and "refused" in caplog.text and "truncated" in caplog.text
+    assert len(list(folder.iterdir())) == 1
 
 
 def test_checkpoints_are_posted_signed_to_the_institutions_webhook(store, key):

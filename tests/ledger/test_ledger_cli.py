@@ -32,8 +32,7 @@ def cli(monkeypatch):
 
 @pytest.fixture
 def keys(cli, tmp_path) -> tuple[Path, Path]:
-    key_file, public = tmp_path / "keys" / "cp.json", tmp_path / "keys" / "cp.pub.json"
-    key_file.parent.mkdir()
+    key_file, public = tmp_path / "keys" / "cp.json", tmp_path / "keys" / "cp.pub.json"  # the folder is made
     made = cli("ledger", "keygen", "--key-file", str(key_file))
     assert made.exit_code == 0, made.output
     assert "sm2" in made.output and str(public) in made.output

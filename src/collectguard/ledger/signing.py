@@ -174,6 +174,7 @@ class SigningKey:
         """Write the key file once, mode 0600; an existing file is never overwritten."""
         p = Path(path)
         payload = (json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n").encode("ascii")
+        p.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             fd = os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
