@@ -12,11 +12,14 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
+from collectguard.api.responses import document_errors
 from collectguard.api.routes import (
     docs,
     events,
@@ -28,6 +31,7 @@ from collectguard.api.routes import (
     notices,
     policy,
     qa,
+    refs,
     registry,
 )
 from collectguard.api.sweeper import LeaseSweeper
@@ -78,10 +82,11 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
                    keys.router, notices.router,
-                   registry.router,
+                   registry.router, refs.router,
                    docs.router):
         app.include_router(router)
     _errors(app)
+    document_errors(app)
 
     @app.get("/healthz", tags=["ops"], summary="存活检查 Liveness")
     def healthz() -> dict[str, str]:
@@ -106,6 +111,26 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             await checkpoints.stop()
 
 
+def _unparseable_body(cause: BaseException) -> JSONResponse:
+    """A JSON body that the parser gives up on: nested deeper than it recurses (about 1,000 levels; no body
+    of this API nests more than four), or not UTF-8. A 400 naming the body, never a 500."""
+    if isinstance(cause, RecursionError):
+        zh, en, code = "请求体 JSON 嵌套过深", "the JSON body is nested too deeply", "json-too-deep"
+    else:
+        zh, en, code = "请求体不是 UTF-8 编码", "the JSON body is not UTF-8", "json-not-utf8"
+    return JSONResponse({"code": code, "message_zh": zh, "message_en": en, "field": "body"}, status_code=400)
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match is not Match.NONE and isinstance(route, APIRoute):
+            methods |= route.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(CollectGuardError)
     async def domain_error(_: Request, exc: CollectGuardError) -> JSONResponse:
@@ -128,12 +153,17 @@ def _errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (RecursionError, UnicodeDecodeError)):
+            return _unparseable_body(exc.__cause__)
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(app, request)}
         zh = {400: "请求无效", 404: "未找到", 405: "方法不允许"}.get(exc.status_code, "请求失败")
         return JSONResponse(
             {"code": f"http-{exc.status_code}", "message_zh": f"{zh}：{exc.detail}", "message_en": str(exc.detail),
              "field": None},
-            status_code=exc.status_code, headers=getattr(exc, "headers", None),
+            status_code=exc.status_code, headers=headers,
         )
 
     def unavailable() -> JSONResponse:

@@ -1,9 +1,10 @@
 """`Idempotency-Key` on every POST: a retry returns the first answer and never acts twice.
 
 A key is scoped to the API key that sent it. The first request inserts an in-progress row (committed),
-acts, then stores the response before the caller sees it. A retry with the same body gets the stored
-answer (`Idempotent-Replayed: true`); the same key with another body is a 422
-(`idempotency-key-reused`); a concurrent duplicate sees the in-progress row and gets 409 (retry later).
+acts, then stores the response before the caller sees it. A retry with the same body — the same JSON,
+however it is serialised (see `canonical`) — gets the stored answer (`Idempotent-Replayed: true`); the same
+key with another body is a 422 (`idempotency-key-reused`); a concurrent duplicate sees the in-progress row
+and gets 409 (retry later).
 An answer of 500 or more is not stored: its row is deleted so that a retry acts again.
 
 A plain ASGI middleware, not Starlette's BaseHTTPMiddleware (which costs a task group and memory streams
@@ -101,7 +102,7 @@ class IdempotencyMiddleware:
         if read is None:  # the client went away before sending the whole body: nothing to act on
             return
         body, replay = read
-        fingerprint = hashlib.sha256(f"POST {URL(scope=scope).path}\n".encode() + body).hexdigest()
+        fingerprint = hashlib.sha256(f"POST {URL(scope=scope).path}\n".encode() + canonical(body)).hexdigest()
         now = datetime.now(UTC)
         token = token_of(Headers(scope=scope))
         try:
@@ -231,6 +232,16 @@ _RETAKE = (update(_R).where(_WHERE, _R.status.is_(None), _R.created_at == bindpa
            .values(fingerprint=bindparam("fp"), created_at=bindparam("at")))
 _STORE = update(_R).where(_WHERE).values(status=bindparam("st"), body=bindparam("bd"))
 _DELETE = delete(_R).where(_WHERE)
+
+
+def canonical(body: bytes) -> bytes:
+    """What a request's fingerprint is taken over: a JSON body in canonical form (keys sorted, no insignificant
+    whitespace, ASCII escapes), so that a retry that serialises the same JSON differently is the same request;
+    any other body (not JSON, or nested too deep to parse) as its bytes."""
+    try:
+        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
+    except (ValueError, RecursionError):
+        return body
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, Receive] | None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput
+from collectguard.fields import MAX_TOTAL
 from collectguard.gate import schemas as g
 from collectguard.gate.batch import expiry_entry, lock_debtors, run_batch
 from collectguard.gate.committer import GroupCommitter
@@ -38,6 +39,7 @@ from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, load_profile
 from collectguard.rulebook.vocabulary import DebtStatus, LeaseState
 
 T = TypeVar("T")
+TRAINING_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def _aware(at: datetime) -> datetime:
@@ -117,7 +119,11 @@ class Gate:
             debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
             self._lock_debtor(session, debt.debtor_id)
             if data.amount is not None:
-                debt.repaid_total = (debt.repaid_total or 0) + data.amount
+                total = (debt.repaid_total or 0) + data.amount
+                if total > MAX_TOTAL:
+                    raise InvalidInput(f"还款合计将超过上限 {MAX_TOTAL} 元", f"the repayments of this debt would total "
+                                       f"more than {MAX_TOTAL} yuan", field="amount", code="amount-too-large")
+                debt.repaid_total = total
             detail: dict[str, Any] = {"amount": data.amount, "settled": data.settled}
             if data.settled and debt.status != DebtStatus.SETTLED:
                 debt.status = DebtStatus.SETTLED
@@ -204,7 +210,13 @@ class Gate:
 
     def training(self, data: g.TrainingIn, at: datetime, *, institution: str | None = None) -> g.EventOut:
         """A training passed. Recorded by the collector's own organisation (or the platform) it is shared; recorded
-        by an institution for another organisation's collector it counts for that institution only."""
+        by an institution for another organisation's collector it counts for that institution only. A day after
+        today (in China, Asia/Shanghai, where the request is made) is refused: it would qualify the collector
+        before the training took place, and for ever after."""
+        today = local_date(_aware(at), TRAINING_ZONE)
+        if data.date > today:
+            raise InvalidInput(f"培训日期 {data.date} 晚于今天（{today}）", f"the training day {data.date} is after "
+                               f"today ({today}, Asia/Shanghai)", field="date", code="training-in-future")
         def act(session: Session, registry: Registry) -> g.EventOut:
             collector = registry.get(m.Collector, data.collector, kind="collector", field="collector")
             if institution is not None and collector.org_id != institution:

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 
+from collectguard.fields import Instant, Note
 from collectguard.registry.schemas import Ident, Strict
 
 
@@ -20,13 +21,19 @@ class HoldReason(StrEnum):
 
 
 class HoldIn(Strict):
+    # exactly one of `debt` and `debtor`, stated in the document as the validator below enforces it
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["debt"], "properties": {"debt": {"type": "string"}, "debtor": {"type": "null"}}},
+        {"required": ["debtor"], "properties": {"debtor": {"type": "string"}, "debt": {"type": "null"}}},
+    ]})
+
     id: Ident
     institution: Ident
     debt: Ident | None = None
     debtor: Ident | None = None
     reason: HoldReason
-    note: str | None = None
-    starts_at: AwareDatetime | None = None  # default: now; may be in the past
+    note: Note | None = None
+    starts_at: Instant | None = None  # default: now; may be in the past
 
     @model_validator(mode="after")
     def _target(self) -> HoldIn:
@@ -37,7 +44,7 @@ class HoldIn(Strict):
 
 class HoldReleaseIn(Strict):
     hold: Ident
-    note: str | None = None
+    note: Note | None = None
 
 
 class HoldOut(BaseModel):

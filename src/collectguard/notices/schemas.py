@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from collectguard.fields import Flag, Note
 from collectguard.notices.models import NoticeStatus
 from collectguard.registry.schemas import Strict
 
@@ -31,13 +32,13 @@ class NoticeOut(BaseModel):
 
 
 class AckIn(Strict):
-    note: str | None = Field(default=None, max_length=2000)
+    note: Note | None = None
 
 
 class EndpointIn(Strict):
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=2000, pattern=r"^https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?#][!-~]*)?$")
     secret: str = Field(min_length=16, max_length=200)
-    active: bool = True
+    active: Flag = True
 
     @field_validator("url")
     @classmethod

@@ -2,13 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
+from collectguard.fields import (
+    NO_NUL,
+    WHOLE,
+    Address,
+    Amount,
+    Cap,
+    Flag,
+    IdNumber,
+    LongText,
+    Name,
+    Phone,
+    ShortText,
+    StrictDate,
+    storable,
+    unique,
+)
 from collectguard.rulebook.profile import parse_hhmm
 from collectguard.rulebook.vocabulary import (
     WEEKDAYS,
@@ -25,7 +47,12 @@ Ident = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
+ZONES = frozenset(available_timezones())
+
+
 def _zone(name: str) -> str:
+    if name not in ZONES:
+        raise ValueError(f"未知时区 / unknown time zone {name!r}")
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -33,7 +60,9 @@ def _zone(name: str) -> str:
     return name
 
 
-TimeZoneName = Annotated[str, AfterValidator(_zone)]
+# The document lists the zones (IANA names this server knows), so that what it allows is what is accepted.
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_zone),
+                         WithJsonSchema({"type": "string", "enum": sorted(ZONES), "description": "IANA time zone"})]
 
 
 def _hhmm(text: str) -> str:
@@ -41,49 +70,57 @@ def _hhmm(text: str) -> str:
     return text
 
 
-HHMM = Annotated[str, AfterValidator(_hhmm)]
-
-
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("不能包含 NUL 字符 / must not contain NUL characters")
-    if isinstance(value, (list, tuple)):
-        for item in value:
-            _no_nul(item)
-    return value
+HHMM = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
+                 AfterValidator(_hhmm)]
+IdentList = Annotated[list[Ident], AfterValidator(unique), Field(json_schema_extra={"uniqueItems": True})]
+Days = Annotated[int, Field(ge=1, le=366), WHOLE]
+Attempts = Annotated[int, Field(ge=1, le=1000), WHOLE]
+LeaseTtl = Annotated[int, Field(ge=1, le=86_400), WHOLE]
 
 
 class Strict(BaseModel):
-    """Input models: unknown keys refused, values immutable, no NUL characters (PostgreSQL refuses them)."""
+    """Input models: unknown keys refused, values immutable, no NUL character and no lone surrogate in any
+    text (PostgreSQL and the ledger's hash refuse them; see collectguard.fields)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     @field_validator("*", mode="after")
     @classmethod
     def _text_is_storable(cls, value: Any) -> Any:
-        return _no_nul(value)
+        return storable(value)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        """The document says what `_text_is_storable` refuses: a string property with no pattern of its own gets
+        one excluding NUL, so that text generated from the document is text this model accepts."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for prop in schema.get("properties", {}).values():
+            for branch in [prop, *prop.get("anyOf", [])]:
+                if branch.get("type") == "string" and not {"pattern", "enum", "format", "const"} & branch.keys():
+                    branch["pattern"] = NO_NUL
+        return schema
 
 
 class InstitutionIn(Strict):
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
+    name: Name | None = None
 
 
 class AgencyIn(Strict):
     id: Ident
-    name: str | None = Field(default=None, max_length=200)
-    listed_by: list[Ident] = []
+    name: Name | None = None
+    listed_by: IdentList = Field(default=[], max_length=1000)
     parent: Ident | None = None
-    approved_by: list[Ident] = []
+    approved_by: IdentList = Field(default=[], max_length=1000)
 
 
 class AgreementIn(Strict):
     id: Ident
     institution: Ident
     agency: Ident
-    from_: date = Field(alias="from")
-    to: date
-    subcontracting: bool = False
+    from_: StrictDate = Field(alias="from")
+    to: StrictDate
+    subcontracting: Flag = False
 
     @model_validator(mode="after")
     def _order(self) -> AgreementIn:
@@ -96,10 +133,10 @@ class CollectorIn(Strict):
     id: Ident
     org: Ident
     kind: CollectorKind
-    pre_job_exam: date | None = None
-    pledge_signed: bool = False
-    last_training: date | None = None
-    approved: bool = False
+    pre_job_exam: StrictDate | None = None
+    pledge_signed: Flag = False
+    last_training: StrictDate | None = None
+    approved: Flag = False
     status: CollectorStatus = CollectorStatus.ACTIVE
 
 
@@ -107,11 +144,11 @@ class ToolIn(Strict):
     id: Ident
     institution: Ident
     type: ToolType
-    official: bool = False
-    filed: bool = False
+    official: Flag = False
+    filed: Flag = False
     org: Ident | None = None
-    active_from: date | None = None
-    active_to: date | None = None
+    active_from: StrictDate | None = None
+    active_to: StrictDate | None = None
 
 
 class TemplateIn(Strict):
@@ -119,17 +156,17 @@ class TemplateIn(Strict):
     institution: Ident
     audience: Audience
     channel: Channel
-    approved: bool = False
-    sealed: bool = False
-    text: str = Field(min_length=1)
+    approved: Flag = False
+    sealed: Flag = False
+    text: LongText
 
 
 class DebtorIn(Strict):
     id: Ident
-    name: str | None = None
-    phone: str | None = None
-    id_number: str | None = None
-    address: str | None = None
+    name: Name | None = None
+    phone: Phone | None = None
+    id_number: IdNumber | None = None
+    address: Address | None = None
     timezone: TimeZoneName | None = None
     status: DebtorStatus = DebtorStatus.NORMAL
 
@@ -137,11 +174,11 @@ class DebtorIn(Strict):
 class ContactIn(Strict):
     id: Ident
     debtor: Ident
-    relation: str | None = Field(default=None, max_length=64)
-    name: str | None = None
-    phone: str | None = None
-    refused: bool = False
-    offers_to_repay: bool = False
+    relation: ShortText | None = None
+    name: Name | None = None
+    phone: Phone | None = None
+    refused: Flag = False
+    offers_to_repay: Flag = False
 
 
 class DebtIn(Strict):
@@ -149,17 +186,17 @@ class DebtIn(Strict):
     institution: Ident
     debtor: Ident
     product: str = Field(min_length=1, max_length=100)
-    guarantors: list[Ident] = []
-    overdue_amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
-    overdue_since: date | None = None
+    guarantors: IdentList = Field(default=[], max_length=100)
+    overdue_amount: Amount | None = None
+    overdue_since: StrictDate | None = None
     status: DebtStatus = DebtStatus.OPEN
 
 
 class PlacementIn(Strict):
     debt: Ident
     agency: Ident
-    from_: date = Field(alias="from")
-    to: date
+    from_: StrictDate = Field(alias="from")
+    to: StrictDate
 
     @model_validator(mode="after")
     def _order(self) -> PlacementIn:
@@ -169,15 +206,16 @@ class PlacementIn(Strict):
 
 
 class UnreachableIn(Strict):
-    window_days: int = Field(7, ge=1, le=366)
-    min_attempts: int = Field(3, ge=1)
-    min_distinct_days: int = Field(2, ge=1)
+    window_days: Days = 7
+    min_attempts: Attempts = 3
+    min_distinct_days: Days = 2
 
 
 class WindowIn(Strict):
     from_: HHMM = Field(alias="from")
     to: HHMM
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = Field(default=None, min_length=1,
+                                                                                         max_length=7)
 
     @field_validator("days")
     @classmethod
@@ -193,10 +231,10 @@ class WindowIn(Strict):
 class DebtorAgreementIn(Strict):
     debtor: Ident
     institution: Ident
-    windows: list[WindowIn] = []
-    voice_cap: int | None = Field(default=None, ge=0)
-    effective_call_cap: int | None = Field(default=None, ge=0)
-    visit_cap: int | None = Field(default=None, ge=0)
+    windows: list[WindowIn] = Field(default=[], max_length=50)
+    voice_cap: Cap | None = None
+    effective_call_cap: Cap | None = None
+    visit_cap: Cap | None = None
     unreachable: UnreachableIn | None = None
 
 
@@ -209,11 +247,11 @@ class PolicyIn(Strict):
     """Per-institution policy overrides: stricter than the guideline, never looser."""
 
     unreachable: UnreachableIn | None = None
-    lease_ttl_s: int | None = Field(default=None, ge=1, le=86_400)
-    combined_voice_cap: int | None = Field(default=None, ge=0)
-    voice_cap: int | None = Field(default=None, ge=0)
-    effective_call_cap: int | None = Field(default=None, ge=0)
-    visit_cap: int | None = Field(default=None, ge=0)
+    lease_ttl_s: LeaseTtl | None = None
+    combined_voice_cap: Cap | None = None
+    voice_cap: Cap | None = None
+    effective_call_cap: Cap | None = None
+    visit_cap: Cap | None = None
     quiet_hours: QuietHoursIn | None = None
 
 

@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Coroutine
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from collectguard.api import scope
+from collectguard.api import attempt_ids, scope
 from collectguard.api.deps import StoreDep, require, token_of
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import cached_principal
 from collectguard.errors import CollectGuardError
+from collectguard.fields import DurationS, Flag
 from collectguard.gate.schemas import AttemptIn, DecisionOut, OutcomeIn, OutcomeOut
 from collectguard.registry.schemas import Ident, Strict
 
@@ -45,22 +45,27 @@ def _json(model: BaseModel) -> Response:
 
 
 class OutcomeBody(Strict):
-    connected: bool
-    duration_s: Decimal | None = Field(default=None, ge=0)
-    meaningful: bool | None = None
-    effective: bool | None = None
+    connected: Flag
+    duration_s: DurationS | None = None
+    meaningful: Flag | None = None
+    effective: Flag | None = None
 
 
 def _ask(state: Any, p: Principal, attempt: AttemptIn) -> Response:
     at = state.clock()
-    scope.ask(state.store, p, attempt.debt, attempt.collector, attempt.party, at)
-    return _json(state.gate.decide(attempt, at))
+    stored = scope.ask(state.store, p, attempt.id, attempt.debt, attempt.collector, attempt.party, at)
+    if stored != attempt.id:
+        attempt = attempt.model_copy(update={"id": stored})
+    decision = state.gate.decide(attempt, at)
+    return _json(decision.model_copy(update={"attempt_id": attempt_ids.external(decision.attempt_id)}))
 
 
 def _outcome(state: Any, p: Principal, attempt_id: str, body: OutcomeBody) -> Response:
     at = state.clock()
-    scope.attempt_visible(state.store, p, attempt_id)
-    return _json(state.gate.record_outcome(OutcomeIn(attempt=attempt_id, **body.model_dump()), at))
+    stored = scope.attempt_visible(state.store, p, attempt_id)
+    reported = OutcomeIn(attempt=attempt_id, **body.model_dump()).model_copy(update={"attempt": stored})
+    outcome = state.gate.record_outcome(reported, at)
+    return _json(outcome.model_copy(update={"attempt_id": attempt_ids.external(outcome.attempt_id)}))
 
 
 # -- the fast handlers (see the module's docstring) ------------------------------------------------------
@@ -95,7 +100,7 @@ async def _json_body(request: Request, model: type[BaseModel]) -> Any:
         return None
     try:
         return model.model_validate(json.loads(raw))
-    except (ValueError, ValidationError):  # malformed JSON or an invalid body: FastAPI answers it
+    except (ValueError, ValidationError, RecursionError):  # malformed, too deep or invalid: FastAPI answers it
         return None
 
 
@@ -165,7 +170,7 @@ def decision(
 ) -> DecisionOut:
     with store.read() as session:
         row = scope.attempt(session, p, attempt_id)
-        return DecisionOut.model_validate(row.decision)
+        return DecisionOut.model_validate({**row.decision, "attempt_id": attempt_ids.external(row.id)})
 
 
 @router.post("/{attempt_id}/outcome", response_model=OutcomeOut, summary="报告结果 Report the outcome")

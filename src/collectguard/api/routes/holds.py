@@ -9,8 +9,10 @@ from sqlalchemy import select
 
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
+from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal
 from collectguard.errors import NotFound
+from collectguard.fields import Note
 from collectguard.holds.models import HoldRow
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReason, HoldReleaseIn
 from collectguard.registry.schemas import Ident, Strict
@@ -19,7 +21,7 @@ router = APIRouter(prefix="/v1/holds", tags=["holds 暂停催收"])
 
 
 class ReleaseBody(Strict):
-    note: str | None = None
+    note: Note | None = None
 
 
 @router.post("", response_model=HoldOut, status_code=201, summary="暂停催收 Place a hold")
@@ -50,7 +52,7 @@ def list_holds(
     reason: Annotated[HoldReason | None, Query()] = None,
     active: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    offset: Offset = 0,
 ) -> list[HoldOut]:
     stmt = select(HoldRow).where(HoldRow.institution_id == p.institution_id)
     if debt:

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
 from sqlalchemy import select
 
 from collectguard.api.deps import StoreDep, require
 from collectguard.auth.roles import Permission, Principal
 from collectguard.errors import CollectGuardError
+from collectguard.fields import Instant
 from collectguard.ledger.checkpoints import check
 from collectguard.ledger.models import LedgerRecord
 from collectguard.ledger.service import verify
@@ -36,8 +36,8 @@ def records(
     kind: Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00]*$",
                                       description="exact kind or a prefix ending in ':'")] = None,
     subject: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")] = None,
-    since: Annotated[AwareDatetime | None, Query()] = None,
-    until: Annotated[AwareDatetime | None, Query()] = None,
+    since: Annotated[Instant | None, Query()] = None,
+    until: Annotated[Instant | None, Query()] = None,
     after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> StreamingResponse:

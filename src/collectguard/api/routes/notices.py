@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
 from collectguard.api.deps import Now, StoreDep, require
+from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.auth.service import Forbidden
 from collectguard.notices import service
@@ -39,7 +40,7 @@ def list_notices(
     status: Annotated[NoticeStatus | None, Query()] = None,
     acknowledged: Annotated[bool | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[NoticeOut]:
     """The institution's staff see all of its notices; an agency operator sees only those sent to its agency."""
     stmt = select(OutboxRow).where(OutboxRow.institution_id == p.institution_id)

@@ -29,13 +29,14 @@ from sqlalchemy.orm import Session
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.api.params import Offset
+from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.fields import (
     Address,
     Amount,
-    Count,
+    Cap,
     Flag,
     IdNumber,
     LongText,
@@ -84,36 +85,6 @@ CENT = Decimal("0.01")
 
 
 # == output models ===================================================================================
-class ErrorOut(BaseModel):
-    """Every error: a code, the message in Chinese and English, and the field it concerns."""
-
-    code: str
-    message_zh: str
-    message_en: str
-    field: str | None = None
-    errors: list[dict[str, Any]] | None = Field(default=None, description="422: every malformed field")
-    details: list[dict[str, Any]] | None = Field(default=None, description="e.g. a template's review findings")
-
-
-class BadRequestOut(BaseModel):
-    """A body that is not JSON at all. Today FastAPI answers `{"detail": …}`; the error shape may follow."""
-
-    detail: str | None = None
-    code: str | None = None
-    message_zh: str | None = None
-    message_en: str | None = None
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": BadRequestOut, "description": "请求体不是合法 JSON The body is not valid JSON"},
-    401: {"model": ErrorOut, "description": "缺少或无效的 API 密钥 Missing or invalid API key"},
-    403: {"model": ErrorOut, "description": "角色无权 The role may not do this"},
-    404: {"model": ErrorOut, "description": "不存在或不属于本机构 Not found (or not the caller's)"},
-    409: {"model": ErrorOut, "description": "冲突（如编号重复）Conflict (e.g. duplicate id)"},
-    422: {"model": ErrorOut, "description": "请求有误，`field` 指出字段 Invalid input; `field` names it"},
-}
-
-
 class Page(BaseModel, Generic[T]):
     """One page of a list, with the total across all pages."""
 
@@ -322,7 +293,7 @@ class Patch(s.Strict):
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
-        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
         schema["minProperties"] = 1  # an empty change is refused (422)
         return schema
 
@@ -407,7 +378,7 @@ class DebtPatch(Patch):
     product: str = Field(default=UNSET, min_length=1, max_length=100)
     overdue_amount: Amount | None = None
     overdue_since: StrictDate | None = None
-    guarantors: list[s.Ident] = Field(default=UNSET, max_length=100)
+    guarantors: s.IdentList = Field(default=UNSET, max_length=100)
 
 
 class PlacementPatch(Patch):
@@ -423,9 +394,9 @@ class DebtorAgreementPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"voice_cap": 1,
                                                                "windows": [{"from": "18:00", "to": "20:00"}]}]})
     windows: list[s.WindowIn] = Field(default=UNSET, max_length=50)
-    voice_cap: Count | None = Field(default=None, ge=0, le=1000)
-    effective_call_cap: Count | None = Field(default=None, ge=0, le=1000)
-    visit_cap: Count | None = Field(default=None, ge=0, le=1000)
+    voice_cap: Cap | None = None
+    effective_call_cap: Cap | None = None
+    visit_cap: Cap | None = None
     unreachable: s.UnreachableIn | None = None
 
 
@@ -736,7 +707,7 @@ def get_agreement(agreement_id: PathId, p: Reader, store: StoreDep) -> Agreement
 def list_agreements(
     p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
     agency: Annotated[s.Ident | None, Query()] = None,
-    active_on: Annotated[date | None, Query(description="在该日有效 in force on this day")] = None,
+    active_on: Annotated[StrictDate | None, Query(description="在该日有效 in force on this day")] = None,
 ) -> Page[Any]:
     _institution_only(p, "委托协议 agreements")
     stmt = select(m.Agreement).where(m.Agreement.institution_id == p.institution_id)
@@ -902,7 +873,7 @@ def list_tools(
     p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
     type: Annotated[ToolType | None, Query()] = None,
     org: Annotated[s.Ident | None, Query()] = None,
-    active_on: Annotated[date | None, Query(description="在该日启用 in use on this day")] = None,
+    active_on: Annotated[StrictDate | None, Query(description="在该日启用 in use on this day")] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
         stmt = select(m.Tool).where(_tool_filter(session, p))
@@ -1269,7 +1240,7 @@ def list_placements(
     p: Reader, store: StoreDep, at: Now, limit: Limit = 50, offset: Offset = 0,
     debt: Annotated[s.Ident | None, Query()] = None,
     agency: Annotated[s.Ident | None, Query()] = None,
-    active_on: Annotated[date | None, Query(description="在该日有效 in force on this day")] = None,
+    active_on: Annotated[StrictDate | None, Query(description="在该日有效 in force on this day")] = None,
 ) -> Page[Any]:
     with store.transaction() as session:
         debts = select(m.Debt.id).where(scope.debt_filter(session, p, at))
