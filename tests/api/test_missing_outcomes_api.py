@@ -88,7 +88,7 @@ def test_the_server_expires_leases_on_a_schedule_and_stops_on_shutdown(db_url):
         assert sweeper.expired == 0  # the lease runs until 10:10
         clock.now = at("2026-05-20 10:10") + timedelta(seconds=1)
         _wait(lambda: sweeper.expired == 1)
-    assert sweeper._task is None  # stopped with the server
+    assert sweeper.running == 0  # stopped with the server
     sweeps = sweeper.sweeps
     time.sleep(0.2)
     assert sweeper.sweeps == sweeps
@@ -98,9 +98,20 @@ def test_the_server_expires_leases_on_a_schedule_and_stops_on_shutdown(db_url):
     app.state.store.dispose()
 
 
+def test_two_clients_on_one_app_each_sweep_on_their_own_loop_and_stop_with_it(db_url):
+    app = create_app(db_url, migrate=False, lease_sweep_s=0.05)
+    with TestClient(app):
+        assert app.state.lease_sweeper.running == 1
+        with TestClient(app):
+            assert app.state.lease_sweeper.running == 2
+        assert app.state.lease_sweeper.running == 1
+    assert app.state.lease_sweeper.running == 0
+    app.state.store.dispose()
+
+
 def test_a_sweep_interval_of_zero_runs_no_sweeper(db_url):
     app = create_app(db_url, migrate=False, lease_sweep_s=0)
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
-        assert app.state.lease_sweeper._task is None
+        assert app.state.lease_sweeper.running == 0
     app.state.store.dispose()

@@ -100,13 +100,12 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The lease sweeper runs while the server does; it stops, its batch in hand finished, on shutdown."""
     sweeper: LeaseSweeper = app.state.lease_sweeper
     checkpoints: CheckpointSchedule | None = app.state.checkpoints
-    sweeper.start()
     if checkpoints is not None:
         await checkpoints.start()
     try:
-        yield
+        async with sweeper.during():
+            yield
     finally:
-        await sweeper.stop()
         if checkpoints is not None:  # after the sweeper: the last checkpoint covers what it recorded
             await checkpoints.stop()
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from starlette.concurrency import run_in_threadpool
@@ -29,34 +30,41 @@ class LeaseSweeper:
         self.gate, self.clock, self.interval_s, self.batch = gate, clock, interval_s, batch
         self.sweeps = 0  # completed sweeps (for tests and diagnostics)
         self.expired = 0  # leases this sweeper expired
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self) -> None:
-        """Start sweeping on the running event loop (each lifespan of the app has its own)."""
-        if self.interval_s > 0 and self._task is None:
-            self._stop = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="collectguard-lease-sweeper")
+    @property
+    def running(self) -> int:
+        """How many lifespans are sweeping now (a test may run two clients on one app, each on its own loop)."""
+        return len(self._tasks)
 
-    async def stop(self) -> None:
-        """Stop after the sweep in hand (if any) commits or fails."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
+    @asynccontextmanager
+    async def during(self) -> AsyncIterator[None]:
+        """Sweep on the running event loop while the body runs; on exit, finish the sweep in hand and stop."""
+        if self.interval_s <= 0:
+            yield
+            return
+        stop = asyncio.Event()
+        task = asyncio.create_task(self._run(stop), name="collectguard-lease-sweeper")
+        self._tasks.add(task)
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+            self._tasks.discard(task)
 
-    async def _run(self) -> None:
-        while not self._stop.is_set():
-            await self.sweep()
+    async def _run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            await self.sweep(stop)
             try:
-                await asyncio.wait_for(self._stop.wait(), timeout=self.interval_s)
+                await asyncio.wait_for(stop.wait(), timeout=self.interval_s)
             except TimeoutError:
                 continue
 
-    async def sweep(self) -> int:
+    async def sweep(self, stop: asyncio.Event | None = None) -> int:
         """One sweep, in the thread pool: every overdue lease, `batch` per transaction. Never raises."""
         try:
-            count = await run_in_threadpool(self._expire_all)
+            count = await run_in_threadpool(self._expire_all, stop)
         except Exception as exc:  # the sweeper must outlive a database outage
             log.warning("租约到期处理失败，稍后重试 lease expiry failed (%s); retrying in %ss",
                         type(exc).__name__, self.interval_s)
@@ -67,10 +75,10 @@ class LeaseSweeper:
             log.info("%d 个租约到期未报结果 leases expired without an outcome", count)
         return count
 
-    def _expire_all(self) -> int:
+    def _expire_all(self, stop: asyncio.Event | None) -> int:
         total = 0
         while True:
             expired = self.gate.expire_leases(self.clock(), limit=self.batch)
             total += len(expired)
-            if len(expired) < self.batch or self._stop.is_set():
+            if len(expired) < self.batch or (stop is not None and stop.is_set()):
                 return total
