@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from collectguard.api.app import create_app
+from collectguard.config import DEFAULT_LEASE_SWEEP_S, Settings
 from collectguard.db.store import Store
 from collectguard.ledger.models import LedgerRecord
 from collectguard.registry.service import Registry
@@ -115,3 +117,14 @@ def test_a_sweep_interval_of_zero_runs_no_sweeper(db_url):
         assert client.get("/healthz").status_code == 200
         assert app.state.lease_sweeper.running == 0
     app.state.store.dispose()
+
+
+def test_the_sweep_interval_comes_from_the_environment_and_a_bad_one_is_named(monkeypatch):
+    monkeypatch.delenv("COLLECTGUARD_LEASE_SWEEP_S", raising=False)
+    assert Settings.from_env().lease_sweep_s == DEFAULT_LEASE_SWEEP_S
+    monkeypatch.setenv("COLLECTGUARD_LEASE_SWEEP_S", "2.5")
+    assert Settings.from_env().lease_sweep_s == 2.5
+    for bad in ("soon", "-1", "nan", "100000"):
+        monkeypatch.setenv("COLLECTGUARD_LEASE_SWEEP_S", bad)
+        with pytest.raises(ValueError, match="COLLECTGUARD_LEASE_SWEEP_S"):
+            Settings.from_env()
