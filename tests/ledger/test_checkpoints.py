@@ -122,10 +122,12 @@ def test_forged_altered_renamed_and_foreign_checkpoint_files_are_reported(store,
     assert report.checked == 1 and len(report.problems) == 4
 
 
-def test_an_empty_checkpoint_directory_proves_nothing_and_says_so(store, key, folder):
+def test_an_empty_or_missing_checkpoint_directory_proves_nothing_and_says_so(store, key, folder):
     fill(store, 3)
     _, report = _check(store, folder, key)
     assert not report.ok and "no checkpoints" in report.problems[0].message_en
+    _, missing = _check(store, folder / "typo", key)
+    assert [p.message_en for p in missing.problems] == [f"checkpoint directory {folder / 'typo'} does not exist"]
 
 
 def test_checkpoint_files_are_written_once_read_only_and_never_overwritten(store, key, folder):

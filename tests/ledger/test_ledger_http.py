@@ -91,3 +91,17 @@ def test_http_verify_with_checkpoints_on_a_server_without_them_is_a_clear_400(st
         assert r.status_code == 400 and r.json()["field"] == "checkpoints"
         assert r.json()["message_zh"] and "COLLECTGUARD_CHECKPOINT_DIR" in r.json()["message_en"]
         client.app.state.store.dispose()
+
+
+def test_two_clients_on_one_app_each_take_checkpoints_on_their_own_loop(store, db_url, config):
+    headers = _auditor(store)
+    fill(store, 2)
+    app = create_app(db_url, migrate=False, checkpoints=config)
+    with TestClient(app) as first, TestClient(app) as second:
+        fill(store, 1, first=2)
+        for client in (first, second):
+            assert client.get("/v1/ledger/verify", params={"checkpoints": "true"}, headers=headers).json()["ok"]
+    schedule = app.state.checkpoints
+    assert schedule is not None and schedule.running == 0 and schedule.runs == 4  # each loop: start and stop
+    assert config.directory is not None and len(list(config.directory.iterdir())) == 2  # same heads, written once
+    app.state.store.dispose()

@@ -235,11 +235,10 @@ def load(directory: str | os.PathLike[str], keys: Mapping[str, PublicKey]) -> tu
     """Every checkpoint file in `directory`, its signature checked against `keys` (by key id). A file that does
     not parse, is signed by an unknown key, has a bad signature or has been renamed is a Problem."""
     folder = Path(directory)
-    if not folder.is_dir():
-        raise CheckpointError(f"检查点目录 {folder} 不存在", f"checkpoint directory {folder} does not exist",
-                              field="checkpoints")
     found: list[Found] = []
     problems: list[Problem] = []
+    if not folder.is_dir():
+        return found, [Problem(None, None, f"检查点目录 {folder} 不存在", f"checkpoint directory {folder} does not exist")]
     for path in _files(folder):
         name = path.name
         try:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,35 +159,52 @@ class Checkpointer:
 
 class CheckpointSchedule:
     """Runs `Checkpointer.run_once` in a worker thread at start, at every multiple of `interval_s` and at
-    shutdown, while the server's event loop runs. Never raises: failures are logged."""
+    shutdown, while the server's event loop runs. Never raises: failures are logged. Each event loop that
+    starts it (a test may run two clients on one app, each on its own loop) gets its own task."""
 
     def __init__(self, checkpointer: Checkpointer) -> None:
         self.checkpointer = checkpointer
         self.interval_s = checkpointer.config.interval_s
         self.runs = 0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._running: dict[asyncio.AbstractEventLoop, tuple[asyncio.Event, asyncio.Task[None]]] = {}
+
+    @property
+    def running(self) -> int:
+        """How many event loops run the schedule now."""
+        return len(self._running)
 
     async def start(self) -> None:
         """Take one checkpoint now (the server starts serving after it), then one every interval."""
-        if self.interval_s > 0 and self._task is None:
-            await self.run()
-            self._stop = asyncio.Event()
-            self._task = asyncio.create_task(self._run(), name="collectguard-ledger-checkpoints")
+        loop = asyncio.get_running_loop()
+        if self.interval_s <= 0 or loop in self._running:
+            return
+        await self.run()
+        stop = asyncio.Event()
+        self._running[loop] = (stop, asyncio.create_task(self._run(stop), name="collectguard-ledger-checkpoints"))
 
     async def stop(self) -> None:
-        """Stop, after one last checkpoint of the head as the server leaves it."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
-            self._task = None
-            await self.run()
+        """Stop this loop's task, after one last checkpoint of the head as the server leaves it."""
+        entry = self._running.pop(asyncio.get_running_loop(), None)
+        if entry is None:
+            return
+        stop, task = entry
+        stop.set()
+        await task
+        await self.run()
 
-    async def _run(self) -> None:
+    @asynccontextmanager
+    async def during(self) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while True:
             wait = self.interval_s - (time.time() % self.interval_s)  # siblings wake together
             try:
-                await asyncio.wait_for(self._stop.wait(), timeout=wait)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
                 return
             except TimeoutError:
                 await self.run()
