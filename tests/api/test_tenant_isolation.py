@@ -279,3 +279,16 @@ def test_an_attempt_id_used_by_another_institution_answers_as_a_fresh_one(two):
     client.post("/v1/attempts", json={**CALL, "id": "only-bank"}, headers=auth(t["bank_dialer"]))
     _same_answer(client.get("/v1/attempts/only-bank", headers=auth(t["bank2"])),
                  client.get("/v1/attempts/nobody", headers=auth(t["bank2"])), "only-bank", "nobody")
+
+
+def test_the_registering_institution_reads_its_new_agency_and_an_agency_key_keeps_no_ref(two):
+    client, t = two
+    made = client.post("/v1/agencies", json={"ref": "new-ag", "name": "丁催收"}, headers=auth(t["bank2"]))
+    assert made.status_code == 201, made.text
+    assert client.get(f"/v1/agencies/{made.json()['id']}", headers=auth(t["bank2"])).status_code == 200
+    assert client.get(f"/v1/agencies/{made.json()['id']}", headers=auth(t["bank"])).status_code == 404
+    with_id = client.post("/v1/debts", json={"id": "x", "institution": "bank2", "debtor": "d2", "product": "card"},
+                          headers=auth(t["bank2"]))
+    assert with_id.status_code == 422 and with_id.json()["errors"][0]["field"].endswith("id"), with_id.text
+    ref = client.post("/v1/collectors", json={"ref": "c9", "org": "agA", "kind": "ai_agent"}, headers=auth(t["agA"]))
+    assert ref.status_code == 422 and ref.json()["field"] == "ref", ref.text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from collectguard.registry import schemas as s
@@ -24,13 +24,11 @@ class _ServerMade(s.Strict):
     id: SkipJsonSchema[None] = None
     ref: s.Ident | None = REF
 
-    @model_validator(mode="before")
+    @field_validator("id", mode="before")
     @classmethod
-    def _no_client_id(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "id" in data:
-            raise ValueError("id 由服务器生成，请把自己的编号放在 ref / ids are made by the server: send your own "
-                             "reference as `ref`")
-        return data
+    def _no_client_id(cls, value: Any) -> Any:
+        raise ValueError("id 由服务器生成，请把自己的编号放在 ref / ids are made by the server: send your own "
+                         "reference as `ref`")
 
     def with_new_id(self) -> Any:
         """The setup model with a fresh server-made id."""

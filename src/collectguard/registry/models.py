@@ -25,6 +25,8 @@ class Agency(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(200))
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
+    # The institution that registered the agency over the API (it sees the record before any agreement).
+    registered_by: Mapped[str | None] = mapped_column(ForeignKey("institutions.id"))
 
 
 class AgencyListing(Base):

@@ -138,7 +138,7 @@ class Registry:
         event is recorded for it and for every institution that lists or approves the agency."""
         if data.parent is not None:
             self.require(m.Agency, data.parent, kind="agency", field="parent")
-        row = m.Agency(id=data.id, name=data.name, parent_id=data.parent)
+        row = m.Agency(id=data.id, name=data.name, parent_id=data.parent, registered_by=by)
         concerned = list(dict.fromkeys([*([by] if by else []), *data.listed_by, *data.approved_by]))
         self._new(row, "agency", data.id, data.model_dump(mode="json"), concerned)
         self.session.flush()

@@ -435,7 +435,8 @@ def _visible_agencies(p: Principal) -> ColumnElement[bool]:
     agreed = select(m.Agreement.agency_id).where(m.Agreement.institution_id == p.institution_id)
     approved = select(m.SubcontractorApproval.agency_id).where(m.SubcontractorApproval.institution_id == p.institution_id)
     subs = select(m.Agency.id).where(m.Agency.parent_id.in_(listed))
-    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(agreed), m.Agency.id.in_(approved), m.Agency.id.in_(subs))
+    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(agreed), m.Agency.id.in_(approved), m.Agency.id.in_(subs),
+               m.Agency.registered_by == p.institution_id)
 
 
 def _agency_filter(session: Session, p: Principal) -> ColumnElement[bool]:
@@ -778,6 +779,9 @@ def create_collector(body: Annotated[c.CollectorCreate, Body(openapi_examples=CO
                      store: StoreDep, gate: GateDep, at: Now) -> CollectorOut:
     """An institution registers its own (in-house) collectors; an agency registers its own people with its
     agency key (`agency_admin`): an agency's people are a shared record that no institution may write."""
+    if p.is_agency_admin and body.ref is not None:
+        raise InvalidInput("ref 是金融机构自己的引用，催收机构密钥不能设置", "ref is an institution's own reference; an "
+                           "agency key cannot keep one (use the id the server returns)", field="ref")
     data = body.with_new_id()
     with store.transaction() as session:
         _own_staff(session, p, body.org)

@@ -43,6 +43,10 @@ def upgrade() -> None:
     op.create_index(op.f('ix_external_refs_object_id'), 'external_refs', ['object_id'], unique=False)
     with op.batch_alter_table('api_keys') as batch:
         batch.alter_column('institution_id', existing_type=sa.String(length=64), nullable=True)
+    with op.batch_alter_table('agencies') as batch:
+        batch.add_column(sa.Column('registered_by', sa.String(length=64), nullable=True))
+        batch.create_foreign_key(batch.f('fk_agencies_registered_by_institutions'), 'institutions',
+                                 ['registered_by'], ['id'])
     # An attempt id reused by a second institution is kept as "<institution>/<id>" (api/attempt_ids.py).
     for table, column in (('attempts', 'id'), ('qa_findings', 'attempt_id')):
         with op.batch_alter_table(table) as batch:
@@ -55,6 +59,9 @@ def downgrade() -> None:
         with op.batch_alter_table(table) as batch:
             batch.alter_column(column, existing_type=sa.String(length=140), type_=sa.String(length=64),
                                existing_nullable=False)
+    with op.batch_alter_table('agencies') as batch:
+        batch.drop_constraint(batch.f('fk_agencies_registered_by_institutions'), type_='foreignkey')
+        batch.drop_column('registered_by')
     with op.batch_alter_table('api_keys') as batch:
         batch.alter_column('institution_id', existing_type=sa.String(length=64), nullable=False)
     op.drop_index(op.f('ix_external_refs_object_id'), table_name='external_refs')
