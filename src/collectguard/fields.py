@@ -7,8 +7,8 @@ document says exactly what the validators accept (what the schema allows is acce
 - Dates are `YYYY-MM-DD` strings (or `date` objects from YAML/Python); a number is never a date (pydantic
   alone reads 0 as 1970-01-01). Flags are `true`/`false` only (pydantic alone reads 0, 1, "yes" as flags).
 - Money: Decimal yuan, 0 ≤ amount ≤ 999,999,999,999.99, at most two decimals, as a JSON number or a
-  plain decimal string; far inside the Numeric(18, 2) columns, so a running total cannot overflow them
-  for a long while (and the total itself is checked, see gate.service).
+  plain decimal string; a running total (repaid so far) is bounded by MAX_TOTAL (gate.service), which
+  both backends keep exactly.
 - Durations: seconds of one contact, 0–86,400 with at most three decimals — what Numeric(10, 3) stores,
   so a retried outcome compares equal to the stored one.
 - Instants: aware datetimes whose UTC form exists (0001-01-01T00:00:00+08:00 does not: it is in year 0).
@@ -119,7 +119,9 @@ Cap = Annotated[int, Field(ge=0, le=1000), WHOLE]  # a daily cap
 
 # -- money and durations -----------------------------------------------------------------------------
 MAX_AMOUNT = Decimal("999999999999.99")
-MAX_TOTAL = Decimal("9999999999999999.99")  # what a Numeric(18, 2) column holds: the bound of a running total
+# The bound of a running total (repaid so far): inside Numeric(18, 2) on PostgreSQL, and exact to the cent
+# on SQLite too, which keeps a NUMERIC column as a float (exact cents only below about 9 × 10**13).
+MAX_TOTAL = Decimal("9999999999999.99")
 MAX_DURATION_S = Decimal(86_400)
 _AMOUNT_TEXT = r"^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$"
 _DURATION_TEXT = r"^(0|[1-9][0-9]{0,4})(\.[0-9]{1,3})?$"
@@ -146,7 +148,7 @@ def _decimal_schema(maximum: Decimal, places: int, pattern: str, description: st
     step = float(Decimal(1).scaleb(-places))
     return WithJsonSchema({
         "anyOf": [{"type": "number", "minimum": 0, "maximum": float(maximum), "multipleOf": step},
-                  {"type": "string", "pattern": pattern}],
+                  {"type": "string", "pattern": pattern, "maxLength": len(str(int(maximum))) + 1 + places}],
         "description": description,
     })
 

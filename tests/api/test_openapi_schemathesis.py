@@ -74,6 +74,7 @@ class Summary:
 def _config(token: str) -> SchemathesisConfig:
     return SchemathesisConfig.from_dict({
         "seed": SEED,
+        "cache": {"enabled": False},  # nothing carried between runs (nor written into the work tree)
         "headers": {"Authorization": f"Bearer {token}"},
         "checks": {"enabled": True},  # all of them, as `--checks all`
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True},

@@ -12,14 +12,12 @@ import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from collectguard import __version__
 from collectguard.api.idempotency import IdempotencyMiddleware
-from collectguard.api.responses import document_errors
+from collectguard.api.responses import document_errors, documented_methods
 from collectguard.api.routes import (
     docs,
     events,
@@ -121,13 +119,8 @@ def _unparseable_body(cause: BaseException) -> JSONResponse:
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:
-    """Every method some route serves at this path (Starlette names only the first route's)."""
-    methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match is not Match.NONE and isinstance(route, APIRoute):
-            methods |= route.methods or set()
-    return ", ".join(sorted(methods))
+    """Every method the document lists at this path (Starlette names only the first matching route's)."""
+    return ", ".join(documented_methods(app, request.url.path))
 
 
 def _errors(app: FastAPI) -> None:

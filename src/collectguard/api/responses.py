@@ -11,6 +11,7 @@ was used for another request). What a route states itself (`responses=`) is kept
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -42,6 +43,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+METHODS = ("get", "post", "put", "patch", "delete")
+_REF_DEFAULT_422 = "#/components/schemas/HTTPValidationError"
+_TEMPLATES: dict[int, tuple[dict[str, Any], list[tuple[re.Pattern[str], list[str]]]]] = {}
+
+
 def _codes(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     if not path.startswith("/v1/"):
         return set()
@@ -64,14 +70,32 @@ def document_errors(app: FastAPI) -> None:
         schemas.setdefault("ErrorOut", ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}"))
         for path, item in document.get("paths", {}).items():
             for method, operation in item.items():
-                if method not in ("get", "post", "put", "patch", "delete"):
+                if method not in METHODS:
                     continue
                 responses = operation.setdefault("responses", {})
+                if _REF_DEFAULT_422 in str(responses.get("422", "")):
+                    del responses["422"]  # FastAPI's {"detail": […]}: this API answers ErrorOut
                 for code in sorted(_codes(path, method, operation)):
                     responses.setdefault(str(code), {
                         "description": ERRORS[code]["description"],
                         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
                     })
+        if _REF_DEFAULT_422 not in str(document.get("paths")):
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def documented_methods(app: FastAPI, path: str) -> list[str]:
+    """The methods the document lists for the operation(s) at `path` (a request's path), upper-case, sorted."""
+    document = app.openapi()
+    cached = _TEMPLATES.get(id(document))
+    if cached is None or cached[0] is not document:
+        templates = [(re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$"),
+                      [m.upper() for m in item if m in METHODS]) for template, item in document["paths"].items()]
+        cached = (document, templates)
+        _TEMPLATES.clear()
+        _TEMPLATES[id(document)] = cached
+    return sorted({m for pattern, methods in cached[1] if pattern.match(path) for m in methods})

@@ -23,8 +23,8 @@ class HoldReason(StrEnum):
 class HoldIn(Strict):
     # exactly one of `debt` and `debtor`, stated in the document as the validator below enforces it
     model_config = ConfigDict(json_schema_extra={"oneOf": [
-        {"required": ["debt"], "properties": {"debt": {"type": "string"}, "debtor": {"type": "null"}}},
-        {"required": ["debtor"], "properties": {"debtor": {"type": "string"}, "debt": {"type": "null"}}},
+        {"required": ["debt"], "properties": {"debt": {"type": "string", "maxLength": 64}, "debtor": {"type": "null"}}},
+        {"required": ["debtor"], "properties": {"debtor": {"type": "string", "maxLength": 64}, "debt": {"type": "null"}}},
     ]})
 
     id: Ident

@@ -70,7 +70,7 @@ def _hhmm(text: str) -> str:
     return text
 
 
-HHMM = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
+HHMM = Annotated[str, Field(max_length=8, pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
                  AfterValidator(_hhmm)]
 IdentList = Annotated[list[Ident], AfterValidator(unique), Field(json_schema_extra={"uniqueItems": True})]
 Days = Annotated[int, Field(ge=1, le=366), WHOLE]
