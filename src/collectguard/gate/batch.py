@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -32,6 +33,7 @@ from collectguard.rulebook.profile import Profile
 from collectguard.rulebook.usage import lease_consumed
 from collectguard.rulebook.vocabulary import LeaseState
 
+MILLIS = Decimal("0.001")
 Result = Any  # a DecisionOut / OutcomeOut, or the CollectGuardError that item raised
 
 
@@ -211,8 +213,8 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
     if at < row.at:
         return InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
     if row.outcome_at is not None:  # set by every outcome, including one earlier in this batch
-        if (row.connected, row.duration_s, row.meaningful, row.effective) == (
-                outcome.connected, outcome.duration_s, outcome.meaningful, outcome.effective):
+        if (row.connected, _seconds(row.duration_s), row.meaningful, row.effective) == (
+                outcome.connected, _seconds(outcome.duration_s), outcome.meaningful, outcome.effective):
             return _first_outcome(row)  # a retry (a lost answer, a crash): the first answer, settled once
         return Conflict(
             f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
@@ -247,6 +249,11 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
         row.institution_id,
     ))
     return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
+
+
+def _seconds(duration: Decimal | float | None) -> Decimal | None:
+    """A duration as the attempts table stores it (Numeric(10, 3)): a retry compares equal to what was stored."""
+    return None if duration is None else Decimal(str(duration)).quantize(MILLIS)
 
 
 def _first_outcome(row: Past) -> g.OutcomeOut:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from collectguard.fields import Amount, DurationS, Flag, LongText, Reason, ShortText, StrictDate
 from collectguard.registry.schemas import Ident, Strict
 from collectguard.rulebook.decision import Decision
 from collectguard.rulebook.vocabulary import (
@@ -22,9 +22,9 @@ from collectguard.rulebook.vocabulary import (
 
 
 class ReceiverIn(Strict):
-    relation: str | None = None
-    adult_household_member: bool = False
-    told_debtor_only: bool = False
+    relation: ShortText | None = None
+    adult_household_member: Flag = False
+    told_debtor_only: Flag = False
 
 
 class AttemptIn(Strict):
@@ -37,9 +37,9 @@ class AttemptIn(Strict):
     tool: Ident | None = None
     template: Ident | None = None
     purpose: Purpose | None = None
-    recording: bool | None = None
-    team: list[Ident] = []
-    ids_shown: bool | None = None
+    recording: Flag | None = None
+    team: list[Ident] = Field(default=[], max_length=20)  # a name listed twice is one person (art16-visit-team)
+    ids_shown: Flag | None = None
     delivery: Delivery | None = None
     envelope_template: Ident | None = None
     receiver: ReceiverIn | None = None
@@ -47,16 +47,18 @@ class AttemptIn(Strict):
 
 class OutcomeIn(Strict):
     attempt: Ident
-    connected: bool
-    duration_s: Decimal | None = Field(default=None, ge=0)
-    meaningful: bool | None = None
-    effective: bool | None = None
+    connected: Flag
+    duration_s: DurationS | None = None
+    meaningful: Flag | None = None
+    effective: Flag | None = None
 
 
 class RepaymentIn(Strict):
+    """`settled: true` ends collection of the debt: it needs the `debt:settle` permission."""
+
     debt: Ident
-    amount: Decimal | None = Field(default=None, ge=0, max_digits=18, decimal_places=2)
-    settled: bool
+    amount: Amount | None = None
+    settled: Flag
 
 
 class ContactRefusedIn(Strict):
@@ -66,7 +68,7 @@ class ContactRefusedIn(Strict):
 class DebtorStatusIn(Strict):
     debtor: Ident
     status: DebtorStatus
-    reason: str | None = None
+    reason: Reason | None = None
 
 
 class AgencyStatusIn(Strict):
@@ -82,18 +84,18 @@ class CollectorStatusIn(Strict):
 
 class TrainingIn(Strict):
     collector: Ident
-    date: date
+    date: StrictDate = Field(description="the day it was passed; not after today (Asia/Shanghai)")
 
 
 class TemplateApprovalIn(Strict):
     template: Ident
-    approved: bool
+    approved: Flag
 
 
 class TemplateEditIn(Strict):
     template: Ident
-    text: str = Field(min_length=1)
-    sealed: bool | None = None
+    text: LongText
+    sealed: Flag | None = None
 
 
 class ViolationOut(BaseModel):
