@@ -8,11 +8,12 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from collectguard.api.app import create_app
 from collectguard.config import DEFAULT_LEASE_SWEEP_S, Settings
 from collectguard.db.store import Store
+from collectguard.gate.models import AttemptRow
 from collectguard.ledger.models import LedgerRecord
 from collectguard.registry.service import Registry
 from tests.api.conftest import Clock, auth
@@ -37,6 +38,10 @@ def test_missing_outcomes_per_collector_scoped_to_the_caller(api, clock):
     # an agency sees its own collectors only; another institution sees nothing of bank's
     agency = client.get(MISSING, headers=auth(tokens["agency_operator"])).json()
     assert [c["collector"] for c in agency["collectors"]] == ["c1"]
+    # an id stored under the institution (another institution had used it first) is shown as the caller sent it
+    with client.app.state.store.transaction() as session:
+        session.execute(update(AttemptRow).where(AttemptRow.id == "c-1").values(id="bank/c-1"))
+    assert client.get(MISSING, headers=auth(tokens["auditor"])).json()["collectors"][1]["attempts"] == ["c-1"]
     assert client.get(MISSING, headers=auth(tokens["bank2_admin"])).json()["total"] == 0
     # a late outcome settles the lease: the attempt is no longer missing
     client.post("/v1/attempts/a1/outcome", json={"connected": False}, headers=auth(tokens["integration"]))

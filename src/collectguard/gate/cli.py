@@ -82,6 +82,7 @@ def missing(
     """缺失结果 Attempts whose lease expired without an outcome, per collector (most missing first)."""
     from sqlalchemy import select
 
+    from collectguard.api.attempt_ids import external
     from collectguard.db.store import Store
     from collectguard.errors import CollectGuardError
     from collectguard.gate.leases import missing_outcomes, period
@@ -97,7 +98,7 @@ def missing(
             orgs = None
             if agency:  # the agency and its subcontractors
                 orgs = {agency, *session.execute(select(m.Agency.id).where(m.Agency.parent_id == agency)).scalars()}
-            result = missing_outcomes(session, institution, start, end, now, orgs=orgs)
+            result = missing_outcomes(session, institution, start, end, now, orgs=orgs, shown=external)
     except CollectGuardError as exc:
         typer.echo(f"错误 error: {exc}", err=True)
         raise typer.Exit(2) from None

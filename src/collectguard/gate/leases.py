@@ -9,7 +9,7 @@ not arrived since, grouped by collector. A late outcome settles the lease, so th
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from pydantic import AwareDatetime, BaseModel, Field
@@ -61,9 +61,11 @@ def missing_outcomes(
     now: datetime,
     *,
     orgs: Collection[str] | None = None,
+    shown: Callable[[str], str] = str,
 ) -> MissingOutcomesOut:
     """Attempts of `institution_id` whose lease expired in [since, until) (and by `now`) without an outcome,
-    per collector. `orgs`: only collectors of these organisations (an agency and its subcontractors)."""
+    per collector. `orgs`: only collectors of these organisations (an agency and its subcontractors).
+    `shown`: the attempt id as the caller knows it (the API stores a reused id under its institution)."""
     expired_by = min(until, now)
     stmt = (
         select(AttemptRow.collector_id, AttemptRow.id)
@@ -81,7 +83,7 @@ def missing_outcomes(
         stmt = stmt.where(AttemptRow.collector_id.in_(select(m.Collector.id).where(m.Collector.org_id.in_(list(orgs)))))
     grouped: dict[str, list[str]] = defaultdict(list)
     for collector, attempt in session.execute(stmt):
-        grouped[collector].append(attempt)
+        grouped[collector].append(shown(attempt))
     collectors = sorted(
         (CollectorMissing(collector=c, count=len(ids), attempts=ids) for c, ids in grouped.items()),
         key=lambda item: (-item.count, item.collector),

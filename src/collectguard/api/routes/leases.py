@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from collectguard.api import scope
+from collectguard.api import attempt_ids, scope
 from collectguard.api.deps import Now, StoreDep, require
 from collectguard.auth.roles import Permission, Principal
 from collectguard.fields import Instant
@@ -34,4 +34,4 @@ def missing(
     start, end = period(since, until, at)
     with store.read() as session:
         orgs = scope.agency_family(session, p.agency_id) if p.agency_id is not None else None
-        return missing_outcomes(session, p.institution_id, start, end, at, orgs=orgs)
+        return missing_outcomes(session, p.institution_id, start, end, at, orgs=orgs, shown=attempt_ids.external)
