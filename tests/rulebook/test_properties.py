@@ -30,6 +30,8 @@ from collectguard.rulebook.vocabulary import (
     Mode,
     PartyKind,
     Purpose,
+    Receiver,
+    ReceiverRelation,
     ToolType,
 )
 
@@ -80,6 +82,9 @@ def facts(draw: st.DrawFn) -> f.Facts:
             purpose=draw(st.sampled_from([None, *Purpose])), recording=draw(st.sampled_from([None, True, False])),
             team=tuple(draw(st.lists(st.sampled_from(["c1", "c2", "c3", "c4"]), max_size=4))),
             ids_shown=draw(st.sampled_from([None, True])), delivery=draw(st.sampled_from([None, *Delivery])),
+            envelope_template_id=draw(st.sampled_from([None, "env"])), receiver=draw(st.sampled_from([None, *Receiver])),
+            receiver_relation=draw(st.sampled_from([None, *ReceiverRelation])),
+            receiver_told=draw(st.sampled_from([None, True, False])),
         ),
         institution_id="bank",
         limits=resolve_limits(PROFILE),
@@ -91,6 +96,8 @@ def facts(draw: st.DrawFn) -> f.Facts:
         tool=f.Tool("t1", draw(st.sampled_from(["bank", "other"])), tool_type, official=draw(st.booleans()), filed=draw(st.booleans())),
         template=f.Template("tpl", "bank", draw(st.sampled_from(list(Audience))), channel, draw(st.booleans()),
                             template_text, sealed=draw(st.booleans())),
+        envelope_template=f.Template("env", "bank", Audience.DEBTOR, Channel.LETTER, True,
+                                     draw(st.sampled_from(["{debtor_name} 亲启", "逾期{overdue_amount}元"]))),
         debt=f.Debt("loan1", "bank", "d1", "card", status=draw(st.sampled_from([DebtStatus.OPEN] * 3 + [DebtStatus.SETTLED])),
                     settled_at=at - timedelta(hours=1)),
         party=f.Party(party_kind.value == "debtor" and "d1" or "k1", party_kind, "d1", zone,
@@ -123,6 +130,10 @@ def revoke_template(x: f.Facts) -> f.Facts:
 
 
 def fax(x: f.Facts) -> f.Facts:
+    # A hand delivery has checks of its own (who receives it): faxing it instead is another attempt, not the
+    # same one with a prohibition added.
+    if x.attempt.delivery is Delivery.HAND:
+        return x
     return replace(x, attempt=replace(x.attempt, delivery=Delivery.FAX))
 
 

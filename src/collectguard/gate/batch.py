@@ -162,7 +162,7 @@ def _decide(
         "id": attempt.id, "decision_id": decision_id, "institution_id": facts.institution_id,
         "debt_id": facts.debt.id, "collector_id": attempt.collector, "party_id": attempt.party,
         "party_kind": facts.party.kind.value, "debtor_id": debtor_id, "channel": attempt.channel.value,
-        "mode": attempt.mode.value, "product": facts.debt.product, "at": at, "allowed": decision.allowed,
+        "mode": (decision.mode or attempt.mode).value, "product": facts.debt.product, "at": at, "allowed": decision.allowed,
         "failing": list(decision.failing_rules), "quota_rule": decision.lease_rule,
         "lease_state": lease_state.value, "lease_expires_at": expires, "request": request, "decision": answer,
         "connected": None, "duration_s": None, "meaningful": None, "effective": None, "outcome_at": None,

@@ -268,7 +268,6 @@ def build_facts(
     team: dict[str, f.Collector | None] = {}
     if attempt.channel is Channel.VISIT:
         team = {member_id: snap.collector(member_id, institution_id) for member_id in attempt.team}
-    receiver = attempt.receiver
     return f.Facts(
         at=at,
         attempt=f.Attempt(
@@ -286,7 +285,9 @@ def build_facts(
             ids_shown=attempt.ids_shown,
             delivery=Delivery(attempt.delivery) if attempt.delivery else None,
             envelope_template_id=attempt.envelope_template,
-            receiver=f.Receiver(**receiver.model_dump()) if receiver else None,
+            receiver=attempt.receiver,
+            receiver_relation=attempt.receiver_relation,
+            receiver_told=attempt.receiver_told,
         ),
         institution_id=institution_id,
         limits=resolved,

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from collectguard.fields import Amount, DurationS, Flag, LongText, Reason, ShortText, StrictDate
+from collectguard.fields import Amount, DurationS, Flag, LongText, Reason, StrictDate
 from collectguard.registry.schemas import Ident, Strict
 from collectguard.rulebook.decision import Decision
 from collectguard.rulebook.vocabulary import (
@@ -18,13 +18,9 @@ from collectguard.rulebook.vocabulary import (
     ListingStatus,
     Mode,
     Purpose,
+    Receiver,
+    ReceiverRelation,
 )
-
-
-class ReceiverIn(Strict):
-    relation: ShortText | None = None
-    adult_household_member: Flag = False
-    told_debtor_only: Flag = False
 
 
 class AttemptIn(Strict):
@@ -42,7 +38,14 @@ class AttemptIn(Strict):
     ids_shown: Flag | None = None
     delivery: Delivery | None = None
     envelope_template: Ident | None = None
-    receiver: ReceiverIn | None = None
+    receiver: Receiver | None = Field(
+        default=None, description="专人送达的签收人 who receives a hand-delivered letter: debtor (本人) or family "
+                                  "(与债务人同住的成年家庭成员 an adult family member living with the debtor)")
+    receiver_relation: ReceiverRelation | None = Field(
+        default=None, description="家属签收人与债务人的关系 a family receiver's relation to the debtor")
+    receiver_told: Flag | None = Field(
+        default=None, description="已告知家属签收人函件仅限债务人本人拆阅 the family receiver was told that only the "
+                                  "debtor may open it")
 
 
 class OutcomeIn(Strict):
@@ -111,6 +114,14 @@ class RuleErrorOut(BaseModel):
     error: str
 
 
+class NoteOut(BaseModel):
+    """Something the gate took differently from what the caller said (e.g. `mode-taken-as-notification`)."""
+
+    code: str
+    message_zh: str
+    message_en: str
+
+
 class LeaseOut(BaseModel):
     rule: str
     expires_at: AwareDatetime
@@ -133,6 +144,9 @@ class DecisionOut(BaseModel):
     lease: LeaseOut | None
     rulebook_version: str
     at: AwareDatetime
+    mode: Mode | None = Field(default=None, description="the mode the attempt was judged as: notification on a "
+                                                        "one-way channel (sms, 5g_message, email, letter)")
+    notes: list[NoteOut] = []
 
     @classmethod
     def build(cls, decision: Decision, *, decision_id: str, attempt_id: str, lease_expires_at: datetime | None) -> DecisionOut:
@@ -153,6 +167,8 @@ class DecisionOut(BaseModel):
             ),
             rulebook_version=decision.rulebook_version,
             at=decision.evaluated_at,
+            mode=decision.mode,
+            notes=[NoteOut(**n.__dict__) for n in decision.notes],
         )
 
 

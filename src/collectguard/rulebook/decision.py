@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from collectguard.rulebook.vocabulary import Mode
+
 
 @dataclass(frozen=True)
 class Violation:
@@ -26,6 +28,18 @@ class RuleError:
 
 
 @dataclass(frozen=True)
+class Note:
+    """Something the gate took differently from what the caller said, in Chinese and English."""
+
+    code: str
+    message_zh: str
+    message_en: str
+
+
+MODE_TAKEN_AS_NOTIFICATION = "mode-taken-as-notification"
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     violations: tuple[Violation, ...]
@@ -36,6 +50,8 @@ class Decision:
     rulebook_version: str
     evaluated_at: datetime
     decision_id: str | None = field(default=None)
+    mode: Mode | None = None  # the mode the attempt was judged as (notification on a one-way channel)
+    notes: tuple[Note, ...] = ()
 
     @property
     def failing_rules(self) -> tuple[str, ...]:

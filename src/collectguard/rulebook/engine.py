@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from collectguard import __version__
 from collectguard.rulebook.calendar import local_date, next_window_moment, start_of_day
-from collectguard.rulebook.decision import Decision, RuleError, Violation
+from collectguard.rulebook.decision import MODE_TAKEN_AS_NOTIFICATION, Decision, Note, RuleError, Violation
 from collectguard.rulebook.facts import Facts
 from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, RuleMeta, load_profile
 from collectguard.rulebook.rules import CHECKS, Context
@@ -48,7 +48,7 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
     quotas: dict[str, int] = {}
     try:
         if facts.party is not None:
-            lease_rule = quota_rule_for(facts.attempt.channel, facts.attempt.mode, facts.party.kind)
+            lease_rule = quota_rule_for(facts.attempt.channel, facts.attempt.effective_mode, facts.party.kind)
             if facts.party.kind is PartyKind.DEBTOR:
                 taking = lease_rule if allowed else None
                 quotas = {rule: remaining(facts, rule, taking=taking) for rule in CAP_RULES}
@@ -64,7 +64,19 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
         lease_rule=lease_rule if allowed else None,
         rulebook_version=rulebook_version(profile),
         evaluated_at=facts.at,
+        mode=facts.attempt.effective_mode,
+        notes=_notes(facts),
     )
+
+
+def _notes(facts: Facts) -> tuple[Note, ...]:
+    attempt = facts.attempt
+    if attempt.effective_mode is attempt.mode:
+        return ()
+    channel = attempt.channel.value
+    return (Note(MODE_TAKEN_AS_NOTIFICATION,
+                 f"{channel} 为单向渠道，按告知式催收判断（声明为 {attempt.mode.value}）",
+                 f"{channel} is a one-way channel: judged as notification (declared {attempt.mode.value})"),)
 
 
 def _rules_in_force(ctx: Context, profile: Profile) -> tuple[RuleMeta, ...]:

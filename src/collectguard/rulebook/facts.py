@@ -25,17 +25,11 @@ from collectguard.rulebook.vocabulary import (
     Mode,
     PartyKind,
     Purpose,
+    Receiver,
+    ReceiverRelation,
     ToolType,
+    effective_mode,
 )
-
-
-@dataclass(frozen=True)
-class Receiver:
-    """Who received a hand-delivered letter, when it was not the debtor (art. 15(三)2,4)."""
-
-    relation: str | None = None
-    adult_household_member: bool = False
-    told_debtor_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +48,16 @@ class Attempt:
     ids_shown: bool | None = None
     delivery: Delivery | None = None
     envelope_template_id: str | None = None
+    # A hand-delivered letter: who receives it, and for a family member the relation and whether they were
+    # told that only the debtor may open it (art. 15(三)2,4).
     receiver: Receiver | None = None
+    receiver_relation: ReceiverRelation | None = None
+    receiver_told: bool | None = None
+
+    @property
+    def effective_mode(self) -> Mode:
+        """The mode judged, counted and recorded: notification on a one-way channel, whatever was declared."""
+        return effective_mode(self.channel, self.mode)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.facts import Facts, PastAttempt
-from collectguard.rulebook.vocabulary import COUNTING_LEASE_STATES, Channel, Mode, PartyKind
+from collectguard.rulebook.vocabulary import COUNTING_LEASE_STATES, Channel, Mode, PartyKind, effective_mode
 
 VOICE_CAP = "art15-voice-cap"
 EFFECTIVE_CALL_CAP = "art16-effective-call-cap"
@@ -19,8 +19,10 @@ def quota_rule_for(channel: Channel, mode: Mode, party_kind: PartyKind) -> str |
     """The per-day quota an attempt consumes when it connects (or is effective), if any.
 
     Caps are per debtor: an attempt to a contact takes none. Voice and video calls count as calls
-    (notification → art. 15(二), interactive → art. 16(二)1); a visit counts under art. 16(三)4.
+    (notification → art. 15(二), interactive → art. 16(二)1); a visit counts under art. 16(三)4. The mode is
+    taken as `effective_mode` gives it (a one-way channel is notification-type whatever was declared).
     """
+    mode = effective_mode(channel, mode)
     if party_kind is not PartyKind.DEBTOR:
         return None
     if channel is Channel.VISIT:

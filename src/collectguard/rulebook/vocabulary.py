@@ -21,6 +21,17 @@ class Mode(StrEnum):
     INTERACTIVE = "interactive"  # 交互式催收
 
 
+# One-way channels carry a notice and no conversation: whatever mode a caller declares, an attempt on one of
+# them is notification-type (RULES.md art15-template-approved) — it needs an approved template and is
+# counted and recorded as a notification.
+ONE_WAY_CHANNELS: frozenset[Channel] = frozenset({Channel.SMS, Channel.FIVE_G, Channel.EMAIL, Channel.LETTER})
+
+
+def effective_mode(channel: Channel, declared: Mode) -> Mode:
+    """The mode an attempt is judged, counted and recorded as: notification on a one-way channel."""
+    return Mode.NOTIFICATION if channel in ONE_WAY_CHANNELS else declared
+
+
 class ToolType(StrEnum):
     PHONE = "phone"
     SMS = "sms"
@@ -94,6 +105,30 @@ class Delivery(StrEnum):
     HAND = "hand"
     EMAIL = "email"
     FAX = "fax"
+
+
+# A letter on paper goes in an envelope: by post, by hand, or (never allowed, art15-letter-no-fax) by fax;
+# a letter whose delivery is not given is taken as paper (fail closed). Only e-mail has no envelope.
+PAPER_DELIVERIES: frozenset[Delivery | None] = frozenset({Delivery.POST, Delivery.HAND, Delivery.FAX, None})
+
+
+class Receiver(StrEnum):
+    """Who receives a hand-delivered letter (art. 15(三)2,4)."""
+
+    DEBTOR = "debtor"  # 债务人本人
+    FAMILY = "family"  # 与债务人同住的成年家庭成员 an adult family member living with the debtor
+
+
+class ReceiverRelation(StrEnum):
+    """A family receiver's relation to the debtor: a category, never a name (it is kept in the ledger)."""
+
+    SPOUSE = "spouse"  # 配偶
+    PARENT = "parent"  # 父母
+    CHILD = "child"  # 成年子女
+    SIBLING = "sibling"  # 兄弟姐妹
+    GRANDPARENT = "grandparent"  # 祖父母、外祖父母
+    GRANDCHILD = "grandchild"  # 成年孙子女、外孙子女
+    OTHER_RELATIVE = "other_relative"  # 其他同住亲属
 
 
 class LeaseState(StrEnum):

@@ -16,7 +16,7 @@ from collectguard.rulebook.usage import (
 
 def _cap_check(ctx: Context, rule: str, cap: int, what_zh: str, what_en: str) -> Fail | None:
     attempt = ctx.facts.attempt
-    if quota_rule_for(attempt.channel, attempt.mode, ctx.party.kind) != rule:
+    if quota_rule_for(attempt.channel, attempt.effective_mode, ctx.party.kind) != rule:
         return None
     if remaining(ctx.facts, rule, taking=None) > 0:
         return None

@@ -12,7 +12,7 @@ RECORDED_CHANNELS = (Channel.VOICE, Channel.VIDEO)
 def recording(ctx: Context) -> Fail | None:
     attempt = ctx.facts.attempt
     needs = attempt.channel is Channel.VISIT or (
-        attempt.mode is Mode.INTERACTIVE and attempt.channel in RECORDED_CHANNELS
+        attempt.effective_mode is Mode.INTERACTIVE and attempt.channel in RECORDED_CHANNELS
     )
     if needs and attempt.recording is not True:
         return Fail("未声明全程录音录像", "recording throughout is not declared")

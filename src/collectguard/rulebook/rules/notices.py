@@ -1,4 +1,8 @@
-"""Art. 15: approved templates, and the letter rules (recipient, seal, interval, envelope, no fax)."""
+"""Art. 15: approved templates, and the letter rules (recipient, seal, interval, envelope, no fax).
+
+A one-way channel (SMS, 5G message, e-mail, letter) is notification-type whatever mode the caller declares,
+so it always needs an approved template. Where one rule finds several problems it names them all.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,15 @@ from datetime import timedelta
 
 from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in, own
 from collectguard.rulebook.usage import last_letter_date
-from collectguard.rulebook.vocabulary import TOOL_TYPE_FOR_CHANNEL, Channel, Delivery, Mode, PartyKind
+from collectguard.rulebook.vocabulary import (
+    PAPER_DELIVERIES,
+    TOOL_TYPE_FOR_CHANNEL,
+    Channel,
+    Delivery,
+    Mode,
+    PartyKind,
+    Receiver,
+)
 
 
 def _same_family(a: Channel, b: Channel) -> bool:
@@ -16,9 +28,14 @@ def _same_family(a: Channel, b: Channel) -> bool:
 @check("art15-template-approved")
 def template_approved(ctx: Context) -> Fail | None:
     attempt = ctx.facts.attempt
-    if attempt.mode is not Mode.NOTIFICATION and attempt.template_id is None:
+    if attempt.effective_mode is not Mode.NOTIFICATION and attempt.template_id is None:
         return None
     if attempt.template_id is None:
+        if attempt.mode is not attempt.effective_mode:
+            channel = attempt.channel.value
+            return Fail(f"{channel} 为单向渠道，无论声明何种方式均按告知式催收，须指明已审批模板",
+                        f"{channel} is a one-way channel, notification-type whatever the declared mode: "
+                        "it must name an approved template")
         return Fail("告知式催收须指明已审批模板", "a notification attempt must name an approved template")
     template = ctx.facts.template
     if template is None:
@@ -41,19 +58,36 @@ def _letter(ctx: Context) -> bool:
     return ctx.facts.attempt.channel is Channel.LETTER
 
 
+def _all(problems: list[tuple[str, str]]) -> Fail | None:
+    """One failure naming every problem found, or None."""
+    if not problems:
+        return None
+    return Fail("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
+
+
 @check("art15-letter-recipient")
 def letter_recipient(ctx: Context) -> Fail | None:
+    """Addressed to the debtor; a hand delivery records its receiver — the debtor, or an adult family member
+    living with the debtor whose relation is recorded and who is told that only the debtor may open it."""
     if not _letter(ctx):
         return None
+    attempt = ctx.facts.attempt
+    problems: list[tuple[str, str]] = []
     if ctx.party.kind is not PartyKind.DEBTOR:
-        return Fail("函件收件人须为债务人本人", "a letter must be addressed to the debtor")
-    receiver = ctx.facts.attempt.receiver
-    if receiver is not None and not (receiver.adult_household_member and receiver.told_debtor_only):
-        return Fail(
-            "代收人须为同住成年家属并被告知须由债务人本人拆阅",
-            "a receiver must be an adult household member told that only the debtor may open it",
-        )
-    return None
+        problems.append(("函件收件人须为债务人本人", "a letter must be addressed to the debtor"))
+    if attempt.delivery is Delivery.HAND:
+        if attempt.receiver is None:
+            problems.append(("专人送达须登记签收人（receiver：debtor 本人或 family 同住成年家属）",
+                             "a hand delivery must record its receiver (receiver: debtor or family)"))
+        elif attempt.receiver is Receiver.FAMILY:
+            if attempt.receiver_relation is None:
+                problems.append(("家属代收须登记其与债务人的关系（receiver_relation）",
+                                 "a family receiver's relation to the debtor is missing (receiver_relation)"))
+            if attempt.receiver_told is not True:
+                problems.append(("家属代收须告知其函件仅限债务人本人拆阅（receiver_told: true）",
+                                 "the family receiver must be told that only the debtor may open it "
+                                 "(receiver_told: true)"))
+    return _all(problems)
 
 
 @check("art15-letter-seal")
@@ -86,9 +120,17 @@ def letter_interval(ctx: Context) -> Fail | None:
 
 @check("art15-letter-envelope")
 def letter_envelope(ctx: Context) -> Fail | None:
+    """A paper letter (post, hand, fax or delivery not given) names an envelope template showing no debt fields."""
     attempt = ctx.facts.attempt
-    if not _letter(ctx) or attempt.envelope_template_id is None:
+    if not _letter(ctx):
         return None
+    if attempt.envelope_template_id is None:
+        if attempt.delivery not in PAPER_DELIVERIES:
+            return None
+        how = attempt.delivery.value if attempt.delivery else None
+        return Fail(f"纸质函件（送达方式 {how or '未注明'}）缺少信封模板（envelope_template）",
+                    f"the envelope template is missing: a paper letter (delivery {how or 'not given'}) must "
+                    "name one (envelope_template)")
     envelope = ctx.facts.envelope_template
     if envelope is None:
         return Fail(f"信封模板 {attempt.envelope_template_id} 未登记", f"envelope template {attempt.envelope_template_id} is not registered")
