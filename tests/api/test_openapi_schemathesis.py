@@ -47,6 +47,7 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "GET /v1/debtors/{debtor_id}": "`reveal=true` needs a reason",
     "GET /v1/attempts/missing-outcomes": "the period is at most 31 days",
     "POST /v1/agencies": "an agency is listed only under an agreement with it",
+    "POST /v1/subcontractor-approvals": "only an agency with a parent agency is a subcontractor",
     "POST /v1/templates": "a template is approved on its own route, never on creation",
     "PUT /v1/institutions/{institution_id}/policy": "a policy is never looser than the guideline",
     "GET /v1/ledger/verify": "checkpoints=true needs a server that keeps checkpoints (400)",
