@@ -292,3 +292,15 @@ def test_the_registering_institution_reads_its_new_agency_and_an_agency_key_keep
     assert with_id.status_code == 422 and with_id.json()["errors"][0]["field"].endswith("id"), with_id.text
     ref = client.post("/v1/collectors", json={"ref": "c9", "org": "agA", "kind": "ai_agent"}, headers=auth(t["agA"]))
     assert ref.status_code == 422 and ref.json()["field"] == "ref", ref.text
+
+
+def test_an_agency_cannot_register_a_collector_trained_or_examined_in_the_future(two):
+    client, t = two
+    body = {"org": "agA", "kind": "human", "pre_job_exam": "2026-01-05", "pledge_signed": True,
+            "last_training": "2027-05-01"}
+    future = client.post("/v1/collectors", json=body, headers=auth(t["agA"]))
+    assert future.status_code == 422 and future.json()["field"] == "last_training", future.text
+    exam = client.patch("/v1/collectors/c1", json={"pre_job_exam": "2026-05-21"}, headers=auth(t["agA"]))
+    assert exam.status_code == 422 and exam.json()["field"] == "pre_job_exam", exam.text
+    assert client.post("/v1/collectors", json={**body, "last_training": "2026-05-20"},
+                       headers=auth(t["agA"])).status_code == 201

@@ -10,19 +10,33 @@ agency, and is recorded once for each, so each tenant finds it in its own ledger
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from collectguard.errors import Conflict, NotFound
+from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.registry import models as m
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The prefix of server-made ids per kind: readable in logs, never guessable (80 random bits).
 PREFIXES = {
     "agency": "agc", "agreement": "agr", "collector": "col", "tool": "tool", "template": "tpl", "debtor": "dbt",
     "contact": "ctc", "debt": "debt",
 }
+
+
+def refuse_future_days(at: datetime, days: dict[str, date | None]) -> None:
+    """A qualification day reported over the API may not be after today (China, Asia/Shanghai, where the request is
+    made): a future exam or training day would qualify a collector before it happened, and for ever after. Scenario
+    files and imports may still describe exams to come; the rulebook judges those by the attempt's day."""
+    today = at.astimezone(SHANGHAI).date()
+    for name, day in days.items():
+        if day is not None and day > today:
+            raise InvalidInput(f"{name} {day} 晚于今天（{today}）", f"{name} {day} is after today ({today}, Asia/Shanghai)",
+                               field=name, code="day-in-future")
 
 
 def new_id(kind: str) -> str:

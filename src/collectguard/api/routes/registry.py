@@ -782,6 +782,7 @@ def create_collector(body: Annotated[c.CollectorCreate, Body(openapi_examples=CO
     if p.is_agency_admin and body.ref is not None:
         raise InvalidInput("ref 是金融机构自己的引用，催收机构密钥不能设置", "ref is an institution's own reference; an "
                            "agency key cannot keep one (use the id the server returns)", field="ref")
+    tenancy.refuse_future_days(at, {"pre_job_exam": body.pre_job_exam, "last_training": body.last_training})
     data = body.with_new_id()
     with store.transaction() as session:
         _own_staff(session, p, body.org)
@@ -837,9 +838,11 @@ def list_collectors(
               summary="修改资质 Change a collector's qualifications")
 def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, store: StoreDep, gate: GateDep,
                     at: Now) -> CollectorOut:
+    changes = body.changes()
+    tenancy.refuse_future_days(at, {"pre_job_exam": changes.get("pre_job_exam")})
     with store.transaction() as session:
         _own_staff(session, p, _collector_row(session, p, collector_id).org_id)
-        row = _registry(session, gate, at).update_collector(collector_id, body.changes())
+        row = _registry(session, gate, at).update_collector(collector_id, changes)
         return _collector_out(session, p, row)
 
 
