@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from tests.api.conftest import auth
 from tests.factories import at
@@ -141,3 +142,72 @@ def test_overlapping_placement_is_a_409_citing_single_agency(api):
     r = client.post("/v1/placements", json={"debt": "loan1", "agency": "agB", "from": "2026-06-01", "to": "2026-06-30"},
                     headers=auth(tokens["institution_admin"]))
     assert r.status_code == 409 and r.json()["code"] == "art17-single-agency"
+
+
+def test_an_attempt_read_shows_its_lease_and_outcome_with_the_calls_end_time(api, clock):
+    client, tokens = api
+    client.post("/v1/attempts", json=CALL, headers=auth(tokens["integration"]))
+    before = client.get("/v1/attempts/a1", headers=auth(tokens["integration"])).json()
+    assert before["lease_state"] == "held" and before["outcome"] is None and before["decision"] == "allow"
+    clock.now = at("2026-05-20 10:03")
+    out = client.post("/v1/attempts/a1/outcome", headers=auth(tokens["integration"]),
+                      json={"connected": True, "duration_s": 42, "ended_at": "2026-05-20T10:01:30+08:00"})
+    assert out.status_code == 200, out.text
+    assert out.json()["against_deny"] is False and out.json()["consumed"] is True
+    r = client.get("/v1/attempts/a1", headers=auth(tokens["auditor"]))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["attempt_id"] == "a1" and body["lease_state"] == "consumed"
+    outcome = body["outcome"]
+    assert outcome["connected"] is True and outcome["duration_s"] == 42 and outcome["consumed"] is True
+    assert outcome["against_deny"] is False and outcome["late"] is False
+    assert datetime.fromisoformat(outcome["ended_at"]) == at("2026-05-20 10:01:30")
+    assert datetime.fromisoformat(outcome["reported_at"]) == at("2026-05-20 10:03")
+
+
+def test_an_outcome_for_a_denied_attempt_answers_that_it_was_made_against_the_deny(api, clock):
+    client, tokens = api
+    clock.now = at("2026-05-20 07:30")  # quiet hours
+    d = client.post("/v1/attempts", json=CALL, headers=auth(tokens["integration"])).json()
+    assert d["decision"] == "deny"
+    clock.now = at("2026-05-20 07:32")
+    out = client.post("/v1/attempts/a1/outcome", json={"connected": True, "duration_s": 20},
+                      headers=auth(tokens["integration"]))
+    assert out.status_code == 200, out.text
+    assert out.json() == {"attempt_id": "a1", "lease_state": "consumed", "late": False, "consumed": True,
+                          "against_deny": True}
+    read = client.get("/v1/attempts/a1", headers=auth(tokens["auditor"])).json()
+    assert read["decision"] == "deny" and read["outcome"]["against_deny"] is True and read["lease_state"] == "consumed"
+    # It took one of the day's three calls.
+    clock.now = at("2026-05-20 09:00")
+    nxt = client.post("/v1/attempts", json={**CALL, "id": "a2"}, headers=auth(tokens["integration"])).json()
+    assert nxt["quotas"]["art15-voice-cap"] == 1
+
+
+def test_an_end_time_in_the_future_or_before_the_attempt_is_a_422_naming_it(api, clock):
+    client, tokens = api
+    client.post("/v1/attempts", json=CALL, headers=auth(tokens["integration"]))
+    clock.now = at("2026-05-20 10:05")
+    for ended, code in (("2026-05-20T10:06:00+08:00", "ended-in-future"),
+                        ("2026-05-20T09:59:59+08:00", "ended-before-attempt"),
+                        ("2026-05-20T10:01:00", "invalid"), ("yesterday", "invalid")):
+        r = client.post("/v1/attempts/a1/outcome", json={"connected": True, "ended_at": ended},
+                        headers=auth(tokens["integration"]))
+        assert r.status_code == 422, (ended, r.text)
+        assert r.json()["field"] == "ended_at" and r.json()["code"] == code, (ended, r.json())
+    assert client.get("/v1/attempts/a1", headers=auth(tokens["integration"])).json()["outcome"] is None
+
+
+def test_a_lease_past_its_expiry_reads_as_expired_before_and_after_the_sweep(api, clock):
+    client, tokens = api
+    client.post("/v1/attempts", json=CALL, headers=auth(tokens["integration"]))
+    clock.now = at("2026-05-20 10:11")  # the 600 s lease ran out at 10:10
+    assert client.get("/v1/attempts/a1", headers=auth(tokens["auditor"])).json()["lease_state"] == "expired"
+    assert client.app.state.gate.expire_leases(clock.now) == ["a1"]  # what the server's sweeper does
+    read = client.get("/v1/attempts/a1", headers=auth(tokens["auditor"])).json()
+    assert read["lease_state"] == "expired" and read["outcome"] is None
+    # A late outcome still settles it, and says it came late.
+    clock.now = at("2026-05-20 10:20")
+    client.post("/v1/attempts/a1/outcome", json={"connected": False}, headers=auth(tokens["integration"]))
+    read = client.get("/v1/attempts/a1", headers=auth(tokens["auditor"])).json()
+    assert read["lease_state"] == "released" and read["outcome"]["late"] is True

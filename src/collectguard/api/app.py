@@ -21,6 +21,7 @@ from collectguard.api.responses import document_errors, documented_methods
 from collectguard.api.routes import (
     docs,
     events,
+    figures,
     gate,
     holds,
     keys,
@@ -79,7 +80,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.add_middleware(IdempotencyMiddleware, store=store)
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
-                   keys.router, notices.router,
+                   keys.router, notices.router, figures.router,
                    registry.router, refs.router,
                    docs.router):
         app.include_router(router)

@@ -30,8 +30,8 @@ from collectguard.ledger.service import Entry, append_many
 from collectguard.registry import models as m
 from collectguard.rulebook import evaluate
 from collectguard.rulebook.profile import Profile
-from collectguard.rulebook.usage import lease_consumed
-from collectguard.rulebook.vocabulary import LeaseState
+from collectguard.rulebook.usage import lease_consumed, quota_rule_for
+from collectguard.rulebook.vocabulary import Channel, LeaseState, Mode, PartyKind
 
 MILLIS = Decimal("0.001")
 Result = Any  # a DecisionOut / OutcomeOut, or the CollectGuardError that item raised
@@ -166,6 +166,7 @@ def _decide(
         "failing": list(decision.failing_rules), "quota_rule": decision.lease_rule,
         "lease_state": lease_state.value, "lease_expires_at": expires, "request": request, "decision": answer,
         "connected": None, "duration_s": None, "meaningful": None, "effective": None, "outcome_at": None,
+        "ended_at": None, "against_deny": False,
     }
     writes.attempts.append(row)
     ledger.append(Entry("gate:attempt:decided", attempt.id, at, {"request": request, "decision": answer},
@@ -205,16 +206,25 @@ def _replay(row: Any, attempt_id: str, request: dict[str, Any]) -> Result:
 def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: datetime, known: dict[str, Any],
             writes: _Writes) -> Result:
     """Connected/effective consumes a lease, anything else releases it; a late outcome (after the lease
-    expired) still settles it."""
+    expired) still settles it. An outcome for a denied attempt (the dialer went ahead anyway) counts like any
+    other: connected/effective, it consumes the quota the attempt would have leased, and a connected one is
+    flagged as made against the deny (RULES.md, Counting and concurrency)."""
     debtor_id = known[outcome.attempt].debtor_id if outcome.attempt in known else None
     row = rows.past.get(debtor_id, {}).get(outcome.attempt) if debtor_id else None
     if row is None:
         return NotFound("attempt", outcome.attempt, field="attempt")
     if at < row.at:
         return InvalidInput("结果时间早于尝试时间", "the outcome is earlier than its attempt", field="at")
+    if outcome.ended_at is not None and (outcome.ended_at < row.at or outcome.ended_at > at):
+        before = outcome.ended_at < row.at
+        return InvalidInput(
+            f"ended_at（{outcome.ended_at.isoformat()}）{'早于尝试时间' if before else '晚于现在'}",
+            f"ended_at ({outcome.ended_at.isoformat()}) is {'before the attempt' if before else 'in the future'}",
+            field="ended_at", code="ended-before-attempt" if before else "ended-in-future")
     if row.outcome_at is not None:  # set by every outcome, including one earlier in this batch
-        if (row.connected, _seconds(row.duration_s), row.meaningful, row.effective) == (
-                outcome.connected, _seconds(outcome.duration_s), outcome.meaningful, outcome.effective):
+        if (row.connected, _seconds(row.duration_s), row.meaningful, row.effective, row.ended_at) == (
+                outcome.connected, _seconds(outcome.duration_s), outcome.meaningful, outcome.effective,
+                outcome.ended_at):
             return _first_outcome(row)  # a retry (a lost answer, a crash): the first answer, settled once
         return Conflict(
             f"尝试 {row.id} 的结果已登记", f"the outcome of attempt {row.id} is already recorded",
@@ -225,7 +235,10 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
         state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at
     )
     consumed = False
-    if row.quota_rule and state in (LeaseState.HELD, LeaseState.EXPIRED):
+    if not row.allowed and state is LeaseState.NONE:  # no lease was taken: the quota it would have leased
+        row.quota_rule = quota_rule_for(Channel(row.channel), Mode(row.mode),
+                                        PartyKind.DEBTOR if row.party_id == debtor_id else PartyKind.CONTACT)
+    if row.quota_rule and state in (LeaseState.HELD, LeaseState.EXPIRED, LeaseState.NONE):
         consumed = lease_consumed(
             row.quota_rule,
             connected=outcome.connected,
@@ -234,21 +247,28 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
             effective=outcome.effective,
             min_duration_s=profile.effective_call_min_duration_s,
         )
-        row.lease_state = (LeaseState.CONSUMED if consumed else LeaseState.RELEASED).value
-    row.connected, row.duration_s, row.meaningful, row.effective, row.outcome_at = (
-        outcome.connected, outcome.duration_s, outcome.meaningful, outcome.effective, at)
+        if row.allowed:
+            row.lease_state = (LeaseState.CONSUMED if consumed else LeaseState.RELEASED).value
+        elif consumed:  # a denied attempt held no lease: only what it consumed counts
+            row.lease_state = LeaseState.CONSUMED.value
+        else:
+            row.quota_rule = None
+    row.against_deny = not row.allowed and outcome.connected
+    row.connected, row.duration_s, row.meaningful, row.effective, row.outcome_at, row.ended_at = (
+        outcome.connected, outcome.duration_s, outcome.meaningful, outcome.effective, at, outcome.ended_at)
     writes.settled.append({
-        "id": row.id, "lease_state": row.lease_state, "connected": outcome.connected,
+        "id": row.id, "lease_state": row.lease_state, "quota_rule": row.quota_rule, "connected": outcome.connected,
         "duration_s": outcome.duration_s, "meaningful": outcome.meaningful, "effective": outcome.effective,
-        "outcome_at": at,
+        "outcome_at": at, "ended_at": outcome.ended_at, "against_deny": row.against_deny,
     })
     writes.ledger.append(Entry(
         "gate:attempt:outcome", row.id, at,
         {**outcome.model_dump(mode="json", exclude_none=True), "lease_state": row.lease_state, "late": late,
-         "attempt_allowed": row.allowed},
+         "attempt_allowed": row.allowed, "against_deny": row.against_deny},
         row.institution_id,
     ))
-    return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed)
+    return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late, consumed=consumed,
+                        against_deny=row.against_deny)
 
 
 def _seconds(duration: Decimal | float | None) -> Decimal | None:
@@ -261,4 +281,4 @@ def _first_outcome(row: Past) -> g.OutcomeOut:
     assert row.outcome_at is not None
     late = bool(row.quota_rule) and row.lease_expires_at is not None and row.lease_expires_at <= row.outcome_at
     return g.OutcomeOut(attempt_id=row.id, lease_state=row.lease_state, late=late,
-                        consumed=row.lease_state == LeaseState.CONSUMED.value)
+                        consumed=row.lease_state == LeaseState.CONSUMED.value, against_deny=row.against_deny)

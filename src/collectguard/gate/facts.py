@@ -66,17 +66,20 @@ class Past:
     meaningful: bool | None = None
     effective: bool | None = None
     outcome_at: datetime | None = None
+    ended_at: datetime | None = None
+    against_deny: bool = False
 
     _frozen: f.PastAttempt | None = field(default=None, repr=False, compare=False)
 
     def judged_at(self, at: datetime) -> f.PastAttempt:
         """The rulebook's view of this attempt at `at`: a held lease past its expiry counts as expired."""
         frozen = self._frozen
-        if frozen is None or frozen.lease_state.value != self.lease_state or frozen.connected != self.connected:
+        if frozen is None or (frozen.lease_state.value, frozen.connected, frozen.quota_rule, frozen.ended_at) != (
+                self.lease_state, self.connected, self.quota_rule, self.ended_at):  # an outcome settled it since
             frozen = self._frozen = f.PastAttempt(
                 id=self.id, at=self.at, channel=Channel(self.channel), mode=Mode(self.mode), allowed=self.allowed,
                 party_id=self.party_id, quota_rule=self.quota_rule, lease_state=LeaseState(self.lease_state),
-                connected=self.connected, product=self.product,
+                connected=self.connected, product=self.product, ended_at=self.ended_at,
             )
         if frozen.lease_state is LeaseState.HELD and self.lease_expires_at is not None and self.lease_expires_at <= at:
             return replace(frozen, lease_state=LeaseState.EXPIRED)
@@ -105,7 +108,8 @@ HOLDS = select(HoldRow.id, HoldRow.institution_id, HoldRow.debt_id, HoldRow.debt
 PAST = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
               AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
               AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product, AttemptRow.duration_s,
-              AttemptRow.meaningful, AttemptRow.effective, AttemptRow.outcome_at, AttemptRow.debtor_id) \
+              AttemptRow.meaningful, AttemptRow.effective, AttemptRow.outcome_at, AttemptRow.ended_at,
+              AttemptRow.against_deny, AttemptRow.debtor_id) \
     .where(AttemptRow.debtor_id.in_(_ids()),
            or_(AttemptRow.at >= bindparam("since"), AttemptRow.lease_state == LeaseState.HELD.value,
                AttemptRow.id.in_(_ids("named"))))

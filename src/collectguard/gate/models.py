@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Numeric, String
+from sqlalchemy import JSON, Boolean, Index, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collectguard.db.base import Base, Id
@@ -36,7 +36,11 @@ class AttemptRow(Base):
     duration_s: Mapped[Decimal | None] = mapped_column(Numeric(10, 3))
     meaningful: Mapped[bool | None] = mapped_column(Boolean)
     effective: Mapped[bool | None] = mapped_column(Boolean)
-    outcome_at: Mapped[datetime | None] = mapped_column()
+    outcome_at: Mapped[datetime | None] = mapped_column()  # when the outcome was reported (the gate's clock)
+    ended_at: Mapped[datetime | None] = mapped_column()  # when the call ended, as the outcome says (optional)
+    # A contact made although the gate denied it: a connected outcome reported for a denied attempt (RULES.md,
+    # Counting and concurrency). It counts like any other; this says it was made against the deny.
+    against_deny: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     request: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     decision: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

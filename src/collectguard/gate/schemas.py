@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from collectguard.fields import Amount, DurationS, Flag, LongText, Reason, StrictDate
+from collectguard.fields import Amount, DurationS, Flag, Instant, LongText, Reason, StrictDate
 from collectguard.registry.schemas import Ident, Strict
 from collectguard.rulebook.decision import Decision
 from collectguard.rulebook.vocabulary import (
@@ -15,6 +15,7 @@ from collectguard.rulebook.vocabulary import (
     CollectorStatus,
     DebtorStatus,
     Delivery,
+    LeaseState,
     ListingStatus,
     Mode,
     Purpose,
@@ -48,12 +49,18 @@ class AttemptIn(Strict):
                                   "debtor may open it")
 
 
+ENDED_AT = ("通话（或送达）结束时间，如 SIP 代理挂机时所知；不早于尝试，不晚于现在；被拒后仍进行的联系按它计日 when "
+            "the call (or delivery) ended, as a SIP proxy knows it at hang-up: not before the attempt, not in the "
+            "future; a contact made against a deny counts on the day it ended")
+
+
 class OutcomeIn(Strict):
     attempt: Ident
     connected: Flag
     duration_s: DurationS | None = None
     meaningful: Flag | None = None
     effective: Flag | None = None
+    ended_at: Instant | None = Field(default=None, description=ENDED_AT)
 
 
 class RepaymentIn(Strict):
@@ -172,11 +179,54 @@ class DecisionOut(BaseModel):
         )
 
 
+AGAINST_DENY = ("闸门拒绝后仍进行且接通的联系：照常计入当日配额 a contact made although the gate denied it (a connected "
+                "outcome for a denied attempt): it counts against the day's quota like any other")
+
+
 class OutcomeOut(BaseModel):
     attempt_id: str
     lease_state: str
     late: bool  # the outcome arrived after the lease had expired
     consumed: bool
+    against_deny: bool = Field(default=False, description=AGAINST_DENY)
+
+
+class OutcomeReport(BaseModel):
+    """The outcome reported for an attempt, as stored."""
+
+    connected: bool
+    duration_s: float | None
+    meaningful: bool | None
+    effective: bool | None
+    ended_at: AwareDatetime | None = Field(description=ENDED_AT)
+    reported_at: AwareDatetime = Field(description="结果送达闸门的时间 when the gate received the outcome")
+    late: bool = Field(description="结果晚于租约到期才送达 the outcome arrived after the lease had expired")
+    consumed: bool = Field(description="计入当日配额 it counts against a per-day quota")
+    against_deny: bool = Field(description=AGAINST_DENY)
+
+
+class AttemptOut(DecisionOut):
+    """An attempt as it stands: the decision as it was answered, the lease now and the outcome, if any."""
+
+    lease_state: LeaseState = Field(description="租约现状 where the lease stands now: none, held, consumed, released "
+                                                "or expired (a held lease past its expiry shows expired)")
+    outcome: OutcomeReport | None = Field(description="已报告的结果，未报告为 null the outcome reported, null if none")
+
+    @classmethod
+    def of(cls, row: Any, at: datetime, *, attempt_id: str) -> AttemptOut:
+        """An attempts-table row as it stands at `at`; `attempt_id`: the id as its caller sent it."""
+        state = LeaseState(row.lease_state)
+        if state is LeaseState.HELD and row.lease_expires_at is not None and row.lease_expires_at <= at:
+            state = LeaseState.EXPIRED  # what the sweeper will record; it counts as consumed from its expiry
+        outcome = None
+        if row.outcome_at is not None:
+            outcome = OutcomeReport(
+                connected=row.connected, meaningful=row.meaningful, effective=row.effective, ended_at=row.ended_at,
+                duration_s=None if row.duration_s is None else float(row.duration_s), reported_at=row.outcome_at,
+                late=row.lease_expires_at is not None and row.lease_expires_at <= row.outcome_at,
+                consumed=state is LeaseState.CONSUMED, against_deny=bool(row.against_deny),
+            )
+        return cls.model_validate({**row.decision, "attempt_id": attempt_id, "lease_state": state, "outcome": outcome})
 
 
 class EventOut(BaseModel):

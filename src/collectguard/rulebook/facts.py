@@ -167,6 +167,7 @@ class PastAttempt:
     lease_state: LeaseState
     connected: bool | None  # None: no outcome reported yet
     product: str | None = None
+    ended_at: datetime | None = None  # when the call (or delivery) ended, as its outcome says; None: not said
 
 
 @dataclass(frozen=True)

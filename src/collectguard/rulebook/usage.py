@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.facts import Facts, PastAttempt
@@ -32,8 +33,33 @@ def quota_rule_for(channel: Channel, mode: Mode, party_kind: PartyKind) -> str |
     return None
 
 
+class Counted(Protocol):
+    """An attempt as far as the day it counts on goes (a PastAttempt, or an attempts-table row)."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+
+
+def counted_at(past: Counted) -> datetime:
+    """The instant whose natural day a past attempt counts on.
+
+    An allowed attempt counts on the day it was decided: its lease held that day's unit from the decision on,
+    so concurrent callers never both take a day's last one. A denied attempt took no lease; when it was
+    carried out anyway, it counts on the day it ended when its outcome says so (`ended_at`: a call made,
+    or a letter sent, later than it was asked), else on the day it was asked.
+    """
+    if not past.allowed and past.ended_at is not None:
+        return past.ended_at
+    return past.at
+
+
 def used_today(facts: Facts, rule: str) -> int:
-    """Leases held or consumed today (the party's natural day) against one per-day quota.
+    """Leases held or consumed today (the party's natural day) against one per-day quota, and contacts
+    made against a deny that consumed it (RULES.md, Counting and concurrency: caps count what happened).
 
     # INVARIANT: a held lease counts until its outcome releases it, and an expired one counts as
     # consumed: so concurrent callers can never push connected contacts past the cap.
@@ -47,7 +73,7 @@ def used_today(facts: Facts, rule: str) -> int:
         if past.quota_rule == rule
         and past.party_id == facts.party.id
         and past.lease_state in COUNTING_LEASE_STATES
-        and local_date(past.at, zone) == today
+        and local_date(counted_at(past), zone) == today
     )
 
 
@@ -75,19 +101,24 @@ def attempts_in_window(facts: Facts, debtor_id: str, days: int) -> list[PastAtte
     ]
 
 
+def letter_sent(past: PastAttempt) -> bool:
+    """Whether a past letter counts as sent: allowed and not reported undelivered, or denied but reported
+    delivered (sent despite the deny: it counts like any other, RULES.md, Counting and concurrency)."""
+    return past.connected is not False if past.allowed else past.connected is True
+
+
 def last_letter_date(facts: Facts, product: str) -> date | None:
-    """The date of the latest letter to this party for this product that was allowed and not reported
-    as undelivered."""
+    """The date of the latest letter sent to this party for this product (`letter_sent`), on the day it
+    counts on (`counted_at`)."""
     assert facts.party is not None
     zone = facts.party.zone
     days = [
-        local_date(past.at, zone)
+        local_date(counted_at(past), zone)
         for past in facts.history
         if past.channel is Channel.LETTER
-        and past.allowed
+        and letter_sent(past)
         and past.party_id == facts.party.id
         and past.product == product
-        and past.connected is not False
         and past.at <= facts.at
     ]
     return max(days, default=None)

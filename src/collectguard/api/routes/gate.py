@@ -22,16 +22,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Request
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from collectguard.api import attempt_ids, scope
-from collectguard.api.deps import StoreDep, require, token_of
+from collectguard.api.deps import Now, StoreDep, require, token_of
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import cached_principal
 from collectguard.errors import CollectGuardError
-from collectguard.fields import DurationS, Flag
-from collectguard.gate.schemas import AttemptIn, DecisionOut, OutcomeIn, OutcomeOut
+from collectguard.fields import DurationS, Flag, Instant
+from collectguard.gate.schemas import ENDED_AT, AttemptIn, AttemptOut, DecisionOut, OutcomeIn, OutcomeOut
 from collectguard.registry.schemas import Ident, Strict
 
 ATTEMPT_EXAMPLE = {
@@ -49,6 +49,7 @@ class OutcomeBody(Strict):
     duration_s: DurationS | None = None
     meaningful: Flag | None = None
     effective: Flag | None = None
+    ended_at: Instant | None = Field(default=None, description=ENDED_AT)
 
 
 def _ask(state: Any, p: Principal, attempt: AttemptIn) -> Response:
@@ -162,15 +163,19 @@ def ask(
     return _ask(request.app.state, p, attempt)
 
 
-@router.get("/{attempt_id}", response_model=DecisionOut, summary="查询决定 The decision on an attempt")
+@router.get("/{attempt_id}", response_model=AttemptOut, summary="查询尝试 The decision on an attempt, its lease and outcome")
 def decision(
     attempt_id: Annotated[Ident, Path()],
     p: Annotated[Principal, Depends(require(Permission.GATE_READ))],
     store: StoreDep,
-) -> DecisionOut:
+    at: Now,
+) -> AttemptOut:
+    """The decision as it was answered, where its lease stands now (a held lease past its expiry is
+    `expired`, as the lease sweeper will record it) and the outcome reported, if any — with `against_deny`
+    when it was a contact made although the gate denied it."""
     with store.read() as session:
         row = scope.attempt(session, p, attempt_id)
-        return DecisionOut.model_validate({**row.decision, "attempt_id": attempt_ids.external(row.id)})
+        return AttemptOut.of(row, at, attempt_id=attempt_ids.external(row.id))
 
 
 @router.post("/{attempt_id}/outcome", response_model=OutcomeOut, summary="报告结果 Report the outcome")
