@@ -17,8 +17,9 @@ from collectguard.auth.cache import KeyState, cache_for, state_of
 from collectguard.auth.models import ApiKeyRow
 from collectguard.auth.roles import Principal, Role
 from collectguard.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
-from collectguard.registry.service import Registry
+from collectguard.registry.unit import Unit
 
 if TYPE_CHECKING:
     from collectguard.db.store import Store
@@ -50,7 +51,7 @@ class IssuedKey:
 
 
 def issue(
-    registry: Registry,
+    registry: Unit,
     *,
     role: Role,
     institution_id: str | None,
@@ -89,9 +90,9 @@ def issue(
     )
     detail = {"role": role, "agency": agency_id, "label": label, "expires_at": expires_at}
     if institution_id is not None:
-        registry.record("auth:key:issued", key_id, detail, institution_id)
+        registry.record(Tag.KEY_ISSUED, key_id, detail, institution_id)
     else:
-        registry.record_for_agency("auth:key:issued", key_id, detail, agency_id or "")
+        registry.record_for_agency(Tag.KEY_ISSUED, key_id, detail, agency_id or "")
     return IssuedKey(f"{PREFIX}{key_id}.{secret}", key_id, role, institution_id or "", agency_id, expires_at)
 
 
@@ -167,7 +168,7 @@ def authenticate_cached(store: Store, token: str | None, at: datetime) -> Princi
     return _verify(state, secret, at)
 
 
-def revoke(registry: Registry, key_id: str, institution_id: str) -> ApiKeyRow:
+def revoke(registry: Unit, key_id: str, institution_id: str) -> ApiKeyRow:
     row = registry.session.get(ApiKeyRow, key_id)
     if row is None or row.institution_id != institution_id:
         raise NotFound("api key", key_id, field="key_id")
@@ -178,12 +179,12 @@ def revoke(registry: Registry, key_id: str, institution_id: str) -> ApiKeyRow:
                 "the last active institution_admin key of an institution cannot be revoked: issue another "
                 "admin key first", field="key_id", code="last-admin-key")
         row.revoked_at = registry.at
-        registry.record("auth:key:revoked", key_id, {}, institution_id)
+        registry.record(Tag.KEY_REVOKED, key_id, {}, institution_id)
     _forget_on_commit(registry.session, key_id)
     return row
 
 
-def _another_live_admin(registry: Registry, row: ApiKeyRow) -> bool:
+def _another_live_admin(registry: Unit, row: ApiKeyRow) -> bool:
     """Whether the institution keeps another admin key that is neither revoked nor expired. All its live admin
     rows are locked in id order (PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers), so two admins
     revoking each other at once cannot both succeed: the second sees the first's revocation."""

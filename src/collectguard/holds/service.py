@@ -5,11 +5,12 @@ from __future__ import annotations
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.holds.models import HoldRow
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
-from collectguard.registry.service import Registry
+from collectguard.registry.unit import Unit
 
 
-def place(registry: Registry, data: HoldIn) -> HoldOut:
+def place(registry: Unit, data: HoldIn) -> HoldOut:
     """Place a hold on a debt or a debtor of the institution."""
     session = registry.session
     registry.get(m.Institution, data.institution, kind="institution", field="institution")
@@ -28,14 +29,14 @@ def place(registry: Registry, data: HoldIn) -> HoldOut:
     )
     session.add(row)
     registry.record(
-        "hold:hold:placed", data.id,
+        Tag.HOLD_PLACED, data.id,
         {"debt": data.debt, "debtor": data.debtor, "reason": data.reason, "starts_at": row.starts_at},
         data.institution,
     )
     return HoldOut.model_validate(row)
 
 
-def release(registry: Registry, data: HoldReleaseIn, institution: str | None = None) -> HoldOut:
+def release(registry: Unit, data: HoldReleaseIn, institution: str | None = None) -> HoldOut:
     row = registry.get(HoldRow, data.hold, kind="hold", field="hold")
     if institution is not None and row.institution_id != institution:
         raise NotFound("hold", data.hold, field="hold")
@@ -45,7 +46,7 @@ def release(registry: Registry, data: HoldReleaseIn, institution: str | None = N
         raise InvalidInput("解除时间早于开始时间", "release is earlier than the hold's start", field="at")
     row.released_at = registry.at
     row.release_note = data.note
-    registry.record("hold:hold:released", row.id, {"note": data.note}, row.institution_id)
+    registry.record(Tag.HOLD_RELEASED, row.id, {"note": data.note}, row.institution_id)
     return HoldOut.model_validate(row)
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from collectguard.config import Settings
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
+from collectguard.ledger.tags import Tag
 from collectguard.notices import signing
 from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
 from collectguard.notices.outbox import body as notice_body
@@ -190,7 +191,7 @@ class Sender:
                 row.next_attempt_at = None
                 row.last_error = None
                 self._ledger(session, now).record(
-                    "notice:notice:delivered", row.id,
+                    Tag.NOTICE_DELIVERED, row.id,
                     {"agency": row.agency_id, "debt": row.debt_id, "reason": row.reason, "attempts": c.attempt},
                     row.institution_id,
                 )
@@ -207,7 +208,7 @@ class Sender:
             row.status = NoticeStatus.FAILED
             row.next_attempt_at = None
             self._ledger(session, now).record(
-                "notice:notice:failed", row.id,
+                Tag.NOTICE_FAILED, row.id,
                 {"agency": row.agency_id, "debt": row.debt_id, "attempts": row.attempts, "error": row.last_error},
                 row.institution_id,
             )

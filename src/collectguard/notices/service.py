@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from collectguard.errors import NotFound
+from collectguard.ledger.tags import Tag
 from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
 from collectguard.notices.schemas import EndpointIn
 from collectguard.registry import models as m
-from collectguard.registry.service import Registry
+from collectguard.registry.unit import Unit
 
 
-def acknowledge(registry: Registry, notice_id: str, *, institution_id: str, agency_id: str,
+def acknowledge(registry: Unit, notice_id: str, *, institution_id: str, agency_id: str,
                 note: str | None) -> OutboxRow:
     """The agency confirms it stopped. Idempotent: a second acknowledgement changes nothing and is not
     recorded again. A notice of another institution or agency is not found."""
@@ -23,12 +24,12 @@ def acknowledge(registry: Registry, notice_id: str, *, institution_id: str, agen
         return row
     row.acknowledged_at = registry.at
     row.ack_note = note
-    registry.record("notice:notice:acknowledged", row.id,
+    registry.record(Tag.NOTICE_ACKNOWLEDGED, row.id,
                     {"agency": agency_id, "debt": row.debt_id, "note": note}, institution_id)
     return row
 
 
-def set_endpoint(registry: Registry, institution_id: str, agency_id: str, data: EndpointIn) -> AgencyEndpoint:
+def set_endpoint(registry: Unit, institution_id: str, agency_id: str, data: EndpointIn) -> AgencyEndpoint:
     """Create or replace an agency's webhook endpoint for one institution. Notices that waited for want of
     an endpoint become due at once. The secret is not recorded in the ledger."""
     session = registry.session
@@ -52,7 +53,7 @@ def set_endpoint(registry: Registry, institution_id: str, agency_id: str, data: 
                    OutboxRow.next_attempt_at > registry.at)
             .values(next_attempt_at=registry.at)
         )
-    registry.record("notice:endpoint:" + ("created" if created else "changed"), agency_id,
+    registry.record(Tag.NOTICE_ENDPOINT_CREATED if created else Tag.NOTICE_ENDPOINT_CHANGED, agency_id,
                     {"url": data.url, "active": data.active}, institution_id)
     return row
 

@@ -16,6 +16,7 @@ from collectguard.db.base import Base, Id
 from collectguard.errors import Conflict, NotFound
 from collectguard.gate.models import AttemptRow
 from collectguard.ledger import service as ledger
+from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 
 
@@ -76,7 +77,7 @@ def record(session: Session, inspected: Inspected, at: datetime, algorithm: str 
     ]
     session.add_all(rows)
     return ledger.append(
-        session, kind="qa:call:inspected", subject=attempt.id, at=at, institution_id=attempt.institution_id,
+        session, kind=Tag.QA_CALL_INSPECTED, subject=attempt.id, at=at, institution_id=attempt.institution_id,
         algorithm=algorithm,
         payload={"call_id": inspected.call_id, "collector": attempt.collector_id, "org": org, "day": day,
                  "findings": inspected.findings},

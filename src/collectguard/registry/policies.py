@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from collectguard.errors import InvalidInput
+from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 from collectguard.registry.schemas import PolicyIn
 from collectguard.registry.service import Registry, to_policy
@@ -82,6 +83,6 @@ def replace(registry: Registry, institution_id: str, data: PolicyIn) -> PolicyOu
     if new == previous:
         return policy_out(row)
     row.policy = new
-    seq = registry.record("registry:institution:updated", institution_id,
+    seq = registry.record(Tag.INSTITUTION_UPDATED, institution_id,
                           {"policy": new, "previous_policy": previous}, institution_id)
     return policy_out(row, seq)

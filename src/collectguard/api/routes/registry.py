@@ -26,12 +26,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from collectguard.agencies import service as agencies_service
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
+from collectguard.collectors import service as collectors_service
+from collectguard.debts import service as debts_service
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.fields import (
     Address,
@@ -67,6 +70,8 @@ from collectguard.rulebook.vocabulary import (
     ListingStatus,
     ToolType,
 )
+from collectguard.templates import service as templates_service
+from collectguard.tools import service as tools_service
 
 router = APIRouter(prefix="/v1")
 Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
@@ -603,8 +608,7 @@ def create_agency(body: Annotated[c.AgencyCreate, Body(openapi_examples=AGENCY_E
     with store.transaction() as session:
         if body.parent is not None:
             _agency_row(session, p, body.parent, field="parent")
-        registry = _registry(session, gate, at)
-        row = registry.add_agency(data, by=p.institution_id)
+        row = agencies_service.add_agency(_registry(session, gate, at), data, by=p.institution_id)
         tenancy.remember_ref(session, p.institution_id, "agency", body.ref, row.id)
         session.flush()
         return _agency_out(session, p, row)
@@ -647,7 +651,7 @@ def approve_subcontractor(body: SubcontractorApprovalIn, p: Writer, store: Store
         if agency.parent_id is None:
             raise InvalidInput(f"{body.agency} 不是转委托机构（无上级机构）",
                                f"{body.agency} is not a subcontractor (it has no parent agency)", field="agency")
-        row = _registry(session, gate, at).approve_subcontractor(p.institution_id, body.agency)
+        row = agencies_service.approve_subcontractor(_registry(session, gate, at), p.institution_id, body.agency)
         return SubcontractorApprovalOut.model_validate(row)
 
 
@@ -690,7 +694,7 @@ def create_agreement(body: Annotated[c.AgreementCreate, Body(openapi_examples=AG
     with store.transaction() as session:
         if session.get(m.Agency, body.agency) is None:
             raise NotFound("agency", body.agency, field="agency")
-        row = _registry(session, gate, at).add_agreement(data)
+        row = agencies_service.add_agreement(_registry(session, gate, at), data)
         tenancy.remember_ref(session, p.institution_id, "agreement", body.ref, row.id)
         return AgreementOut.model_validate(row)
 
@@ -726,7 +730,7 @@ def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, store
                     at: Now) -> AgreementOut:
     with store.transaction() as session:
         _tenant_row(session, m.Agreement, agreement_id, p, "agreement")
-        return AgreementOut.model_validate(_registry(session, gate, at).update_agreement(agreement_id, body.changes()))
+        return AgreementOut.model_validate(agencies_service.update_agreement(_registry(session, gate, at), agreement_id, body.changes()))
 
 
 # == collectors ======================================================================================
@@ -786,7 +790,7 @@ def create_collector(body: Annotated[c.CollectorCreate, Body(openapi_examples=CO
     data = body.with_new_id()
     with store.transaction() as session:
         _own_staff(session, p, body.org)
-        row = _registry(session, gate, at).add_collector(data)
+        row = collectors_service.add_collector(_registry(session, gate, at), data)
         if p.institution_id:
             tenancy.remember_ref(session, p.institution_id, "collector", body.ref, row.id)
         session.flush()
@@ -842,7 +846,7 @@ def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, 
     tenancy.refuse_future_days(at, {"pre_job_exam": changes.get("pre_job_exam")})
     with store.transaction() as session:
         _own_staff(session, p, _collector_row(session, p, collector_id).org_id)
-        row = _registry(session, gate, at).update_collector(collector_id, changes)
+        row = collectors_service.update_collector(_registry(session, gate, at), collector_id, changes)
         return _collector_out(session, p, row)
 
 
@@ -861,7 +865,7 @@ def create_tool(body: Annotated[c.ToolCreate, Body(openapi_examples=TOOL_EXAMPLE
     data = body.with_new_id()
     with store.transaction() as session:
         _org_visible(session, p, body.org)
-        row = _registry(session, gate, at).add_tool(data)
+        row = tools_service.add_tool(_registry(session, gate, at), data)
         tenancy.remember_ref(session, p.institution_id, "tool", body.ref, row.id)
         return ToolOut.model_validate(row)
 
@@ -900,7 +904,7 @@ def patch_tool(tool_id: PathId, body: ToolPatch, p: Writer, store: StoreDep, gat
     with store.transaction() as session:
         _tenant_row(session, m.Tool, tool_id, p, "tool")
         _org_visible(session, p, body.org)
-        return ToolOut.model_validate(_registry(session, gate, at).update_tool(tool_id, body.changes()))
+        return ToolOut.model_validate(tools_service.update_tool(_registry(session, gate, at), tool_id, body.changes()))
 
 
 # == templates =======================================================================================
@@ -927,7 +931,7 @@ def create_template(body: Annotated[c.TemplateCreate, Body(openapi_examples=TEMP
                            "/v1/templates/{id}/approve", field="approved")
     data = body.with_new_id()
     with store.transaction() as session:
-        row = _registry(session, gate, at).add_template(data)
+        row = templates_service.add_template(_registry(session, gate, at), data)
         tenancy.remember_ref(session, p.institution_id, "template", body.ref, row.id)
         session.flush()
         return _template_out(session, row, review=True)
@@ -981,7 +985,7 @@ def patch_template(template_id: PathId, body: TemplatePatch, p: Writer, store: S
                    at: Now) -> TemplateOut:
     with store.transaction() as session:
         _template_row(session, p, template_id)
-        row = _registry(session, gate, at).update_template(template_id, body.changes())
+        row = templates_service.update_template(_registry(session, gate, at), template_id, body.changes())
         return _template_out(session, row)
 
 
@@ -1042,7 +1046,7 @@ def create_debtor(body: Annotated[c.DebtorCreate, Body(openapi_examples=DEBTOR_E
                   gate: GateDep, at: Now) -> DebtorOut:
     data = body.with_new_id()
     with store.transaction() as session:
-        row = _registry(session, gate, at).add_debtor(data, institution=p.institution_id)
+        row = debts_service.add_debtor(_registry(session, gate, at), data, institution=p.institution_id)
         tenancy.remember_ref(session, p.institution_id, "debtor", body.ref, row.id)
         return _debtor_out(row, p)
 
@@ -1104,7 +1108,7 @@ def patch_debtor(debtor_id: PathId, body: DebtorPatch, p: Writer, store: StoreDe
                  at: Now) -> DebtorOut:
     with store.transaction() as session:
         scope.debtor_visible(session, p, debtor_id, at, field="debtor_id")
-        return _debtor_out(_registry(session, gate, at).update_debtor(debtor_id, body.changes(), institution=p.institution_id), p)
+        return _debtor_out(debts_service.update_debtor(_registry(session, gate, at), debtor_id, body.changes(), institution=p.institution_id), p)
 
 
 # == contacts ========================================================================================
@@ -1120,7 +1124,7 @@ def create_contact(body: Annotated[c.ContactCreate, Body(openapi_examples=CONTAC
     data = body.with_new_id()
     with store.transaction() as session:
         scope.debtor_visible(session, p, body.debtor, at)
-        row = _registry(session, gate, at).add_contact(data, institution=p.institution_id)
+        row = debts_service.add_contact(_registry(session, gate, at), data, institution=p.institution_id)
         tenancy.remember_ref(session, p.institution_id, "contact", body.ref, row.id)
         return _contact_out(row)
 
@@ -1156,7 +1160,7 @@ def patch_contact(contact_id: PathId, body: ContactPatch, p: Writer, store: Stor
                   at: Now) -> ContactOut:
     with store.transaction() as session:
         scope.contact_visible(session, p, contact_id, at)
-        return _contact_out(_registry(session, gate, at).update_contact(
+        return _contact_out(debts_service.update_contact(_registry(session, gate, at),
             contact_id, body.changes(), institution=p.institution_id))
 
 
@@ -1177,7 +1181,7 @@ def create_debt(body: Annotated[c.DebtCreate, Body(openapi_examples=DEBT_EXAMPLE
         scope.debtor_visible(session, p, body.debtor, at)
         for g in body.guarantors:
             scope.debtor_visible(session, p, g, at, field="guarantors")
-        row = _registry(session, gate, at).add_debt(data)
+        row = debts_service.add_debt(_registry(session, gate, at), data)
         tenancy.remember_ref(session, p.institution_id, "debt", body.ref, row.id)
         session.flush()
         return _debt_out(session, p, row)
@@ -1214,7 +1218,7 @@ def patch_debt(debt_id: PathId, body: DebtPatch, p: Writer, store: StoreDep, gat
         _tenant_row(session, m.Debt, debt_id, p, "debt")
         for g in body.guarantors or []:
             scope.debtor_visible(session, p, g, at, field="guarantors")
-        return _debt_out(session, p, _registry(session, gate, at).update_debt(debt_id, body.changes()))
+        return _debt_out(session, p, debts_service.update_debt(_registry(session, gate, at), debt_id, body.changes()))
 
 
 # == placements ======================================================================================
@@ -1274,7 +1278,7 @@ def patch_placement(placement_id: RowId, body: PlacementPatch, p: Placer, store:
     """Needs `placement:write`, as placing a debt (POST /v1/placements) does."""
     with store.transaction() as session:
         _placement_row(session, p, placement_id, at)
-        row = _registry(session, gate, at).update_placement(placement_id, body.changes(), lock=store.lock)
+        row = debts_service.update_placement(_registry(session, gate, at), placement_id, body.changes(), lock=True)
         return PlacementOut.model_validate(row)
 
 
@@ -1306,7 +1310,7 @@ def create_debtor_agreement(
             raise Conflict(f"债务人 {body.debtor} 已有约定（{exists}），请修改它",
                            f"debtor {body.debtor} already has an agreement ({exists}); PATCH it instead",
                            field="debtor", code="duplicate-id")
-        row = _registry(session, gate, at).add_debtor_agreement(body)
+        row = debts_service.add_debtor_agreement(_registry(session, gate, at), body)
         session.flush()
         return DebtorAgreementOut.model_validate(row)
 
@@ -1343,5 +1347,5 @@ def patch_debtor_agreement(agreement_id: RowId, body: DebtorAgreementPatch, p: W
         changes["unreachable"] = body.unreachable.model_dump() if body.unreachable else None
     with store.transaction() as session:
         _debtor_agreement_row(session, p, agreement_id)
-        row = _registry(session, gate, at).update_debtor_agreement(agreement_id, changes)
+        row = debts_service.update_debtor_agreement(_registry(session, gate, at), agreement_id, changes)
         return DebtorAgreementOut.model_validate(row)

@@ -1,0 +1,1 @@
+"""Debts: debtors, contacts, debts, placements, what a debtor agreed, and tenants' references."""

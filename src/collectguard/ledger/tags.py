@@ -1,0 +1,90 @@
+"""账本事件类型 The ledger's event vocabulary: every kind of record, as `source:subject:action`.
+
+A record's `kind` is one of these tags, never a string made up at the call site, so a reader (an auditor's
+query, `GET /v1/ledger?kind=`, a test) can rely on the list below being complete, and a typo is an
+AttributeError at import time instead of a record nobody finds. `Tag` is a `StrEnum`: a tag *is* its string
+(stored, hashed and compared as the text), so records written before this module existed read the same.
+
+- `source`: the part of the product that records it (`registry`, `gate`, `collector`, `template`, …);
+- `subject`: what the record is about (its `subject` column holds that thing's id);
+- `action`: what happened, in the past tense.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum, unique
+
+
+@unique
+class Tag(StrEnum):
+    # -- the registry: an object created or changed (`registry:<entity>:<action>`) ----------------------
+    INSTITUTION_CREATED = "registry:institution:created"
+    INSTITUTION_UPDATED = "registry:institution:updated"
+    AGENCY_CREATED = "registry:agency:created"
+    SUBCONTRACTOR_APPROVAL_CREATED = "registry:subcontractor-approval:created"
+    AGREEMENT_CREATED = "registry:agreement:created"
+    AGREEMENT_UPDATED = "registry:agreement:updated"
+    COLLECTOR_CREATED = "registry:collector:created"
+    COLLECTOR_UPDATED = "registry:collector:updated"
+    TOOL_CREATED = "registry:tool:created"
+    TOOL_UPDATED = "registry:tool:updated"
+    TEMPLATE_CREATED = "registry:template:created"
+    TEMPLATE_UPDATED = "registry:template:updated"
+    DEBTOR_CREATED = "registry:debtor:created"
+    DEBTOR_UPDATED = "registry:debtor:updated"
+    CONTACT_CREATED = "registry:contact:created"
+    CONTACT_UPDATED = "registry:contact:updated"
+    DEBT_CREATED = "registry:debt:created"
+    DEBT_UPDATED = "registry:debt:updated"
+    PLACEMENT_CREATED = "registry:placement:created"
+    PLACEMENT_UPDATED = "registry:placement:updated"
+    DEBTOR_AGREEMENT_CREATED = "registry:debtor-agreement:created"
+    DEBTOR_AGREEMENT_UPDATED = "registry:debtor-agreement:updated"
+
+    # -- events that change what the gate decides --------------------------------------------------------
+    AGENCY_LISTING_CHANGED = "agency:listing:changed"
+    COLLECTOR_STATUS_CHANGED = "collector:status:changed"
+    COLLECTOR_ACCEPTANCE_CHANGED = "collector:acceptance:changed"
+    COLLECTOR_TRAINING_RECORDED = "collector:training:recorded"
+    COLLECTOR_TRAINING_RECOGNISED = "collector:training:recognised"
+    CONTACT_REFUSED = "contact:contact:refused"
+    DEBTOR_STATUS_CHANGED = "debtor:status:changed"
+    DEBT_REPAYMENT_RECORDED = "debt:repayment:recorded"
+    TEMPLATE_VERSION_CREATED = "template:version:created"
+    TEMPLATE_VERSION_APPROVED = "template:version:approved"
+    TEMPLATE_VERSION_REJECTED = "template:version:rejected"
+    TEMPLATE_VERSION_LINT_REFUSED = "template:version:lint-refused"
+    HOLD_PLACED = "hold:hold:placed"
+    HOLD_RELEASED = "hold:hold:released"
+
+    # -- the gate ----------------------------------------------------------------------------------------
+    ATTEMPT_DECIDED = "gate:attempt:decided"
+    ATTEMPT_OUTCOME = "gate:attempt:outcome"
+    LEASE_EXPIRED = "gate:lease:expired"
+    STOP_NOTICE_QUEUED = "gate:stop-notice:queued"
+
+    # -- stop notices to agencies (art. 11(五)) ----------------------------------------------------------
+    NOTICE_DELIVERED = "notice:notice:delivered"
+    NOTICE_FAILED = "notice:notice:failed"
+    NOTICE_ACKNOWLEDGED = "notice:notice:acknowledged"
+    NOTICE_ENDPOINT_CREATED = "notice:endpoint:created"
+    NOTICE_ENDPOINT_CHANGED = "notice:endpoint:changed"
+
+    # -- personal data, keys, quality inspection ---------------------------------------------------------
+    PII_READ = "privacy:pii:read"
+    PII_REVEALED = "privacy:pii:revealed"
+    KEY_ISSUED = "auth:key:issued"
+    KEY_REVOKED = "auth:key:revoked"
+    QA_CALL_INSPECTED = "qa:call:inspected"
+
+    @property
+    def source(self) -> str:
+        return self.value.split(":", 1)[0]
+
+    @property
+    def subject(self) -> str:
+        return self.value.split(":")[1]
+
+    @property
+    def action(self) -> str:
+        return self.value.rsplit(":", 1)[1]

@@ -1,0 +1,1 @@
+"""Tools: lines, SMS channels, mailboxes, letterheads, IM accounts (art. 9)."""
