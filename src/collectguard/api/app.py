@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from collectguard import __version__
+from collectguard.agencies import endpoints as agencies
 from collectguard.api.idempotency import IdempotencyMiddleware
 from collectguard.api.responses import document_errors, documented_methods
 from collectguard.api.routes import (
@@ -40,6 +42,7 @@ from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
+from collectguard.registry.unit import Units
 
 DESCRIPTION = """
 催收合规网关 CollectGuard — ask the gate before every collection contact (call, SMS, 5G message, e-mail,
@@ -71,17 +74,21 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
         redoc_url=None,
         lifespan=_lifespan,
     )
+    # The settings the routes read: the ledger's hash lives here, not in the gate.
+    base = Settings.from_env() if lease_sweep_s is None else Settings(lease_sweep_s=lease_sweep_s)
+    settings = replace(base, db_url=db_url, ledger_hash=algorithm)
+    app.state.settings = settings
     app.state.store = store
-    app.state.gate = Gate(store, algorithm=algorithm)
+    app.state.units = Units(store, settings.ledger_hash)
+    app.state.gate = Gate(store, algorithm=settings.ledger_hash)
     app.state.clock = clock
-    app.state.lease_sweeper = LeaseSweeper(
-        app.state.gate, clock, Settings.from_env().lease_sweep_s if lease_sweep_s is None else lease_sweep_s)
+    app.state.lease_sweeper = LeaseSweeper(app.state.gate, clock, settings.lease_sweep_s)
     app.state.checkpoints = schedule_for(store, clock, checkpoints)
     app.add_middleware(IdempotencyMiddleware, store=store)
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
                    keys.router, notices.router, figures.router,
-                   registry.router, refs.router,
+                   agencies.router, registry.router, refs.router,
                    docs.router):
         app.include_router(router)
     _errors(app)

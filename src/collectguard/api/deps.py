@@ -18,6 +18,7 @@ from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden, authenticate_cached, cached_principal
 from collectguard.db.store import Store
 from collectguard.gate.service import Gate
+from collectguard.registry.unit import Units
 
 
 async def store(request: Request) -> Store:
@@ -26,6 +27,11 @@ async def store(request: Request) -> Store:
 
 async def gate(request: Request) -> Gate:
     return request.app.state.gate
+
+
+async def units(request: Request) -> Units:
+    """Units of work over the store, ledgered with the configured hash (settings' `ledger_hash`)."""
+    return request.app.state.units
 
 
 async def now(request: Request) -> datetime:
@@ -85,4 +91,5 @@ def require(permission: Permission, *alternatives: Permission) -> Callable[..., 
 
 StoreDep = Annotated[Store, Depends(store)]
 GateDep = Annotated[Gate, Depends(gate)]
+UnitsDep = Annotated[Units, Depends(units)]
 Now = Annotated[datetime, Depends(now)]

@@ -1,5 +1,6 @@
 """What the HTTP API accepts to create a tenant's objects: the setup schemas' fields without `id` — the server
-makes it (registry/tenancy.py) — and the tenant's own reference `ref`, unique within its institution.
+makes it (registry/tenancy.py) — and the tenant's own reference `ref`, unique within its institution. Each
+domain's `schemas.py` declares its own (`class AgencyCreate(ServerMade, s.AgencyIn)`).
 
 Scenario files, the demo and imports by the platform keep naming ids themselves (s.World); only the API, where
 tenants meet, makes them, so no tenant can take, probe or shadow another tenant's id (art. 19(五))."""
@@ -18,7 +19,7 @@ REF = Field(default=None, description="本机构自己的引用（如借据号�
                                       "your institution; the server makes the id")
 
 
-class _ServerMade(s.Strict):
+class ServerMade(s.Strict):
     id_kind: ClassVar[str]
     setup: ClassVar[type[s.Strict]]
     id: SkipJsonSchema[None] = None
@@ -36,41 +37,32 @@ class _ServerMade(s.Strict):
         return self.setup.model_validate({**fields, "id": new_id(self.id_kind)})
 
 
-class AgencyCreate(_ServerMade, s.AgencyIn):
-    id_kind = "agency"
-    setup = s.AgencyIn
 
-
-class AgreementCreate(_ServerMade, s.AgreementIn):
-    id_kind = "agreement"
-    setup = s.AgreementIn
-
-
-class CollectorCreate(_ServerMade, s.CollectorIn):
+class CollectorCreate(ServerMade, s.CollectorIn):
     id_kind = "collector"
     setup = s.CollectorIn
 
 
-class ToolCreate(_ServerMade, s.ToolIn):
+class ToolCreate(ServerMade, s.ToolIn):
     id_kind = "tool"
     setup = s.ToolIn
 
 
-class TemplateCreate(_ServerMade, s.TemplateIn):
+class TemplateCreate(ServerMade, s.TemplateIn):
     id_kind = "template"
     setup = s.TemplateIn
 
 
-class DebtorCreate(_ServerMade, s.DebtorIn):
+class DebtorCreate(ServerMade, s.DebtorIn):
     id_kind = "debtor"
     setup = s.DebtorIn
 
 
-class ContactCreate(_ServerMade, s.ContactIn):
+class ContactCreate(ServerMade, s.ContactIn):
     id_kind = "contact"
     setup = s.ContactIn
 
 
-class DebtCreate(_ServerMade, s.DebtIn):
+class DebtCreate(ServerMade, s.DebtIn):
     id_kind = "debt"
     setup = s.DebtIn

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from collectguard.errors import InvalidInput
 from collectguard.fields import (
     NO_NUL,
     WHOLE,
@@ -99,6 +100,29 @@ class Strict(BaseModel):
                 if branch.get("type") == "string" and not {"pattern", "enum", "format", "const"} & branch.keys():
                     branch["pattern"] = NO_NUL
         return schema
+
+
+# "Not sent": a field typed without None keeps its value when omitted and refuses an explicit null.
+UNSET: Any = None
+
+
+class Patch(Strict):
+    """A change (PATCH body). Only the fields sent change. `null` clears a field that may be empty; a field typed
+    without null (a flag, a period's end) refuses it. The id never changes: an unknown field, `id` included, is a
+    422."""
+
+    ATTRS: ClassVar[dict[str, str]] = {}  # body field → row attribute, where they differ
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> Any:
+        schema = super().__get_pydantic_json_schema__(core_schema, handler)
+        schema["minProperties"] = 1  # an empty change is refused (422)
+        return schema
+
+    def changes(self) -> dict[str, Any]:
+        if not self.model_fields_set:
+            raise InvalidInput("没有要修改的字段", "nothing to change: send at least one field", field=None)
+        return {self.ATTRS.get(name, name): getattr(self, name) for name in sorted(self.model_fields_set)}
 
 
 class InstitutionIn(Strict):

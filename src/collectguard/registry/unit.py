@@ -7,8 +7,10 @@ loader) is a `Unit` too, so a scenario's whole world loads in one transaction wi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +21,9 @@ from collectguard.ledger import service as ledger
 from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 from collectguard.registry import tenancy
+
+if TYPE_CHECKING:
+    from collectguard.db.store import Store
 
 T = TypeVar("T", bound=Base)
 
@@ -126,3 +131,23 @@ class Unit:
 def check_period(start: date, end: date, field: str) -> None:
     if end < start:
         raise InvalidInput("结束日期早于开始日期", "the period ends before it starts", field=field)
+
+
+class Units:
+    """Units of work over one store, recording in the ledger with the configured hash (settings' `ledger_hash`):
+    an endpoint opens exactly one per request — `write(at)` for a change, `read()` for a read, which on SQLite
+    takes no write lock (WAL readers never wait for the gate's writer)."""
+
+    def __init__(self, store: Store, algorithm: str) -> None:
+        self.store = store
+        self.algorithm = algorithm
+
+    @contextmanager
+    def write(self, at: datetime) -> Iterator[Unit]:
+        with self.store.transaction() as session:
+            yield Unit(session, at=at, algorithm=self.algorithm)
+
+    def read(self) -> AbstractContextManager[Session]:
+        """`Store.read()`: a read-only unit (a session). Write nothing in it."""
+        return self.store.read()
+

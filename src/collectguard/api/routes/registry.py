@@ -26,7 +26,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from collectguard.agencies import service as agencies_service
+from collectguard.agencies import repository as agency_repo
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.api.params import Offset
@@ -48,7 +48,7 @@ from collectguard.fields import (
     ShortText,
     StrictDate,
 )
-from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
+from collectguard.gate.schemas import TemplateApprovalIn, TemplateDecisionIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
 from collectguard.privacy.reveal import NOTE_MAX, RevealReason, clean_note
@@ -67,7 +67,6 @@ from collectguard.rulebook.vocabulary import (
     CollectorStatus,
     DebtorStatus,
     DebtStatus,
-    ListingStatus,
     ToolType,
 )
 from collectguard.templates import service as templates_service
@@ -106,37 +105,6 @@ class InstitutionOut(BaseModel):
     name: str | None
     profile: str
     policy: dict[str, Any]
-
-
-class AgencyOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "agA", "name": "甲催收", "parent_id": None, "listing_status": "active",
-         "listed_since": "2026-05-01T01:00:00Z", "subcontractor_approved": False}]})
-    id: str
-    name: str | None
-    parent_id: str | None
-    listing_status: ListingStatus | None = Field(description="本机构名单状态 status on the caller's name list")
-    listed_since: AwareDatetime | None
-    subcontractor_approved: bool = Field(description="本机构是否已批准其为转委托机构 approved as subcontractor")
-
-
-class SubcontractorApprovalOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"institution_id": "bank", "agency_id": "agA-sub"}]})
-    institution_id: str
-    agency_id: str
-
-
-class AgreementOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "ag1", "institution_id": "bank", "agency_id": "agA", "valid_from": "2026-01-01",
-         "valid_to": "2026-12-31", "subcontracting": False}]})
-    id: str
-    institution_id: str
-    agency_id: str
-    valid_from: date
-    valid_to: date
-    subcontracting: bool
 
 
 class CollectorOut(BaseModel):
@@ -313,14 +281,6 @@ class InstitutionPatch(Patch):
     name: Name | None = None
 
 
-class AgreementPatch(Patch):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"to": "2027-06-30"}]})
-    ATTRS = {"from_": "valid_from", "to": "valid_to"}
-    from_: StrictDate = Field(default=UNSET, alias="from")
-    to: StrictDate = UNSET
-    subcontracting: Flag = UNSET
-
-
 class CollectorPatch(Patch):
     """Qualifications. Status: POST /v1/collector-status; trainings: POST /v1/trainings."""
 
@@ -405,11 +365,6 @@ class DebtorAgreementPatch(Patch):
     unreachable: s.UnreachableIn | None = None
 
 
-class SubcontractorApprovalIn(s.Strict):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"agency": "agA-sub"}]})
-    agency: s.Ident
-
-
 # == helpers =========================================================================================
 def _registry(session: Session, gate: Gate, at: datetime) -> Registry:
     return Registry(session, at=at, algorithm=gate.algorithm)
@@ -433,40 +388,10 @@ def _own_institution(p: Principal, institution: str, field: str = "institution")
         raise NotFound("institution", institution, field=field)
 
 
-def _visible_agencies(p: Principal) -> ColumnElement[bool]:
-    """The agencies an institution works with: listed (any status), under an agreement, approved subcontractors,
-    and the subcontractors of those it lists."""
-    listed = select(m.AgencyListing.agency_id).where(m.AgencyListing.institution_id == p.institution_id)
-    agreed = select(m.Agreement.agency_id).where(m.Agreement.institution_id == p.institution_id)
-    approved = select(m.SubcontractorApproval.agency_id).where(m.SubcontractorApproval.institution_id == p.institution_id)
-    subs = select(m.Agency.id).where(m.Agency.parent_id.in_(listed))
-    return or_(m.Agency.id.in_(listed), m.Agency.id.in_(agreed), m.Agency.id.in_(approved), m.Agency.id.in_(subs),
-               m.Agency.registered_by == p.institution_id)
-
-
-def _agency_filter(session: Session, p: Principal) -> ColumnElement[bool]:
-    if p.agency_id is not None:
-        return m.Agency.id.in_(scope.agency_family(session, p.agency_id))
-    return _visible_agencies(p)
-
-
-def _agency_row(session: Session, p: Principal, agency_id: str, field: str = "agency") -> m.Agency:
-    row = session.execute(select(m.Agency).where(m.Agency.id == agency_id, _agency_filter(session, p))).scalar()
-    if row is None:
-        raise NotFound("agency", agency_id, field=field)
-    return row
-
-
-def _org_visible(session: Session, p: Principal, org: str | None, field: str = "org") -> None:
-    if org is None or org == p.institution_id:
-        return
-    _agency_row(session, p, org, field=field)
-
-
 def _collector_filter(session: Session, p: Principal) -> ColumnElement[bool]:
     if p.agency_id is not None:
         return m.Collector.org_id.in_(scope.agency_family(session, p.agency_id))
-    agencies = select(m.Agency.id).where(_visible_agencies(p))
+    agencies = select(m.Agency.id).where(agency_repo.works_with(p))
     return or_(m.Collector.org_id == p.institution_id, m.Collector.org_id.in_(agencies))
 
 
@@ -492,14 +417,6 @@ def _record_read(registry: Registry, p: Principal, kind: str, ids: list[str], su
 
 
 # -- row → output -----------------------------------------------------------------------------------
-def _agency_out(session: Session, p: Principal, row: m.Agency) -> AgencyOut:
-    listing = session.get(m.AgencyListing, (p.institution_id, row.id))
-    approved = session.get(m.SubcontractorApproval, (p.institution_id, row.id)) is not None
-    return AgencyOut(id=row.id, name=row.name, parent_id=row.parent_id,
-                     listing_status=ListingStatus(listing.status) if listing else None,
-                     listed_since=listing.since if listing else None, subcontractor_approved=approved)
-
-
 def _template_out(session: Session, row: m.Template, *, review: bool = False) -> TemplateOut:
     """A template and its current version; on submission (`review`), with the findings of the same review
     checks that approval will run."""
@@ -580,157 +497,6 @@ def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer,
     with store.transaction() as session:
         row = _registry(session, gate, at).update_institution(institution_id, body.changes())
         return InstitutionOut.model_validate(row)
-
-
-# == agencies ========================================================================================
-AGENCIES: list[str | Enum] = ["registry 登记: agencies 催收机构"]
-AGENCY_EXAMPLES = {
-    "agency": {"summary": "一家催收机构，列入本机构名单 An agency, listed for the caller",
-               "value": {"ref": "agC", "name": "丙催收有限公司"}},
-    "subcontractor": {"summary": "经批准的转委托机构 An approved subcontractor of agA",
-                      "value": {"ref": "agA-sub", "name": "甲催收（外包）", "parent": "agA", "approved_by": ["bank"]}},
-}
-
-
-@router.post("/agencies", response_model=AgencyOut, status_code=201, tags=AGENCIES, responses=ERRORS,
-             summary="登记催收机构 Register an agency (listed for the caller)")
-def create_agency(body: Annotated[c.AgencyCreate, Body(openapi_examples=AGENCY_EXAMPLES)], p: Writer, store: StoreDep,
-                  gate: GateDep, at: Now) -> AgencyOut:
-    """A top-level agency is put on the caller's name list (status active). A subcontractor (`parent`) is listed
-    only if `listed_by` says so; `approved_by: [<caller>]` records the advance approval (art. 17(四))."""
-    if body.listed_by:
-        raise InvalidInput("名单须在签订委托协议后登记：POST /v1/agreements，再 POST /v1/agency-status",
-                           "an agency is listed only under an agreement: POST /v1/agreements, then POST "
-                           "/v1/agency-status", field="listed_by")
-    for inst in body.approved_by:
-        _own_institution(p, inst, "approved_by")
-    data = body.with_new_id()
-    with store.transaction() as session:
-        if body.parent is not None:
-            _agency_row(session, p, body.parent, field="parent")
-        row = agencies_service.add_agency(_registry(session, gate, at), data, by=p.institution_id)
-        tenancy.remember_ref(session, p.institution_id, "agency", body.ref, row.id)
-        session.flush()
-        return _agency_out(session, p, row)
-
-
-@router.get("/agencies/{agency_id}", response_model=AgencyOut, tags=AGENCIES, responses=ERRORS,
-            summary="查看催收机构 Read an agency")
-def get_agency(agency_id: PathId, p: Reader, store: StoreDep) -> AgencyOut:
-    with store.transaction() as session:
-        return _agency_out(session, p, _agency_row(session, p, agency_id))
-
-
-@router.get("/agencies", response_model=Page[AgencyOut], tags=AGENCIES, responses=ERRORS,
-            summary="催收机构列表 Agencies the caller works with")
-def list_agencies(
-    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
-    status: Annotated[ListingStatus | None, Query(description="本机构名单状态 listing status")] = None,
-    parent: Annotated[s.Ident | None, Query()] = None,
-) -> Page[Any]:
-    with store.transaction() as session:
-        stmt = select(m.Agency).where(_agency_filter(session, p))
-        if status is not None:
-            stmt = stmt.where(m.Agency.id.in_(select(m.AgencyListing.agency_id).where(
-                m.AgencyListing.institution_id == p.institution_id, m.AgencyListing.status == status)))
-        if parent is not None:
-            stmt = stmt.where(m.Agency.parent_id == parent)
-        return _page(session, stmt, [m.Agency.id], limit, offset, lambda r: _agency_out(session, p, r))
-
-
-# == subcontractor approvals =========================================================================
-SUBS: list[str | Enum] = ["registry 登记: subcontractor approvals 转委托批准"]
-
-
-@router.post("/subcontractor-approvals", response_model=SubcontractorApprovalOut, status_code=201, tags=SUBS,
-             responses=ERRORS, summary="批准转委托机构 Approve a subcontractor in advance (art. 17(四))")
-def approve_subcontractor(body: SubcontractorApprovalIn, p: Writer, store: StoreDep, gate: GateDep,
-                          at: Now) -> SubcontractorApprovalOut:
-    with store.transaction() as session:
-        agency = _agency_row(session, p, body.agency)
-        if agency.parent_id is None:
-            raise InvalidInput(f"{body.agency} 不是转委托机构（无上级机构）",
-                               f"{body.agency} is not a subcontractor (it has no parent agency)", field="agency")
-        row = agencies_service.approve_subcontractor(_registry(session, gate, at), p.institution_id, body.agency)
-        return SubcontractorApprovalOut.model_validate(row)
-
-
-@router.get("/subcontractor-approvals/{agency_id}", response_model=SubcontractorApprovalOut, tags=SUBS,
-            responses=ERRORS, summary="查看转委托批准 Read an approval")
-def get_subcontractor_approval(agency_id: PathId, p: Reader, store: StoreDep) -> SubcontractorApprovalOut:
-    _institution_only(p, "转委托批准 subcontractor approvals")
-    with store.transaction() as session:
-        row = session.get(m.SubcontractorApproval, (p.institution_id, agency_id))
-        if row is None:
-            raise NotFound("subcontractor approval", agency_id, field="agency_id")
-        return SubcontractorApprovalOut.model_validate(row)
-
-
-@router.get("/subcontractor-approvals", response_model=Page[SubcontractorApprovalOut], tags=SUBS,
-            responses=ERRORS, summary="转委托批准列表 Approvals of the caller")
-def list_subcontractor_approvals(p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0) -> Page[Any]:
-    _institution_only(p, "转委托批准 subcontractor approvals")
-    with store.transaction() as session:
-        stmt = select(m.SubcontractorApproval).where(m.SubcontractorApproval.institution_id == p.institution_id)
-        return _page(session, stmt, [m.SubcontractorApproval.agency_id], limit, offset,
-                     SubcontractorApprovalOut.model_validate)
-
-
-# == agreements ======================================================================================
-AGREEMENTS: list[str | Enum] = ["registry 登记: agreements 委托协议"]
-AGREEMENT_EXAMPLES = {"agreement": {"summary": "一年期委托协议 A one-year agreement", "value": {
-    "ref": "ag-2027", "institution": "bank", "agency": "agA", "from": "2027-01-01", "to": "2027-12-31",
-    "subcontracting": False}}}
-
-
-@router.post("/agreements", response_model=AgreementOut, status_code=201, tags=AGREEMENTS, responses=ERRORS,
-             summary="登记委托协议 Register an agreement with an agency")
-def create_agreement(body: Annotated[c.AgreementCreate, Body(openapi_examples=AGREEMENT_EXAMPLES)], p: Writer,
-                     store: StoreDep, gate: GateDep, at: Now) -> AgreementOut:
-    """Any registered agency may be entrusted (agencies are public records, art. 13); the agreement is what lets
-    the institution then put it on its name list."""
-    _own_institution(p, body.institution)
-    data = body.with_new_id()
-    with store.transaction() as session:
-        if session.get(m.Agency, body.agency) is None:
-            raise NotFound("agency", body.agency, field="agency")
-        row = agencies_service.add_agreement(_registry(session, gate, at), data)
-        tenancy.remember_ref(session, p.institution_id, "agreement", body.ref, row.id)
-        return AgreementOut.model_validate(row)
-
-
-@router.get("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
-            summary="查看委托协议 Read an agreement")
-def get_agreement(agreement_id: PathId, p: Reader, store: StoreDep) -> AgreementOut:
-    _institution_only(p, "委托协议 agreements")
-    with store.transaction() as session:
-        return AgreementOut.model_validate(_tenant_row(session, m.Agreement, agreement_id, p, "agreement"))
-
-
-@router.get("/agreements", response_model=Page[AgreementOut], tags=AGREEMENTS, responses=ERRORS,
-            summary="委托协议列表 Agreements")
-def list_agreements(
-    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
-    agency: Annotated[s.Ident | None, Query()] = None,
-    active_on: Annotated[StrictDate | None, Query(description="在该日有效 in force on this day")] = None,
-) -> Page[Any]:
-    _institution_only(p, "委托协议 agreements")
-    stmt = select(m.Agreement).where(m.Agreement.institution_id == p.institution_id)
-    if agency is not None:
-        stmt = stmt.where(m.Agreement.agency_id == agency)
-    if active_on is not None:
-        stmt = stmt.where(m.Agreement.valid_from <= active_on, m.Agreement.valid_to >= active_on)
-    with store.transaction() as session:
-        return _page(session, stmt, [m.Agreement.id], limit, offset, AgreementOut.model_validate)
-
-
-@router.patch("/agreements/{agreement_id}", response_model=AgreementOut, tags=AGREEMENTS, responses=ERRORS,
-              summary="修改委托协议 Change an agreement's period or subcontracting")
-def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, store: StoreDep, gate: GateDep,
-                    at: Now) -> AgreementOut:
-    with store.transaction() as session:
-        _tenant_row(session, m.Agreement, agreement_id, p, "agreement")
-        return AgreementOut.model_validate(agencies_service.update_agreement(_registry(session, gate, at), agreement_id, body.changes()))
 
 
 # == collectors ======================================================================================
@@ -864,7 +630,7 @@ def create_tool(body: Annotated[c.ToolCreate, Body(openapi_examples=TOOL_EXAMPLE
     _own_institution(p, body.institution)
     data = body.with_new_id()
     with store.transaction() as session:
-        _org_visible(session, p, body.org)
+        agency_repo.org_visible(session, p, body.org)
         row = tools_service.add_tool(_registry(session, gate, at), data)
         tenancy.remember_ref(session, p.institution_id, "tool", body.ref, row.id)
         return ToolOut.model_validate(row)
@@ -903,7 +669,7 @@ def list_tools(
 def patch_tool(tool_id: PathId, body: ToolPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> ToolOut:
     with store.transaction() as session:
         _tenant_row(session, m.Tool, tool_id, p, "tool")
-        _org_visible(session, p, body.org)
+        agency_repo.org_visible(session, p, body.org)
         return ToolOut.model_validate(tools_service.update_tool(_registry(session, gate, at), tool_id, body.changes()))
 
 
@@ -1000,31 +766,34 @@ def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer
         return _template_out(session, _template_row(session, p, template_id), review=True)
 
 
-def _decide_template(template_id: str, approved: bool, p: Principal, store: StoreDep, gate: GateDep,
-                     at: datetime) -> TemplateOut:
+def _decide_template(template_id: str, approved: bool, version: int | None, p: Principal, store: StoreDep,
+                     gate: GateDep, at: datetime) -> TemplateOut:
+    """The version named is linted (approval), checked to be the current one and pending, and decided in one
+    transaction with the template locked (Gate.template_approval): an edit never slips in between."""
     with store.transaction() as session:
-        row = _template_row(session, p, template_id)
-        current = session.get(m.TemplateVersion, (row.id, row.current_version))
-        if current is None or current.status != TemplateStatus.PENDING:
-            state = current.status if current else "missing"
-            raise Conflict(f"模板 {template_id} 当前版本状态为 {state}，不是待审批",
-                           f"template {template_id}'s current version is {state}, not pending",
-                           field="template_id", code="template-not-pending")
-    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved), at)
+        _template_row(session, p, template_id)  # another tenant's template is not found
+    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved, version=version), at,
+                           pending_only=True)
     with store.transaction() as session:
         return _template_out(session, _template_row(session, p, template_id))
 
 
 @router.post("/templates/{template_id}/approve", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
-             summary="批准当前版本 Approve the current version")
-def approve_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
-    return _decide_template(template_id, True, p, store, gate, at)
+             summary="批准所审阅的版本 Approve the version reviewed (it must still be the current one)")
+def approve_template(template_id: PathId, body: TemplateDecisionIn, p: Approver, store: StoreDep, gate: GateDep,
+                     at: Now) -> TemplateOut:
+    """Name the version you reviewed: `{"version": N}`. If the template was edited since (its current version
+    is no longer N), nothing is approved: 409 `template-version-changed`. The review checks run on version N
+    in the same transaction; with findings, 409 `template-lint-failed` and the version stays pending."""
+    return _decide_template(template_id, True, body.version, p, store, gate, at)
 
 
 @router.post("/templates/{template_id}/reject", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
              summary="驳回当前版本 Reject the current version")
-def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
-    return _decide_template(template_id, False, p, store, gate, at)
+def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now,
+                    body: Annotated[TemplateDecisionIn | None, Body()] = None) -> TemplateOut:
+    """`{"version": N}` is optional here: with it, a newer current version is a 409 `template-version-changed`."""
+    return _decide_template(template_id, False, body.version if body else None, p, store, gate, at)
 
 
 # == debtors =========================================================================================

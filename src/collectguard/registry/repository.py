@@ -1,0 +1,28 @@
+"""Queries every domain's repository shares: a page of a statement, and a tenant's own row by id."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from collectguard.auth.roles import Principal
+from collectguard.errors import NotFound
+
+
+def page_of(session: Session, stmt: Select[Any], order: list[Any], limit: int,
+            offset: int) -> tuple[Sequence[Any], int]:
+    """One page of `stmt`'s rows in a stable order, and the total across all pages."""
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).scalars().all()
+    return rows, total
+
+
+def tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str) -> Any:
+    """The caller's institution's row; anyone else's is not found, as if it did not exist (art. 19(五))."""
+    row = session.get(model, ident)
+    if row is None or row.institution_id != p.institution_id:
+        raise NotFound(kind, str(ident), field=kind)
+    return row

@@ -1,0 +1,82 @@
+"""Issue 10, fix 11: every registry read took the write lock on SQLite (a GET opened `Store.transaction()`, which
+begins IMMEDIATE), so reads queued behind the gate's writer; and some requests were several transactions (a
+template's new version or approval: a read, the change, a read again — what let an edit land between a lint
+and an approval). Now a read is one read-only unit (a deferred BEGIN on the read engine: no write lock under
+WAL) and every request is exactly one transaction. Counted on the engines themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import event
+
+from tests.api.conftest import auth
+
+READ = (0, 1)  # (write transactions, read transactions) of one request
+WRITE = (1, 0)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: the write lock is SQLite's (PostgreSQL reads never wait for a writer)."""
+    target = tmp_path / "cg.db"
+    target.write_bytes(sqlite_template.read_bytes())
+    return f"sqlite:///{target}"
+
+
+class Begins:
+    def __init__(self, store) -> None:
+        self.store = store
+        self.writes = self.reads = 0
+        event.listen(store.engine, "begin", self._write)
+        event.listen(store.read_engine, "begin", self._read)
+
+    def _write(self, _conn) -> None:
+        self.writes += 1
+
+    def _read(self, _conn) -> None:
+        self.reads += 1
+
+    def during(self, request) -> tuple[int, int]:
+        self.writes = self.reads = 0
+        response = request()
+        assert response.status_code < 400, response.text
+        return self.writes, self.reads
+
+    def close(self) -> None:
+        event.remove(self.store.engine, "begin", self._write)
+        event.remove(self.store.read_engine, "begin", self._read)
+
+
+@pytest.fixture
+def counted(api) -> Iterator[tuple]:
+    client, tokens = api
+    begins = Begins(client.app.state.store)
+    admin = auth(tokens["institution_admin"])
+    client.get("/v1/agencies", headers=admin)  # the key is in the key cache from now on
+    yield client, tokens, begins
+    begins.close()
+
+
+GETS = [
+    "/v1/agencies", "/v1/agencies/agA", "/v1/subcontractor-approvals", "/v1/agreements", "/v1/agreements/ag1",
+]
+
+
+@pytest.mark.parametrize("path", GETS)
+def test_a_read_is_one_read_only_unit(counted, path):
+    client, tokens, begins = counted
+    assert begins.during(lambda: client.get(path, headers=auth(tokens["institution_admin"]))) == READ
+
+
+def test_a_change_is_one_write_unit(counted):
+    client, tokens, begins = counted
+    admin = auth(tokens["institution_admin"])
+    sub = client.post("/v1/agencies", json={"parent": "agA"}, headers=admin).json()["id"]
+    assert begins.during(lambda: client.post("/v1/agencies", json={"name": "丙"}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.post("/v1/subcontractor-approvals", json={"agency": sub},
+                                             headers=admin)) == WRITE
+    assert begins.during(lambda: client.get(f"/v1/subcontractor-approvals/{sub}", headers=admin)) == READ
+    assert begins.during(lambda: client.patch("/v1/agreements/ag1", json={"to": "2026-11-30"}, headers=admin)) == WRITE
