@@ -62,6 +62,7 @@ def counted(api) -> Iterator[tuple]:
 
 GETS = [
     "/v1/agencies", "/v1/agencies/agA", "/v1/subcontractor-approvals", "/v1/agreements", "/v1/agreements/ag1",
+    "/v1/collectors", "/v1/collectors/c1", "/v1/collectors/c1/trainings",
 ]
 
 
@@ -80,3 +81,6 @@ def test_a_change_is_one_write_unit(counted):
                                              headers=admin)) == WRITE
     assert begins.during(lambda: client.get(f"/v1/subcontractor-approvals/{sub}", headers=admin)) == READ
     assert begins.during(lambda: client.patch("/v1/agreements/ag1", json={"to": "2026-11-30"}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.post("/v1/collectors", json={"org": "bank", "kind": "ai_agent"},
+                                             headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/collectors/bot1", json={"approved": True}, headers=admin)) == WRITE

@@ -36,6 +36,7 @@ from collectguard.api.routes import (
     registry,
 )
 from collectguard.api.sweeper import LeaseSweeper
+from collectguard.collectors import endpoints as collectors
 from collectguard.config import Settings
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
@@ -88,7 +89,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
                    keys.router, notices.router, figures.router,
-                   agencies.router, registry.router, refs.router,
+                   agencies.router, collectors.router, registry.router, refs.router,
                    docs.router):
         app.include_router(router)
     _errors(app)

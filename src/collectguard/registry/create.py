@@ -38,11 +38,6 @@ class ServerMade(s.Strict):
 
 
 
-class CollectorCreate(ServerMade, s.CollectorIn):
-    id_kind = "collector"
-    setup = s.CollectorIn
-
-
 class ToolCreate(ServerMade, s.ToolIn):
     id_kind = "tool"
     setup = s.ToolIn

@@ -33,7 +33,6 @@ from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
-from collectguard.collectors import service as collectors_service
 from collectguard.debts import service as debts_service
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.fields import (
@@ -63,8 +62,6 @@ from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.vocabulary import (
     Audience,
     Channel,
-    CollectorKind,
-    CollectorStatus,
     DebtorStatus,
     DebtStatus,
     ToolType,
@@ -105,31 +102,6 @@ class InstitutionOut(BaseModel):
     name: str | None
     profile: str
     policy: dict[str, Any]
-
-
-class CollectorOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "c1", "org_id": "agA", "kind": "human", "status": "active", "pre_job_exam": "2026-01-05",
-         "pledge_signed": True, "last_training": "2026-01-05", "approved": False}]})
-    id: str
-    org_id: str
-    kind: CollectorKind
-    status: CollectorStatus
-    pre_job_exam: date | None
-    pledge_signed: bool
-    last_training: date | None
-    approved: bool
-    # The caller's own acceptance of another organisation's collector (art. 19(五)): its suspension, if any,
-    # and the latest training it recognised. None for in-house collectors and for the agency's own key.
-    institution_status: CollectorStatus | None = None
-    recognised_training: date | None = None
-
-
-class TrainingOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{"day": "2026-01-05"}]})
-    day: date
-    recognised_by: str | None = Field(default=None, validation_alias="institution_id",
-                                      description="只为该机构认可的培训 a training only this institution recognises")
 
 
 class ToolOut(BaseModel):
@@ -281,15 +253,6 @@ class InstitutionPatch(Patch):
     name: Name | None = None
 
 
-class CollectorPatch(Patch):
-    """Qualifications. Status: POST /v1/collector-status; trainings: POST /v1/trainings."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [{"pledge_signed": True, "pre_job_exam": "2026-02-01"}]})
-    pre_job_exam: StrictDate | None = None
-    pledge_signed: Flag = UNSET
-    approved: Flag = UNSET
-
-
 class ToolPatch(Patch):
     model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
     ATTRS = {"org": "org_id"}
@@ -386,13 +349,6 @@ def _institution_only(p: Principal, what: str) -> None:
 def _own_institution(p: Principal, institution: str, field: str = "institution") -> None:
     if institution != p.institution_id:
         raise NotFound("institution", institution, field=field)
-
-
-def _collector_filter(session: Session, p: Principal) -> ColumnElement[bool]:
-    if p.agency_id is not None:
-        return m.Collector.org_id.in_(scope.agency_family(session, p.agency_id))
-    agencies = select(m.Agency.id).where(agency_repo.works_with(p))
-    return or_(m.Collector.org_id == p.institution_id, m.Collector.org_id.in_(agencies))
 
 
 def _tool_filter(session: Session, p: Principal) -> ColumnElement[bool]:
@@ -497,123 +453,6 @@ def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer,
     with store.transaction() as session:
         row = _registry(session, gate, at).update_institution(institution_id, body.changes())
         return InstitutionOut.model_validate(row)
-
-
-# == collectors ======================================================================================
-COLLECTORS: list[str | Enum] = ["registry 登记: collectors 催收人员"]
-COLLECTOR_EXAMPLES = {
-    "human": {"summary": "机构的催收员 A human collector of an agency", "value": {
-        "ref": "c2", "org": "agA", "kind": "human", "pre_job_exam": "2026-02-01", "pledge_signed": True,
-        "last_training": "2026-02-01"}},
-    "ai": {"summary": "AI 语音催收 An approved AI voice agent", "value": {
-        "ref": "bot2", "org": "bank", "kind": "ai_agent", "approved": True}},
-}
-
-
-def _collector_row(session: Session, p: Principal, collector_id: str) -> m.Collector:
-    row = session.execute(select(m.Collector).where(m.Collector.id == collector_id,
-                                                    _collector_filter(session, p))).scalar()
-    if row is None:
-        raise NotFound("collector", collector_id, field="collector")
-    return row
-
-
-def _own_staff(session: Session, p: Principal, org: str) -> None:
-    """Only a collector's own organisation writes its shared record: the institution for its in-house people,
-    the agency (its own `agency_admin` key) for the agency's. An institution only accepts, suspends for itself
-    or recognises trainings of an agency's people (POST /v1/collector-status, /v1/trainings). An organisation
-    the caller does not work with is not found, as if it did not exist."""
-    own = p.agency_id if p.is_agency_admin else p.institution_id
-    if org != own:
-        if p.is_agency_admin or not session.execute(select(tenancy.works_with(p.institution_id, org))).scalar():
-            raise NotFound("organisation", org, field="org")
-        raise Forbidden("催收机构的人员记录只能由该机构自己维护（或平台管理员）",
-                        "an organisation's people are changed only by that organisation (its own key) or the "
-                        "platform; an institution records its own acceptance instead", field="org")
-
-
-def _collector_out(session: Session, p: Principal, row: m.Collector) -> CollectorOut:
-    out = CollectorOut.model_validate(row)
-    if not p.institution_id or row.org_id == p.institution_id:
-        return out
-    acceptance = session.get(m.CollectorAcceptance, (p.institution_id, row.id))
-    recognised = session.execute(select(func.max(m.Training.day)).where(
-        m.Training.collector_id == row.id, m.Training.institution_id == p.institution_id)).scalar()
-    return out.model_copy(update={"institution_status": CollectorStatus(acceptance.status) if acceptance else None,
-                                  "recognised_training": recognised})
-
-
-@router.post("/collectors", response_model=CollectorOut, status_code=201, tags=COLLECTORS, responses=ERRORS,
-             summary="登记催收人员 Register a collector (person or AI agent)")
-def create_collector(body: Annotated[c.CollectorCreate, Body(openapi_examples=COLLECTOR_EXAMPLES)], p: StaffWriter,
-                     store: StoreDep, gate: GateDep, at: Now) -> CollectorOut:
-    """An institution registers its own (in-house) collectors; an agency registers its own people with its
-    agency key (`agency_admin`): an agency's people are a shared record that no institution may write."""
-    if p.is_agency_admin and body.ref is not None:
-        raise InvalidInput("ref 是金融机构自己的引用，催收机构密钥不能设置", "ref is an institution's own reference; an "
-                           "agency key cannot keep one (use the id the server returns)", field="ref")
-    tenancy.refuse_future_days(at, {"pre_job_exam": body.pre_job_exam, "last_training": body.last_training})
-    data = body.with_new_id()
-    with store.transaction() as session:
-        _own_staff(session, p, body.org)
-        row = collectors_service.add_collector(_registry(session, gate, at), data)
-        if p.institution_id:
-            tenancy.remember_ref(session, p.institution_id, "collector", body.ref, row.id)
-        session.flush()
-        return _collector_out(session, p, row)
-
-
-@router.get("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
-            summary="查看催收人员 Read a collector")
-def get_collector(collector_id: PathId, p: StaffReader, store: StoreDep) -> CollectorOut:
-    with store.read() as session:
-        return _collector_out(session, p, _collector_row(session, p, collector_id))
-
-
-@router.get("/collectors/{collector_id}/trainings", response_model=list[TrainingOut], tags=COLLECTORS,
-            responses=ERRORS, summary="培训记录 Trainings and exams passed (art. 6(二)5)")
-def list_trainings(collector_id: PathId, p: StaffReader, store: StoreDep) -> list[TrainingOut]:
-    """The trainings the collector's organisation recorded, and those the caller itself recognised — never
-    another institution's."""
-    with store.read() as session:
-        _collector_row(session, p, collector_id)
-        mine = m.Training.institution_id.is_(None)
-        if p.institution_id:
-            mine = or_(mine, m.Training.institution_id == p.institution_id)
-        rows = session.execute(select(m.Training).where(m.Training.collector_id == collector_id, mine)
-                               .order_by(m.Training.day, m.Training.id)).scalars()
-        return [TrainingOut.model_validate(r) for r in rows]
-
-
-@router.get("/collectors", response_model=Page[CollectorOut], tags=COLLECTORS, responses=ERRORS,
-            summary="催收人员列表 Collectors")
-def list_collectors(
-    p: StaffReader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
-    org: Annotated[s.Ident | None, Query(description="机构或催收机构 institution or agency")] = None,
-    kind: Annotated[CollectorKind | None, Query()] = None,
-    status: Annotated[CollectorStatus | None, Query()] = None,
-) -> Page[Any]:
-    with store.transaction() as session:
-        stmt = select(m.Collector).where(_collector_filter(session, p))
-        if org is not None:
-            stmt = stmt.where(m.Collector.org_id == org)
-        if kind is not None:
-            stmt = stmt.where(m.Collector.kind == kind)
-        if status is not None:
-            stmt = stmt.where(m.Collector.status == status)
-        return _page(session, stmt, [m.Collector.id], limit, offset, lambda r: _collector_out(session, p, r))
-
-
-@router.patch("/collectors/{collector_id}", response_model=CollectorOut, tags=COLLECTORS, responses=ERRORS,
-              summary="修改资质 Change a collector's qualifications")
-def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, store: StoreDep, gate: GateDep,
-                    at: Now) -> CollectorOut:
-    changes = body.changes()
-    tenancy.refuse_future_days(at, {"pre_job_exam": changes.get("pre_job_exam")})
-    with store.transaction() as session:
-        _own_staff(session, p, _collector_row(session, p, collector_id).org_id)
-        row = collectors_service.update_collector(_registry(session, gate, at), collector_id, changes)
-        return _collector_out(session, p, row)
 
 
 # == tools ===========================================================================================
