@@ -20,6 +20,7 @@ from sqlalchemy import text
 from collectguard.db.migrate import upgrade
 from collectguard.db.models import metadata
 from collectguard.db.store import Store
+from collectguard.ledger.service import seed_head
 from collectguard.privacy.keys import ENV_KEYS, Keyring
 
 # Personal data is encrypted at rest: every store in the tests shares one throwaway keyring.
@@ -74,6 +75,7 @@ def _empty_pg(url: str) -> None:
         tables = ", ".join(t.name for t in metadata.sorted_tables)
         with store.engine.begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            seed_head(conn)  # as migration 0012 left it
     finally:
         store.dispose()
 

@@ -21,7 +21,7 @@ def requests(role: str, template: str = "t-pending") -> dict[str, tuple[str, str
         "registry list": ("GET", "/v1/debts", None),
         "registry write": ("POST", "/v1/collectors", {"ref": f"new-{role}", "org": "bank", "kind": "ai_agent"}),
         "registry patch": ("PATCH", "/v1/debts/loan1", {"overdue_amount": "3300.00"}),
-        "template approve": ("POST", f"/v1/templates/{template}/approve", None),
+        "template approve": ("POST", f"/v1/templates/{template}/approve", {"version": 1}),
         "gate ask": ("POST", "/v1/attempts", {**CALL, "id": f"ask-{role}", "collector": collector}),
         "gate read": ("GET", "/v1/attempts/seed", None),
         "outcome": ("POST", "/v1/attempts/seed/outcome", {"connected": False}),

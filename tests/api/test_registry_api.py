@@ -324,10 +324,13 @@ def test_templates_start_pending_and_are_approved_separately(c):
     assert t["current"] == {"version": 1, "text": body["text"], "sealed": False, "status": "pending"}
     self_approved = client.post("/v1/templates", json={**body, "ref": "t-x", "approved": True}, headers=admin)
     assert self_approved.status_code == 422 and self_approved.json()["field"] == "approved"
-    assert client.post(f"/v1/templates/{new}/approve", headers=h["auditor"]).status_code == 403
-    ok = client.post(f"/v1/templates/{new}/approve", headers=officer)
+    assert client.post(f"/v1/templates/{new}/approve", json={"version": 1}, headers=h["auditor"]).status_code == 403
+    assert client.post(f"/v1/templates/{new}/approve", headers=officer).status_code == 422  # no body
+    unnamed = client.post(f"/v1/templates/{new}/approve", json={}, headers=officer)  # it names the version reviewed
+    assert unnamed.status_code == 422 and unnamed.json()["field"] == "version", unnamed.text
+    ok = client.post(f"/v1/templates/{new}/approve", json={"version": 1}, headers=officer)
     assert ok.status_code == 200 and ok.json()["current"]["status"] == "approved"
-    again = client.post(f"/v1/templates/{new}/approve", headers=officer)
+    again = client.post(f"/v1/templates/{new}/approve", json={"version": 1}, headers=officer)
     assert again.status_code == 409 and again.json()["code"] == "template-not-pending"
     v2 = created(client.post(f"/v1/templates/{new}/versions", json={"text": "【示例银行】请及时还款。"}, headers=admin))
     assert v2["current_version"] == 2 and v2["current"]["status"] == "pending"
@@ -341,7 +344,7 @@ def test_templates_start_pending_and_are_approved_separately(c):
     kinds = [r["kind"] for r in ledger(client, h["auditor"], "template:")]
     assert kinds == ["template:version:approved", "template:version:created", "template:version:rejected"]
     assert client.get(f"/v1/templates/{new}", headers=h["bank2_admin"]).status_code == 404
-    assert client.post(f"/v1/templates/{new}/approve", headers=h["bank2_admin"]).status_code == 404
+    assert client.post(f"/v1/templates/{new}/approve", json={"version": 2}, headers=h["bank2_admin"]).status_code == 404
 
 
 def test_a_template_that_fails_review_stays_pending_with_its_findings(c):
@@ -349,7 +352,7 @@ def test_a_template_that_fails_review_stays_pending_with_its_findings(c):
     body = {"ref": "t-bad", "institution": "bank", "audience": "debtor", "channel": "sms",
             "text": "【示例银行】再不还款我们就上门到你单位，让你全家知道你欠钱。"}
     bad = created(client.post("/v1/templates", json=body, headers=h["institution_admin"]))["id"]
-    r = client.post(f"/v1/templates/{bad}/approve", headers=h["compliance_officer"])
+    r = client.post(f"/v1/templates/{bad}/approve", json={"version": 1}, headers=h["compliance_officer"])
     assert r.status_code == 409 and r.json()["code"] == "template-lint-failed"
     assert r.json()["details"][0]["rule"] == "art7-collection-target"
     assert client.get(f"/v1/templates/{bad}", headers=h["auditor"]).json()["current"]["status"] == "pending"
@@ -637,10 +640,14 @@ def test_submitting_a_template_returns_the_review_findings_that_block_approval(a
     bad = created.json()["id"]
     categories = {f["category"] for f in created.json()["review_findings"]}
     assert {"third-party-disclosure", "identity-not-stated"} <= categories
-    refused = client.post(f"/v1/templates/{bad}/approve", headers=admin)
+    refused = client.post(f"/v1/templates/{bad}/approve", json={"version": 1}, headers=admin)
     assert refused.status_code == 409 and refused.json()["code"] == "template-lint-failed"
     assert refused.json()["details"]
     fixed = client.post(f"/v1/templates/{bad}/versions", json={"text": "【示例银行】请转告{debtor_name}尽快回电95555。"},
                         headers=admin)
     assert fixed.status_code == 201 and fixed.json()["review_findings"] == []
-    assert client.post(f"/v1/templates/{bad}/approve", headers=admin).status_code == 200
+    stale = client.post(f"/v1/templates/{bad}/approve", json={"version": 1}, headers=admin)  # v1 was reviewed
+    assert stale.status_code == 409 and stale.json()["code"] == "template-version-changed", stale.text
+    assert client.get(f"/v1/templates/{bad}", headers=admin).json()["current"] == {
+        "version": 2, "text": "【示例银行】请转告{debtor_name}尽快回电95555。", "sealed": False, "status": "pending"}
+    assert client.post(f"/v1/templates/{bad}/approve", json={"version": 2}, headers=admin).status_code == 200

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from collectguard.db.store import Store
 from collectguard.ledger.chain import canonical, digest
@@ -97,7 +97,7 @@ def test_records_written_before_recorded_at_was_hashed_still_verify(store):
                                                 institution_id="bank", at=when, recorded_at=when, body=body,
                                                 prev_hash=prev, hash=h))
             prev = h
-        conn.execute(insert(HEAD).values(id=1, seq=2, hash=prev))
+        conn.execute(update(HEAD).where(HEAD.c.id == 1).values(seq=2, hash=prev))  # the head from migration 0012
 
     edit(store, legacy)
     fill(store, 2, first=2)  # then new records, hashed with their recorded time

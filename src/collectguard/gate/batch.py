@@ -23,7 +23,16 @@ from sqlalchemy.orm import Session
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
 from collectguard.gate import schemas as g
-from collectguard.gate.facts import DebtorRows, LimitsCache, Past, build_facts, history_days, parties, unique
+from collectguard.gate.facts import (
+    DebtorRows,
+    LimitsCache,
+    Past,
+    build_facts,
+    history_days,
+    load_contacts,
+    parties,
+    unique,
+)
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.ledger.service import Entry, append_many
@@ -51,6 +60,7 @@ LOCK_DEBTORS = select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status) \
     .where(m.Debtor.id.in_(bindparam("ids", expanding=True))).order_by(m.Debtor.id).with_for_update()
 EXISTING = select(AttemptRow.id, AttemptRow.debtor_id, AttemptRow.request, AttemptRow.decision) \
     .where(AttemptRow.id.in_(bindparam("ids", expanding=True)))
+OWNERS = select(AttemptRow.id, AttemptRow.debtor_id).where(AttemptRow.id.in_(bindparam("ids", expanding=True)))
 
 
 def lock_debtors(store: Store, session: Session, debtor_ids: list[str]) -> dict[str, Any]:
@@ -75,15 +85,20 @@ def run_batch(
     when the batch decides something."""
     writes = _Writes()
     conn = session.connection()
+    # Before the lock, only whose each item is: a party's debtor, an outcome's attempt's debtor (neither changes).
     found, debtors = parties(session, unique(a.party for a, _ in decides)) if decides else ({}, {})
-    attempt_ids = unique([a.id for a, _ in decides] + [o.attempt for o, _ in outcomes])
-    known = {r.id: r for r in conn.execute(EXISTING, {"ids": attempt_ids})}
+    known = {r.id: r for r in conn.execute(OWNERS, {"ids": unique(o.attempt for o, _ in outcomes)})} \
+        if outcomes else {}
     deciding = unique(found[a.party][1] for a, _ in decides if a.party in found)
     debtor_ids = unique(deciding + [known[o.attempt].debtor_id for o, _ in outcomes if o.attempt in known])
-    # INVARIANT: every debtor is locked before anything about it is counted, so two deciders can never both
-    # see the last unit of a quota.
+    # INVARIANT: every debtor is locked before anything about it is counted or judged, so two deciders can never
+    # both see the last unit of a quota, and a refusal or an attempt id committed while this batch waited for
+    # the lock is seen. Everything a rule or a retry depends on is read below this line (on SQLite the whole
+    # transaction holds the write lock from BEGIN IMMEDIATE; on PostgreSQL the debtors' rows come from the lock).
     debtors.update(lock_debtors(store, session, debtor_ids))
-    existing = {a.id: known[a.id] for a, _ in decides if a.id in known}
+    load_contacts(session, found)
+    existing = {r.id: r for r in conn.execute(EXISTING, {"ids": unique(a.id for a, _ in decides)})} \
+        if decides else {}
 
     snap = snapshot() if decides else RegistrySnapshot.empty()
     rows = DebtorRows.load(session, {d: debtors[d] for d in deciding}, unique(a.debt for a, _ in decides)) \

@@ -92,6 +92,7 @@ def _ids(name: str = "ids") -> Any:
 
 # Statements built once (SQLAlchemy caches their compiled form); each takes a list of ids.
 DEBTORS = select(m.Debtor.id, m.Debtor.timezone, m.Debtor.status).where(m.Debtor.id.in_(_ids()))
+CONTACT_OWNERS = select(m.Contact.id, m.Contact.debtor_id).where(m.Contact.id.in_(_ids()))
 CONTACTS = select(m.Contact.id, m.Contact.debtor_id, m.Contact.refused, m.Contact.offers_to_repay,
                   m.Contact.phone_index).where(m.Contact.id.in_(_ids()))
 DEBTS = select(m.Debt.id, m.Debt.institution_id, m.Debt.debtor_id, m.Debt.product, m.Debt.status,
@@ -116,19 +117,36 @@ PAST = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRo
 
 
 def parties(session: Session, party_ids: list[str]) -> tuple[dict[str, tuple[PartyKind, str, Any]], dict[str, Any]]:
-    """party id → (kind, debtor id, contact row or None), and the debtors' rows (id, timezone, status).
-    A party id names a debtor (borrower or guarantor) or a contact; unknown ids are left out."""
+    """party id → (kind, debtor id, None), and the debtors' rows (id, timezone, status): whose party each is,
+    so that the caller knows which debtors to lock. A party id names a debtor (borrower or guarantor) or a
+    contact; unknown ids are left out. A contact's own facts are read only once its debtor is locked
+    (`load_contacts`); on PostgreSQL the debtors' rows are read again under the lock (`lock_debtors`)."""
     conn = session.connection()
     debtors = {d.id: d for d in conn.execute(DEBTORS, {"ids": party_ids})}
     found: dict[str, tuple[PartyKind, str, Any]] = {d: (PartyKind.DEBTOR, d, None) for d in debtors}
     rest = [p for p in party_ids if p not in found]
     if rest:
-        for c in conn.execute(CONTACTS, {"ids": rest}):
-            found[c.id] = (PartyKind.CONTACT, c.debtor_id, c)
+        for c in conn.execute(CONTACT_OWNERS, {"ids": rest}):
+            found[c.id] = (PartyKind.CONTACT, c.debtor_id, None)
         missing = unique(c[1] for c in found.values() if c[1] not in debtors)
         if missing:
             debtors.update({d.id: d for d in conn.execute(DEBTORS, {"ids": missing})})
     return found, debtors
+
+
+def load_contacts(session: Session, found: dict[str, tuple[PartyKind, str, Any]]) -> None:
+    """The contact parties' rows (refused, offers_to_repay, the number's keyed hash), read after their debtors
+    are locked: a refusal or an offer to repay is committed under the same debtor's lock, so one committed
+    while the batch waited for the lock is seen (issue 10, item 9). A contact gone meanwhile is left out."""
+    contacts = [p for p, (kind, _, _) in found.items() if kind is PartyKind.CONTACT]
+    if not contacts:
+        return
+    rows = {c.id: c for c in session.connection().execute(CONTACTS, {"ids": contacts})}
+    for party in contacts:
+        if party in rows:
+            found[party] = (PartyKind.CONTACT, found[party][1], rows[party])  # the debtor locked
+        else:
+            del found[party]
 
 
 @dataclass

@@ -97,9 +97,21 @@ class TrainingIn(Strict):
     date: StrictDate = Field(description="the day it was passed; not after today (Asia/Shanghai)")
 
 
+VERSION = ("所审批的版本号：须仍为当前版本，否则 409 template-version-changed the version decided: it must still be "
+           "the template's current one (409 template-version-changed otherwise)")
+
+
 class TemplateApprovalIn(Strict):
     template: Ident
     approved: Flag
+    # The version decided; None (scenario files, the platform): the current one, whichever it is.
+    version: int | None = Field(default=None, ge=1, le=2_147_483_647, strict=True, description=VERSION)
+
+
+class TemplateDecisionIn(Strict):
+    """The body of POST /v1/templates/{id}/approve and /reject: the version the reviewer read."""
+
+    version: int = Field(ge=1, le=2_147_483_647, strict=True, description=VERSION)
 
 
 class TemplateEditIn(Strict):

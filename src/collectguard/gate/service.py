@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
@@ -86,9 +87,19 @@ class Gate:
         return self.committer.submit("outcome", outcome, _aware(at))  # type: ignore[no-any-return]
 
     def _batch(self, decides: list[tuple[Any, datetime]], outcomes: list[tuple[Any, datetime]]) -> tuple[list[Any], list[Any]]:
-        with self.store.transaction() as session:
-            return run_batch(self.store, session, self.profile, lambda: self.snapshots.get(session), decides, outcomes,
-                             self.algorithm)
+        """One batch in one transaction. A unique violation means another process (the several workers of
+        `serve` on PostgreSQL) inserted the same attempt id after this batch looked for it, on another debtor's
+        lock: its row is committed by now, so the batch runs once more in a fresh transaction, which finds it
+        and answers as for any retry (the first answer, or attempt-id-reused) instead of failing."""
+        for last in (False, True):
+            try:
+                with self.store.transaction() as session:
+                    return run_batch(self.store, session, self.profile, lambda: self.snapshots.get(session), decides,
+                                     outcomes, self.algorithm)
+            except IntegrityError:
+                if last:
+                    raise
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         """Stop the writer thread (it is a daemon thread: closing is optional)."""
@@ -232,23 +243,42 @@ class Gate:
 
         return self._event(at, act)
 
-    def template_approval(self, data: g.TemplateApprovalIn, at: datetime) -> g.EventOut:
-        """Approve or reject the current version. Approval first runs the QA rules and the template checks
-        (art. 15(一)); with findings it is refused, the refusal and its findings are recorded, and the
-        version stays pending."""
-        if data.approved:
-            findings = self.template_findings(data.template, at)
-            if findings:
-                raise Conflict(
-                    f"模板 {data.template} 未通过审核检查（{len(findings)} 项），不能批准",
-                    f"template {data.template} fails {len(findings)} review check(s) and cannot be approved",
-                    field="template", code="template-lint-failed", details=findings,
-                )
+    def template_approval(self, data: g.TemplateApprovalIn, at: datetime, *, pending_only: bool = False) -> g.EventOut:
+        """Approve or reject the current version, in one transaction with the template's row locked, so that
+        no edit lands between the review and the decision (issue 10, item 4). `data.version` names the version
+        decided (over HTTP it must): if it is no longer the current one, 409 `template-version-changed`.
+        Approval first runs the QA rules and the template checks (art. 15(一)) on that version's text; with
+        findings it is refused (409 `template-lint-failed`), the refusal and its findings are recorded, and
+        the version stays pending. `pending_only` (HTTP): a version already decided is a 409
+        `template-not-pending`; the platform (scenario files) may also withdraw an approval."""
+        from collectguard.qa import templates as qa
 
-        def act(session: Session, registry: Registry) -> g.EventOut:
+        findings: list[dict[str, Any]] = []
+
+        def act(session: Session, registry: Registry) -> g.EventOut | None:
+            self.store.lock(session, m.Template.id, data.template)  # edits take it too (edit_template)
             template = registry.get(m.Template, data.template, kind="template", field="template")
+            if data.version is not None and data.version != template.current_version:
+                raise Conflict(
+                    f"模板 {template.id} 的当前版本已是第 {template.current_version} 版，不是所审批的第 {data.version} 版；"
+                    "请审阅新版本后再审批",
+                    f"template {template.id} is at version {template.current_version} now, not version "
+                    f"{data.version} that was reviewed; review the new version first",
+                    field="version", code="template-version-changed",
+                )
             version = session.get(m.TemplateVersion, (template.id, template.current_version))
             assert version is not None
+            if pending_only and version.status != "pending":
+                raise Conflict(f"模板 {template.id} 当前版本状态为 {version.status}，不是待审批",
+                               f"template {template.id}'s current version is {version.status}, not pending",
+                               field="template_id", code="template-not-pending")
+            if data.approved:
+                findings.extend(f.to_output() for f in qa.lint_template(version.text, template.audience,
+                                                                           template.channel))
+                if findings:  # recorded, and committed: the refusal is part of the record
+                    registry.record("template:version:lint-refused", template.id,
+                                    {"version": version.version, "findings": findings}, template.institution_id)
+                    return None
             version.status = "approved" if data.approved else "rejected"
             seq = registry.record(
                 "template:version:" + version.status, template.id,
@@ -256,28 +286,20 @@ class Gate:
             )
             return g.EventOut(kind="template:version:" + version.status, subject=template.id, ledger_seq=seq)
 
-        return self._event(at, act)
-
-    def template_findings(self, template_id: str, at: datetime) -> list[dict[str, Any]]:
-        """Lint the current version of a template; findings are recorded in the ledger when there are any."""
-        from collectguard.qa.templates import lint_template
-
-        def act(session: Session, registry: Registry) -> list[dict[str, Any]]:
-            template = registry.get(m.Template, template_id, kind="template", field="template")
-            version = session.get(m.TemplateVersion, (template.id, template.current_version))
-            assert version is not None
-            findings = [f.to_output() for f in lint_template(version.text, template.audience, template.channel)]
-            if findings:
-                registry.record("template:version:lint-refused", template.id,
-                                {"version": version.version, "findings": findings}, template.institution_id)
-            return findings
-
-        return self._event(at, act)
+        event = self._event(at, act)
+        if event is None:
+            raise Conflict(
+                f"模板 {data.template} 未通过审核检查（{len(findings)} 项），不能批准",
+                f"template {data.template} fails {len(findings)} review check(s) and cannot be approved",
+                field="template", code="template-lint-failed", details=findings,
+            )
+        return event
 
     def edit_template(self, data: g.TemplateEditIn, at: datetime) -> g.EventOut:
         """An edited template is a new version that needs approval again (art. 15(一))."""
 
         def act(session: Session, registry: Registry) -> g.EventOut:
+            self.store.lock(session, m.Template.id, data.template)  # one edit or approval at a time
             template = registry.get(m.Template, data.template, kind="template", field="template")
             current = session.get(m.TemplateVersion, (template.id, template.current_version))
             assert current is not None

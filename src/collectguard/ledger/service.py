@@ -11,9 +11,10 @@ from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quoted  # JSON string, as canonical() writes it
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import Connection, String, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
+from collectguard.errors import Unavailable
 from collectguard.ledger.chain import GENESIS, canonical, digest
 from collectguard.ledger.models import LedgerHead, LedgerRecord
 
@@ -29,12 +30,21 @@ def _head(session: Session, *, lock: bool) -> LedgerHead:
         stmt = stmt.with_for_update()
     head = session.execute(stmt).scalar_one_or_none()
     if head is None:
-        head = LedgerHead(id=HEAD_ID, seq=0, hash=GENESIS)
-        session.add(head)
-        session.flush()
+        # Made by migration 0012, never here: two first appenders would find no row to lock, both insert it,
+        # and one would fail. Without it the database is not migrated, or the ledger was truncated.
+        raise Unavailable(
+            "账本头记录缺失：请运行 collectguard db upgrade（迁移 0012 会创建它）；已有记录的账本缺少它说明被截断",
+            "the ledger head row is missing: run `collectguard db upgrade` (migration 0012 creates it); a ledger "
+            "with records that lost it was truncated", code="ledger-head-missing")
     if lock:
         session.info["ledger_head"] = head
     return head
+
+
+def seed_head(connection: Connection) -> None:
+    """Put back the empty ledger's head, as migration 0012 makes it, after every table was emptied
+    (TRUNCATE of a PostgreSQL database reused for tests or scenarios)."""
+    connection.execute(insert(LedgerHead).values(id=HEAD_ID, seq=0, hash=GENESIS))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from collectguard.db.store import Store, normalise_url
 from collectguard.errors import CollectGuardError
 from collectguard.gate.schemas import DecisionOut
 from collectguard.gate.service import Gate
+from collectguard.ledger.service import seed_head
 from collectguard.registry.service import Registry
 from collectguard.scenario.loader import LoadError, load_scenario
 from collectguard.scenario.schema import Expect, Scenario, Step
@@ -89,6 +90,7 @@ class FreshStores:
             tables = ", ".join(t.name for t in metadata.sorted_tables)
             with store.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                seed_head(conn)  # as migration 0012 left it
         try:
             yield store
         finally:
