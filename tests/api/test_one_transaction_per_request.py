@@ -62,7 +62,7 @@ def counted(api) -> Iterator[tuple]:
 
 GETS = [
     "/v1/agencies", "/v1/agencies/agA", "/v1/subcontractor-approvals", "/v1/agreements", "/v1/agreements/ag1",
-    "/v1/collectors", "/v1/collectors/c1", "/v1/collectors/c1/trainings",
+    "/v1/collectors", "/v1/collectors/c1", "/v1/collectors/c1/trainings", "/v1/tools", "/v1/tools/tel",
 ]
 
 
@@ -84,3 +84,4 @@ def test_a_change_is_one_write_unit(counted):
     assert begins.during(lambda: client.post("/v1/collectors", json={"org": "bank", "kind": "ai_agent"},
                                              headers=admin)) == WRITE
     assert begins.during(lambda: client.patch("/v1/collectors/bot1", json={"approved": True}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/tools/tel", json={"filed": True}, headers=admin)) == WRITE

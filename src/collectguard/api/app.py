@@ -44,6 +44,7 @@ from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.registry.unit import Units
+from collectguard.tools import endpoints as tools
 
 DESCRIPTION = """
 催收合规网关 CollectGuard — ask the gate before every collection contact (call, SMS, 5G message, e-mail,
@@ -89,7 +90,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
                    keys.router, notices.router, figures.router,
-                   agencies.router, collectors.router, registry.router, refs.router,
+                   agencies.router, collectors.router, tools.router, registry.router, refs.router,
                    docs.router):
         app.include_router(router)
     _errors(app)

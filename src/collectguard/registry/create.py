@@ -38,11 +38,6 @@ class ServerMade(s.Strict):
 
 
 
-class ToolCreate(ServerMade, s.ToolIn):
-    id_kind = "tool"
-    setup = s.ToolIn
-
-
 class TemplateCreate(ServerMade, s.TemplateIn):
     id_kind = "template"
     setup = s.TemplateIn

@@ -23,10 +23,9 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from collectguard.agencies import repository as agency_repo
 from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.api.params import Offset
@@ -47,7 +46,7 @@ from collectguard.fields import (
     ShortText,
     StrictDate,
 )
-from collectguard.gate.schemas import TemplateApprovalIn, TemplateDecisionIn, TemplateEditIn
+from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
 from collectguard.privacy.reveal import NOTE_MAX, RevealReason, clean_note
@@ -64,10 +63,8 @@ from collectguard.rulebook.vocabulary import (
     Channel,
     DebtorStatus,
     DebtStatus,
-    ToolType,
 )
 from collectguard.templates import service as templates_service
-from collectguard.tools import service as tools_service
 
 router = APIRouter(prefix="/v1")
 Reader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ))]
@@ -102,20 +99,6 @@ class InstitutionOut(BaseModel):
     name: str | None
     profile: str
     policy: dict[str, Any]
-
-
-class ToolOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
-        {"id": "tel", "institution_id": "bank", "type": "phone", "official": True, "filed": True, "org_id": "agA",
-         "active_from": "2026-01-01", "active_to": None}]})
-    id: str
-    institution_id: str
-    type: ToolType
-    official: bool
-    filed: bool
-    org_id: str | None
-    active_from: date | None
-    active_to: date | None
 
 
 class TemplateStatus(StrEnum):
@@ -253,16 +236,6 @@ class InstitutionPatch(Patch):
     name: Name | None = None
 
 
-class ToolPatch(Patch):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"filed": True, "active_to": "2026-12-31"}]})
-    ATTRS = {"org": "org_id"}
-    official: Flag = UNSET
-    filed: Flag = UNSET
-    org: s.Ident | None = None
-    active_from: StrictDate | None = None
-    active_to: StrictDate | None = None
-
-
 class TemplatePatch(Patch):
     """Whether the template is in use. New text is a new version: POST /v1/templates/{id}/versions."""
 
@@ -349,13 +322,6 @@ def _institution_only(p: Principal, what: str) -> None:
 def _own_institution(p: Principal, institution: str, field: str = "institution") -> None:
     if institution != p.institution_id:
         raise NotFound("institution", institution, field=field)
-
-
-def _tool_filter(session: Session, p: Principal) -> ColumnElement[bool]:
-    own = m.Tool.institution_id == p.institution_id
-    if p.agency_id is not None:
-        return own & m.Tool.org_id.in_(scope.agency_family(session, p.agency_id))
-    return own
 
 
 def _tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str) -> Any:
@@ -455,63 +421,6 @@ def patch_institution(institution_id: PathId, body: InstitutionPatch, p: Writer,
         return InstitutionOut.model_validate(row)
 
 
-# == tools ===========================================================================================
-TOOLS: list[str | Enum] = ["registry 登记: tools 催收工具"]
-TOOL_EXAMPLES = {"phone": {"summary": "报备的官方外呼号码 An official, filed outbound line", "value": {
-    "ref": "tel-agA", "institution": "bank", "type": "phone", "official": True, "filed": True, "org": "agA",
-    "active_from": "2026-01-01"}}}
-
-
-@router.post("/tools", response_model=ToolOut, status_code=201, tags=TOOLS, responses=ERRORS,
-             summary="登记催收工具 Register a tool (line, SMS channel, mailbox, letterhead, IM)")
-def create_tool(body: Annotated[c.ToolCreate, Body(openapi_examples=TOOL_EXAMPLES)], p: Writer, store: StoreDep,
-                gate: GateDep, at: Now) -> ToolOut:
-    _own_institution(p, body.institution)
-    data = body.with_new_id()
-    with store.transaction() as session:
-        agency_repo.org_visible(session, p, body.org)
-        row = tools_service.add_tool(_registry(session, gate, at), data)
-        tenancy.remember_ref(session, p.institution_id, "tool", body.ref, row.id)
-        return ToolOut.model_validate(row)
-
-
-@router.get("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS, summary="查看工具 Read a tool")
-def get_tool(tool_id: PathId, p: Reader, store: StoreDep) -> ToolOut:
-    with store.transaction() as session:
-        row = session.execute(select(m.Tool).where(m.Tool.id == tool_id, _tool_filter(session, p))).scalar()
-        if row is None:
-            raise NotFound("tool", tool_id, field="tool")
-        return ToolOut.model_validate(row)
-
-
-@router.get("/tools", response_model=Page[ToolOut], tags=TOOLS, responses=ERRORS, summary="工具列表 Tools")
-def list_tools(
-    p: Reader, store: StoreDep, limit: Limit = 50, offset: Offset = 0,
-    type: Annotated[ToolType | None, Query()] = None,
-    org: Annotated[s.Ident | None, Query()] = None,
-    active_on: Annotated[StrictDate | None, Query(description="在该日启用 in use on this day")] = None,
-) -> Page[Any]:
-    with store.transaction() as session:
-        stmt = select(m.Tool).where(_tool_filter(session, p))
-        if type is not None:
-            stmt = stmt.where(m.Tool.type == type)
-        if org is not None:
-            stmt = stmt.where(m.Tool.org_id == org)
-        if active_on is not None:
-            stmt = stmt.where(or_(m.Tool.active_from.is_(None), m.Tool.active_from <= active_on),
-                              or_(m.Tool.active_to.is_(None), m.Tool.active_to >= active_on))
-        return _page(session, stmt, [m.Tool.id], limit, offset, ToolOut.model_validate)
-
-
-@router.patch("/tools/{tool_id}", response_model=ToolOut, tags=TOOLS, responses=ERRORS,
-              summary="修改工具 Change a tool (filing, official, period, organisation)")
-def patch_tool(tool_id: PathId, body: ToolPatch, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> ToolOut:
-    with store.transaction() as session:
-        _tenant_row(session, m.Tool, tool_id, p, "tool")
-        agency_repo.org_visible(session, p, body.org)
-        return ToolOut.model_validate(tools_service.update_tool(_registry(session, gate, at), tool_id, body.changes()))
-
-
 # == templates =======================================================================================
 TEMPLATES: list[str | Enum] = ["registry 登记: templates 话术模板"]
 TEMPLATE_EXAMPLES = {"sms": {"summary": "短信提醒，待审批 An SMS reminder, pending approval", "value": {
@@ -605,34 +514,31 @@ def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer
         return _template_out(session, _template_row(session, p, template_id), review=True)
 
 
-def _decide_template(template_id: str, approved: bool, version: int | None, p: Principal, store: StoreDep,
-                     gate: GateDep, at: datetime) -> TemplateOut:
-    """The version named is linted (approval), checked to be the current one and pending, and decided in one
-    transaction with the template locked (Gate.template_approval): an edit never slips in between."""
+def _decide_template(template_id: str, approved: bool, p: Principal, store: StoreDep, gate: GateDep,
+                     at: datetime) -> TemplateOut:
     with store.transaction() as session:
-        _template_row(session, p, template_id)  # another tenant's template is not found
-    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved, version=version), at,
-                           pending_only=True)
+        row = _template_row(session, p, template_id)
+        current = session.get(m.TemplateVersion, (row.id, row.current_version))
+        if current is None or current.status != TemplateStatus.PENDING:
+            state = current.status if current else "missing"
+            raise Conflict(f"模板 {template_id} 当前版本状态为 {state}，不是待审批",
+                           f"template {template_id}'s current version is {state}, not pending",
+                           field="template_id", code="template-not-pending")
+    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved), at)
     with store.transaction() as session:
         return _template_out(session, _template_row(session, p, template_id))
 
 
 @router.post("/templates/{template_id}/approve", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
-             summary="批准所审阅的版本 Approve the version reviewed (it must still be the current one)")
-def approve_template(template_id: PathId, body: TemplateDecisionIn, p: Approver, store: StoreDep, gate: GateDep,
-                     at: Now) -> TemplateOut:
-    """Name the version you reviewed: `{"version": N}`. If the template was edited since (its current version
-    is no longer N), nothing is approved: 409 `template-version-changed`. The review checks run on version N
-    in the same transaction; with findings, 409 `template-lint-failed` and the version stays pending."""
-    return _decide_template(template_id, True, body.version, p, store, gate, at)
+             summary="批准当前版本 Approve the current version")
+def approve_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+    return _decide_template(template_id, True, p, store, gate, at)
 
 
 @router.post("/templates/{template_id}/reject", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
              summary="驳回当前版本 Reject the current version")
-def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now,
-                    body: Annotated[TemplateDecisionIn | None, Body()] = None) -> TemplateOut:
-    """`{"version": N}` is optional here: with it, a newer current version is a 409 `template-version-changed`."""
-    return _decide_template(template_id, False, body.version if body else None, p, store, gate, at)
+def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
+    return _decide_template(template_id, False, p, store, gate, at)
 
 
 # == debtors =========================================================================================
