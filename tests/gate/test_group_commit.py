@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -144,3 +145,95 @@ def test_a_repeated_identical_outcome_gets_the_first_answer_and_settles_once(gat
         outcomes = s.execute(select(func.count()).select_from(LedgerRecord)
                              .where(LedgerRecord.kind == "gate:attempt:outcome")).scalar_one()
     assert outcomes == 1
+
+
+# -- the writer thread: never wait for ever (issue 10, item 8) -----------------------------------------
+def _answer_within(fn, seconds: float = 15.0):
+    """Run `fn` in a thread; its result or error, or fail if it does not answer in time."""
+    box: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "the caller is still waiting: nobody answers it"
+    return box.get("error", box.get("value"))
+
+
+class _Killed(BaseException):
+    """Not an Exception: nothing in the batch path catches it, so it ends the writer thread."""
+
+
+def test_a_writer_thread_that_dies_answers_503_and_the_next_caller_gets_a_new_one():
+    calls: list[list[object]] = []
+
+    def run(decides, outcomes):
+        calls.append([body for body, _ in decides])
+        if len(calls) == 1:
+            raise _Killed("the writer dies in its first batch")
+        return [body * 10 for body, _ in decides], []
+
+    committer = GroupCommitter(run)
+    committer.wait_s = 2.0
+    try:
+        died = _answer_within(lambda: committer.submit("decide", 1, at("2026-05-20 09:00")))
+        assert isinstance(died, Unavailable) and died.status == 503, died
+        assert died.code == "gate-writer-unavailable" and "重试" in died.message_zh and "retry" in died.message_en
+        assert _answer_within(lambda: committer.submit("decide", 2, at("2026-05-20 09:00"))) == 20
+        assert committer.restarts == 1
+    finally:
+        committer.close()
+
+
+def test_a_writer_that_hangs_times_out_with_503_and_a_new_writer_serves_the_next_caller():
+    release = threading.Event()
+
+    def run(decides, outcomes):
+        if "stuck" in [body for body, _ in decides]:
+            release.wait(30)  # a database call that never returns
+        return [f"{body}!" for body, _ in decides], []
+
+    committer = GroupCommitter(run)
+    committer.wait_s = 0.5
+    try:
+        hung = _answer_within(lambda: committer.submit("decide", "stuck", at("2026-05-20 09:00")))
+        assert isinstance(hung, Unavailable) and hung.code == "gate-writer-unavailable", hung
+        assert _answer_within(lambda: committer.submit("decide", "next", at("2026-05-20 09:00"))) == "next!"
+        assert committer.restarts == 1
+    finally:
+        release.set()
+        committer.close()
+
+
+def test_a_caller_that_timed_out_while_queued_is_never_written():
+    """Its caller was told 503: the item is withdrawn from the queue, so no decision is made behind its back."""
+    release = threading.Event()
+    ran: list[object] = []
+
+    def run(decides, outcomes):
+        ran.extend(body for body, _ in decides)
+        if "first" in [body for body, _ in decides]:
+            release.wait(30)
+        return [body for body, _ in decides], []
+
+    committer = GroupCommitter(run)
+    try:
+        first = threading.Thread(target=lambda: committer.submit("decide", "first", at("2026-05-20 09:00")),
+                                 daemon=True)
+        first.start()
+        while "first" not in ran:
+            time.sleep(0.01)
+        queued = _answer_within(lambda: committer.submit("decide", "second", at("2026-05-20 09:00"), wait_s=0.3))
+        assert isinstance(queued, Unavailable) and queued.code == "gate-writer-unavailable", queued
+        release.set()
+        first.join(5)
+        assert _answer_within(lambda: committer.submit("decide", "third", at("2026-05-20 09:00"))) == "third"
+        assert "second" not in ran and committer.restarts == 1
+    finally:
+        release.set()
+        committer.close()
