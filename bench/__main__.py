@@ -5,6 +5,8 @@
 1. decide_inprocess_per_s / decide_inprocess_ratio — Gate.decide in process vs plain SQL doing the same
    kind of reads and writes (bench.gate_decide); SQLite always, PostgreSQL when --pg is given or the
    default local server is reachable (a throwaway database cg_bench_<random>, dropped at the end).
+   sync_full_ratio / sync_full_lone_ratio — SQLite's synchronous=FULL (what it runs with) vs NORMAL, the
+   same decisions on a copy of the same world: what keeping an acknowledged decision through a power loss costs.
 2. http_* — `collectguard serve` in its own process, an asyncio keep-alive HTTP/1.1 client in another: attempt+outcome
    pairs at fixed offered loads and at saturation, vs GET /healthz at saturation (bench.http_load).
 3. verify_records_per_s / verify_ratio — ledger verification vs hashing the same bodies (bench.ledger_verify).
@@ -29,7 +31,7 @@ from datetime import time as dtime
 from typing import Any
 
 from bench import gate_decide, http_load, ledger_verify
-from bench.common import DEFAULT_PG, log, pg_reachable, sqlite_url, throwaway_pg
+from bench.common import DEFAULT_PG, log, pg_reachable, ratio, sqlite_url, throwaway_pg
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 
@@ -130,6 +132,19 @@ def decide_figures(url: str, debtors: int, decisions: int, day: datetime, *, loa
     return {f"{prefix}{k}": v for k, v in result.items()}
 
 
+def durability_figures(url: str, debtors: int, decisions: int, day: datetime, full: dict[str, Any]) -> dict[str, Any]:
+    """SQLite runs with synchronous=FULL (an acknowledged decision survives a power loss); the same decisions
+    with NORMAL are the baseline of what that costs: FULL/NORMAL for 64 callers and for one caller."""
+    result = gate_decide.run(url, debtors, decisions, start=day, load=False, synchronous="NORMAL")
+    return {
+        "sync_normal_decide_inprocess_per_s": result["decide_inprocess_per_s"],
+        "sync_normal_decide_lone_per_s": result["decide_lone_per_s"],
+        "sync_normal_decide_lone_p50_ms": result["decide_lone_p50_ms"],
+        "sync_full_ratio": ratio(full["decide_inprocess_per_s"], result["decide_inprocess_per_s"]),
+        "sync_full_lone_ratio": ratio(full["decide_lone_per_s"], result["decide_lone_per_s"]),
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     quick = args.quick
     began = time.perf_counter()
@@ -156,11 +171,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_s = time.perf_counter() - t0
     store.dispose()
     http_url = http_load.copy_sqlite(url, "http.db")
+    normal_url = http_load.copy_sqlite(url, "sync-normal.db")
     log(f"sqlite: loaded in {load_s:.1f} s; {decisions} baseline + {decisions} gate decisions")
     out.update(decide_figures(url, debtors, decisions, day, load=False))
     out.pop("load_world_s")  # 0: loaded above
     out["load_world_s"] = round(load_s, 2)
     out["load_debtors_per_s"] = round(debtors / load_s, 1)
+
+    # 1c. what durability costs: the same decisions on a copy of the same world with synchronous=NORMAL
+    log("sqlite: the same with synchronous=NORMAL (what FULL costs)")
+    out.update(durability_figures(normal_url, debtors, decisions, day, out))
 
     # 3. ledger verification on the same database (world + decisions)
     log("ledger: verify vs digest loop")
@@ -228,6 +248,9 @@ ROWS = [
     ("  单个调用方：每秒 / 纯 SQL / 比值", "  one caller: per s / plain SQL / ratio",
      ("decide_lone_per_s", "baseline_lone_plain_sql_per_s", "decide_lone_ratio"), ""),
     ("  单个调用方延迟 p50 / p99", "  one caller latency p50 / p99", ("decide_lone_p50_ms", "decide_lone_p99_ms"), "ms"),
+    ("  同上，synchronous=NORMAL", "  the same with synchronous=NORMAL: 64 / one",
+     ("sync_normal_decide_inprocess_per_s", "sync_normal_decide_lone_per_s"), "/s"),
+    ("  FULL 的代价（FULL/NORMAL）", "  what FULL costs (FULL/NORMAL): 64 / one", ("sync_full_ratio", "sync_full_lone_ratio"), ""),
     ("网关决定（进程内，PostgreSQL）", "gate decide in process, PostgreSQL", "pg_decide_inprocess_per_s", "/s"),
     ("  基线：纯 SQL", "  baseline: plain SQL", "pg_baseline_plain_sql_per_s", "/s"),
     ("  比值", "  ratio gate/baseline", "pg_decide_inprocess_ratio", ""),

@@ -159,11 +159,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run(url: str, debtors: int, decisions: int, *, load: bool = True, start: datetime = START,
-        threads: int = 64) -> dict[str, float]:
+        threads: int = 64, synchronous: str = "FULL") -> dict[str, float]:
     """Migrate, load the world (unless `load` is false) and measure, on `url`: the gate with `threads`
-    concurrent callers, plain SQL in batches of the size the gate's committer formed, and lone decisions."""
+    concurrent callers, plain SQL in batches of the size the gate's committer formed, and lone decisions.
+    `synchronous` (SQLite): FULL, what the product runs with, or NORMAL to measure what FULL costs."""
     upgrade(url)
-    store = Store(url, keyring=None if url.startswith("sqlite") else Keyring.generate())
+    store = Store(url, keyring=None if url.startswith("sqlite") else Keyring.generate(), synchronous=synchronous)
     try:
         t0 = time.perf_counter()
         if load:
@@ -204,11 +205,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--debtors", type=int, default=2000)
     parser.add_argument("--decisions", type=int, default=3000)
     parser.add_argument("--db", help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--synchronous", choices=["FULL", "NORMAL"], default="FULL",
+                        help="SQLite: FULL (the product's setting) or NORMAL (to measure what FULL costs)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     tmp = tempfile.mkdtemp(prefix="cg-bench-")
     url = args.db or f"sqlite:///{Path(tmp) / 'bench.db'}"
-    result = run(url, args.debtors, args.decisions)
+    result = run(url, args.debtors, args.decisions, synchronous=args.synchronous)
     r = result
     if args.json:
         sys.stdout.write(json.dumps(result) + "\n")
