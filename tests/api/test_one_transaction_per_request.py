@@ -63,13 +63,36 @@ def counted(api) -> Iterator[tuple]:
 GETS = [
     "/v1/agencies", "/v1/agencies/agA", "/v1/subcontractor-approvals", "/v1/agreements", "/v1/agreements/ag1",
     "/v1/collectors", "/v1/collectors/c1", "/v1/collectors/c1/trainings", "/v1/tools", "/v1/tools/tel",
+    "/v1/institutions", "/v1/institutions/bank", "/v1/debts", "/v1/debts/loan1", "/v1/placements", "/v1/placements/1",
+    "/v1/debtor-agreements",
 ]
+# Reads of personal data are recorded (`privacy:pii:read`): one write unit, and nothing else.
+AUDITED = ["/v1/debtors", "/v1/debtors/d1", "/v1/contacts", "/v1/contacts/k1"]
 
 
 @pytest.mark.parametrize("path", GETS)
 def test_a_read_is_one_read_only_unit(counted, path):
     client, tokens, begins = counted
     assert begins.during(lambda: client.get(path, headers=auth(tokens["institution_admin"]))) == READ
+
+
+@pytest.mark.parametrize("path", AUDITED)
+def test_an_audited_read_is_one_write_unit(counted, path):
+    client, tokens, begins = counted
+    assert begins.during(lambda: client.get(path, headers=auth(tokens["institution_admin"]))) == WRITE
+
+
+def test_reads_by_reference_and_of_debtor_agreements(counted):
+    client, tokens, begins = counted
+    admin = auth(tokens["institution_admin"])
+    debtor = client.post("/v1/debtors", json={"ref": "my-d9", "name": "赵六"}, headers=admin).json()["id"]
+    agreed = client.post("/v1/debtor-agreements", json={"debtor": "d1", "institution": "bank", "voice_cap": 1},
+                         headers=admin).json()["id"]
+    assert begins.during(lambda: client.get("/v1/refs/debtor/my-d9", headers=admin)) == READ
+    assert client.get("/v1/refs/debtor/my-d9", headers=admin).json()["id"] == debtor
+    assert begins.during(lambda: client.get(f"/v1/debtor-agreements/{agreed}", headers=admin)) == READ
+    assert begins.during(lambda: client.patch(f"/v1/debtor-agreements/{agreed}", json={"voice_cap": 2},
+                                              headers=admin)) == WRITE
 
 
 def test_a_change_is_one_write_unit(counted):
@@ -85,3 +108,7 @@ def test_a_change_is_one_write_unit(counted):
                                              headers=admin)) == WRITE
     assert begins.during(lambda: client.patch("/v1/collectors/bot1", json={"approved": True}, headers=admin)) == WRITE
     assert begins.during(lambda: client.patch("/v1/tools/tel", json={"filed": True}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/institutions/bank", json={"name": "银行"}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/debts/loan1", json={"product": "card"}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/placements/1", json={"to": "2026-06-29"}, headers=admin)) == WRITE
+    assert begins.during(lambda: client.patch("/v1/contacts/k1", json={"relation": "spouse"}, headers=admin)) == WRITE

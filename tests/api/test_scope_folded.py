@@ -1,6 +1,7 @@
 """The gate routes' one-statement scope checks (scope.ask, scope.attempt_visible) give exactly the answers of
-the step-by-step checks (scope.debt, collector_usable, attempt_party; scope.attempt), for every kind of
-caller, tenant, agency and subcontractor, party, and time of day around the debtor's midnight."""
+the step-by-step checks (debts.repository.debt, collectors.repository.usable, debts.repository.attempt_party;
+scope.attempt), for every kind of caller, tenant, agency and subcontractor, party, and time of day around the
+debtor's midnight."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import UTC, date, datetime
 
 from collectguard.api import scope
 from collectguard.auth.roles import Principal, Role
+from collectguard.collectors import repository as collectors
+from collectguard.debts import repository as debts
 from collectguard.errors import CollectGuardError
 from collectguard.gate.schemas import AttemptIn
 from collectguard.gate.service import Gate
@@ -75,9 +78,9 @@ def _answer(fn) -> tuple[str, str, str | None, str] | None:
 
 def _stepwise(store, p, debt_id, collector_id, party_id, at):
     with store.read() as session:
-        debt = scope.debt(session, p, debt_id, at)
-        scope.collector_usable(session, p, collector_id)
-        scope.attempt_party(session, p, debt, party_id, at)
+        debt = debts.debt(session, p, debt_id, at)
+        collectors.usable(session, p, collector_id)
+        debts.attempt_party(session, p, debt, party_id, at)
 
 
 def test_ask_in_one_statement_answers_as_the_stepwise_checks(store):

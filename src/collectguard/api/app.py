@@ -32,7 +32,6 @@ from collectguard.api.routes import (
     notices,
     policy,
     qa,
-    refs,
     registry,
 )
 from collectguard.api.sweeper import LeaseSweeper
@@ -40,9 +39,11 @@ from collectguard.collectors import endpoints as collectors
 from collectguard.config import Settings
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
+from collectguard.debts import endpoints as debts
 from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
+from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
 from collectguard.tools import endpoints as tools
 
@@ -90,7 +91,8 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
                    keys.router, notices.router, figures.router,
-                   agencies.router, collectors.router, tools.router, registry.router, refs.router,
+                   institutions.router, agencies.router, collectors.router, tools.router, registry.router,
+                   debts.router, debts.refs,
                    docs.router):
         app.include_router(router)
     _errors(app)

@@ -41,18 +41,3 @@ class ServerMade(s.Strict):
 class TemplateCreate(ServerMade, s.TemplateIn):
     id_kind = "template"
     setup = s.TemplateIn
-
-
-class DebtorCreate(ServerMade, s.DebtorIn):
-    id_kind = "debtor"
-    setup = s.DebtorIn
-
-
-class ContactCreate(ServerMade, s.ContactIn):
-    id_kind = "contact"
-    setup = s.ContactIn
-
-
-class DebtCreate(ServerMade, s.DebtIn):
-    id_kind = "debt"
-    setup = s.DebtIn

@@ -1,4 +1,5 @@
-"""Queries every domain's repository shares: a page of a statement, and a tenant's own row by id."""
+"""Queries every domain's repository shares (a page of a statement, a tenant's own row by id), and the caller's
+institution."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from collectguard.auth.roles import Principal
 from collectguard.errors import NotFound
+from collectguard.registry.models import Institution
 
 
 def page_of(session: Session, stmt: Select[Any], order: list[Any], limit: int,
@@ -26,3 +28,13 @@ def tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str
     if row is None or row.institution_id != p.institution_id:
         raise NotFound(kind, str(ident), field=kind)
     return row
+
+
+def institution(session: Session, institution_id: str) -> Institution | None:
+    return session.get(Institution, institution_id)
+
+
+def institutions(session: Session, p: Principal, limit: int, offset: int) -> tuple[Sequence[Institution], int]:
+    """The caller's institution, as a page of one."""
+    stmt = select(Institution).where(Institution.id == p.institution_id)
+    return page_of(session, stmt, [Institution.id], limit, offset)

@@ -130,6 +130,20 @@ class InstitutionIn(Strict):
     name: Name | None = None
 
 
+
+class InstitutionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [
+        {"id": "bank", "name": "示例银行", "profile": "nifa-2024", "policy": {"voice_cap": 2}}]})
+    id: str
+    name: str | None
+    profile: str
+    policy: dict[str, Any]
+
+
+class InstitutionPatch(Patch):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "示例银行股份有限公司"}]})
+    name: Name | None = None
+
 class AgencyIn(Strict):
     id: Ident
     name: Name | None = None

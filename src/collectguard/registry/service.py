@@ -45,11 +45,6 @@ class Registry(Unit):
                  data.id)
         return row
 
-    def update_institution(self, ident: str, changes: dict[str, Any]) -> m.Institution:
-        row = self.get(m.Institution, ident, kind="institution")
-        self.update(row, Tag.INSTITUTION_UPDATED, ident, changes, ident)
-        return row
-
     def add_placement(self, data: s.PlacementIn, *, lock: Any = None) -> m.Placement:
         """debts.service.add_placement; `lock` (any) serialises on the debt first."""
         return debts.add_placement(self, data, lock=lock is not None)
@@ -95,6 +90,12 @@ class Registry(Unit):
             self.session.flush()
         # contacts registered as refused before their debtor's debts were: their numbers, now that they are
         refusals.remember_registered(self.session, [c.id for c in world.contacts if c.refused], self.at)
+
+
+def update_institution(unit: Unit, ident: str, changes: dict[str, Any]) -> m.Institution:
+    row = unit.get(m.Institution, ident, kind="institution")
+    unit.update(row, Tag.INSTITUTION_UPDATED, ident, changes, ident)
+    return row
 
 
 def _ids(items: list[Any]) -> list[str]:

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.auth.roles import FIELD_EVENTS, Permission, Principal, Role
 from collectguard.auth.service import Forbidden, entrusts
+from collectguard.collectors import repository as collectors
+from collectguard.debts import repository as debts
 from collectguard.errors import Conflict, NotFound
 from collectguard.gate import schemas as g
 from collectguard.registry import models as m
@@ -34,14 +35,14 @@ def repayment(body: g.RepaymentIn, p: Writer, store: StoreDep, gate: GateDep, at
         raise Forbidden(f"角色 {p.role.value} 不能将债务登记为结清（debt:settle）",
                         f"role {p.role.value} may not mark a debt settled (debt:settle)")
     with store.read() as session:
-        scope.debt(session, p, body.debt, at)
+        debts.debt(session, p, body.debt, at)
     return gate.repayment(body, at)
 
 
 @router.post("/contact-refusals", response_model=g.EventOut, summary="联系人拒绝 A contact refused")
 def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     with store.read() as session:
-        scope.contact_visible(session, p, body.contact, at)
+        debts.contact_visible(session, p, body.contact, at)
     return gate.contact_refused(body, at, institution=p.institution_id)
 
 
@@ -49,7 +50,7 @@ def contact_refused(body: g.ContactRefusedIn, p: Writer, store: StoreDep, gate: 
 def debtor_status(body: g.DebtorStatusIn, p: Writer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     _institution_only(p, "debtor_status")
     with store.read() as session:
-        scope.debtor_visible(session, p, body.debtor, at)
+        debts.debtor_visible(session, p, body.debtor, at)
     return gate.debtor_status(body, at)
 
 
@@ -95,7 +96,7 @@ def _staff_event_scope(p: Principal, store: StoreDep, collector_id: str, event: 
                 raise NotFound("collector", collector_id, field="collector")
             return None
         _institution_only(p, event)
-        scope.collector_usable(session, p, collector_id)
+        collectors.usable(session, p, collector_id)
     return p.institution_id
 
 
@@ -103,7 +104,7 @@ def _staff_event_scope(p: Principal, store: StoreDep, collector_id: str, event: 
 def placement(body: PlacementIn, p: Placer, store: StoreDep, gate: GateDep, at: Now) -> g.EventOut:
     """Needs `placement:write`, as changing a placement (PATCH /v1/placements/{id}) does."""
     with store.read() as session:
-        scope.debt(session, p, body.debt, at)
+        debts.debt(session, p, body.debt, at)
         if session.get(m.AgencyListing, (p.institution_id, body.agency)) is None:
             raise NotFound("agency", body.agency, field="agency")
     return gate.placement(body, at)

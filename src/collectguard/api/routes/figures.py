@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from collectguard.api import attempt_ids, scope
+from collectguard.agencies import repository as agencies
+from collectguard.api import attempt_ids
 from collectguard.api.deps import Now, StoreDep, require
 from collectguard.auth.roles import Permission, Principal
 from collectguard.fields import StrictDate
@@ -34,7 +35,7 @@ def figures(
     contacts made although the gate denied them (a connected outcome reported for a denied attempt), which
     count like any other (RULES.md, Counting and concurrency)."""
     with store.read() as session:
-        orgs = scope.agency_family(session, p.agency_id) if p.agency_id is not None else None
+        orgs = agencies.family(session, p.agency_id) if p.agency_id is not None else None
         visible_collector(session, p.institution_id, collector_id, orgs)
         return collector_figures(session, p.institution_id, collector_id, day or local_date(at, FIGURES_ZONE), at,
                                  shown=attempt_ids.external)

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 
-from collectguard.api import scope
 from collectguard.api.deps import GateDep, Now, StoreDep, require
 from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal
+from collectguard.debts import repository as debts
 from collectguard.errors import NotFound
 from collectguard.fields import Note
 from collectguard.holds.models import HoldRow
@@ -31,9 +31,9 @@ def place(body: HoldIn, p: Annotated[Principal, Depends(require(Permission.HOLD_
         raise NotFound("institution", body.institution, field="institution")
     with store.read() as session:
         if body.debt:
-            scope.debt(session, p, body.debt, at)
+            debts.debt(session, p, body.debt, at)
         if body.debtor:
-            scope.debtor_visible(session, p, body.debtor, at)
+            debts.debtor_visible(session, p, body.debtor, at)
     return gate.place_hold(body, at)
 
 

@@ -8,7 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from collectguard.api import attempt_ids, scope
+from collectguard.agencies import repository as agencies
+from collectguard.api import attempt_ids
 from collectguard.api.deps import Now, StoreDep, require
 from collectguard.auth.roles import Permission, Principal
 from collectguard.fields import Instant
@@ -33,5 +34,5 @@ def missing(
     lease and removes the attempt from this list. The period is at most 31 days."""
     start, end = period(since, until, at)
     with store.read() as session:
-        orgs = scope.agency_family(session, p.agency_id) if p.agency_id is not None else None
+        orgs = agencies.family(session, p.agency_id) if p.agency_id is not None else None
         return missing_outcomes(session, p.institution_id, start, end, at, orgs=orgs, shown=attempt_ids.external)
