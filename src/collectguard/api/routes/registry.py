@@ -31,12 +31,12 @@ from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
-from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.errors import InvalidInput, NotFound
 from collectguard.fields import (
     Flag,
     LongText,
 )
-from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
+from collectguard.gate.schemas import TemplateApprovalIn, TemplateDecisionIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.qa.templates import lint_template
 from collectguard.registry import create as c
@@ -280,28 +280,31 @@ def new_template_version(template_id: PathId, body: TemplateVersionIn, p: Writer
         return _template_out(session, _template_row(session, p, template_id), review=True)
 
 
-def _decide_template(template_id: str, approved: bool, p: Principal, store: StoreDep, gate: GateDep,
-                     at: datetime) -> TemplateOut:
+def _decide_template(template_id: str, approved: bool, version: int | None, p: Principal, store: StoreDep,
+                     gate: GateDep, at: datetime) -> TemplateOut:
+    """The version named is linted (approval), checked to be the current one and pending, and decided in one
+    transaction with the template locked (Gate.template_approval): an edit never slips in between."""
     with store.transaction() as session:
-        row = _template_row(session, p, template_id)
-        current = session.get(m.TemplateVersion, (row.id, row.current_version))
-        if current is None or current.status != TemplateStatus.PENDING:
-            state = current.status if current else "missing"
-            raise Conflict(f"模板 {template_id} 当前版本状态为 {state}，不是待审批",
-                           f"template {template_id}'s current version is {state}, not pending",
-                           field="template_id", code="template-not-pending")
-    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved), at)
+        _template_row(session, p, template_id)  # another tenant's template is not found
+    gate.template_approval(TemplateApprovalIn(template=template_id, approved=approved, version=version), at,
+                           pending_only=True)
     with store.transaction() as session:
         return _template_out(session, _template_row(session, p, template_id))
 
 
 @router.post("/templates/{template_id}/approve", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
-             summary="批准当前版本 Approve the current version")
-def approve_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
-    return _decide_template(template_id, True, p, store, gate, at)
+             summary="批准所审阅的版本 Approve the version reviewed (it must still be the current one)")
+def approve_template(template_id: PathId, body: TemplateDecisionIn, p: Approver, store: StoreDep, gate: GateDep,
+                     at: Now) -> TemplateOut:
+    """Name the version you reviewed: `{"version": N}`. If the template was edited since (its current version
+    is no longer N), nothing is approved: 409 `template-version-changed`. The review checks run on version N
+    in the same transaction; with findings, 409 `template-lint-failed` and the version stays pending."""
+    return _decide_template(template_id, True, body.version, p, store, gate, at)
 
 
 @router.post("/templates/{template_id}/reject", response_model=TemplateOut, tags=TEMPLATES, responses=ERRORS,
              summary="驳回当前版本 Reject the current version")
-def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now) -> TemplateOut:
-    return _decide_template(template_id, False, p, store, gate, at)
+def reject_template(template_id: PathId, p: Approver, store: StoreDep, gate: GateDep, at: Now,
+                    body: Annotated[TemplateDecisionIn | None, Body()] = None) -> TemplateOut:
+    """`{"version": N}` is optional here: with it, a newer current version is a 409 `template-version-changed`."""
+    return _decide_template(template_id, False, body.version if body else None, p, store, gate, at)
