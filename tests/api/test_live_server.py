@@ -121,12 +121,14 @@ def test_a_real_server_answers_the_gate_and_takes_the_outcome(server):
         assert decision["attempt_id"] == "live-1" and decision["lease"]["rule"] == "art15-voice-cap"
         out = client.post("/v1/attempts/live-1/outcome", json={"connected": True, "duration_s": 42})
         assert out.status_code == 200 and out.json() == {"attempt_id": "live-1", "lease_state": "consumed",
-                                                         "late": False, "consumed": True}
+                                                         "late": False, "consumed": True, "against_deny": False}
         again = client.post("/v1/attempts/live-1/outcome", json={"connected": True, "duration_s": 42})
         assert again.status_code == 200 and again.json() == out.json()  # a retry: the first answer, settled once
         other = client.post("/v1/attempts/live-1/outcome", json={"connected": False})
         assert other.status_code == 409 and other.json()["code"] == "outcome-already-recorded"
-        assert client.get("/v1/attempts/live-1").json()["decision_id"] == decision["decision_id"]
+        read = client.get("/v1/attempts/live-1").json()
+        assert read["decision_id"] == decision["decision_id"] and read["lease_state"] == "consumed"
+        assert read["outcome"]["connected"] is True and read["outcome"]["against_deny"] is False
         assert client.get("/v1/debtors/d1").status_code == 403  # an integration has no registry access
         assert client.post("/v1/attempts", json=call, headers={"Authorization": "Bearer nope"}).status_code == 401
         docs = httpx.get(f"{base}/docs", timeout=10)

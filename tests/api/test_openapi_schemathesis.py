@@ -46,6 +46,7 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "POST /v1/trainings": "the training day is not after today",
     "GET /v1/debtors/{debtor_id}": "`reveal=true` needs a reason",
     "GET /v1/attempts/missing-outcomes": "the period is at most 31 days",
+    "POST /v1/attempts/{attempt_id}/outcome": "`ended_at` is neither before the attempt nor after the gate's clock",
     "POST /v1/agencies": "an agency is listed only under an agreement with it",
     "POST /v1/subcontractor-approvals": "only an agency with a parent agency is a subcontractor",
     "POST /v1/templates": "a template is approved on its own route, never on creation",
