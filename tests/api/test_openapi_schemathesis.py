@@ -44,6 +44,8 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "PATCH /v1/tools/{tool_id}": "`active_to` is not before `active_from`, sent or stored",
     "POST /v1/keys": "`expires_at` is in the future",
     "POST /v1/trainings": "the training day is not after today",
+    "POST /v1/collectors": "the pre-job exam and last training days are not after today",
+    "PATCH /v1/collectors/{collector_id}": "the pre-job exam day is not after today",
     "GET /v1/debtors/{debtor_id}": "`reveal=true` needs a reason",
     "GET /v1/attempts/missing-outcomes": "the period is at most 31 days",
     "POST /v1/attempts/{attempt_id}/outcome": "`ended_at` is neither before the attempt nor after the gate's clock",
