@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from collectguard.rulebook.profile import QuietHours
+from collectguard.rulebook.parameters import QuietHours
 
 # How far ahead next_allowed_at looks before it says "nothing will allow it".
 SEARCH_DAYS = 14
@@ -33,7 +33,11 @@ class Window:
 
 
 def windows_outside(quiet: QuietHours) -> tuple[Window, ...]:
-    """The daily allowed window left by quiet hours (22:00–08:00 quiet → 08:00–22:00 allowed)."""
+    """The daily allowed window left by quiet hours (22:00–08:00 quiet → 08:00–22:00 allowed). Quiet hours
+    whose `from` equals their `to` are quiet all day and leave none: a window from a time to the same time
+    would run round the clock and allow every hour (policy validation counts them as the whole day too)."""
+    if quiet.all_day:
+        return ()
     return (Window(quiet.end, quiet.start),)
 
 

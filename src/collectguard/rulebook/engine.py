@@ -1,15 +1,19 @@
-"""evaluate(facts) → Decision: every rule in force, every failure, fail closed, quotas, next allowed time."""
+"""evaluate(facts) → Decision: every rule in force, every failure, fail closed, quotas, next allowed time.
+
+The rules are the profile's own `Rule` objects (id, article, dates, messages and check in one immutable unit,
+assembled when the profile loads); the engine keeps no state of its own between decisions.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from collectguard import __version__
 from collectguard.rulebook.calendar import local_date, next_window_moment, start_of_day
 from collectguard.rulebook.decision import MODE_TAKEN_AS_NOTIFICATION, Decision, Note, RuleError, Violation
 from collectguard.rulebook.facts import Facts
-from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, RuleMeta, load_profile
-from collectguard.rulebook.rules import CHECKS, Context
+from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, load_profile
+from collectguard.rulebook.rules import Context
 from collectguard.rulebook.usage import CAP_RULES, last_letter_date, quota_rule_for, remaining
 from collectguard.rulebook.vocabulary import PartyKind
 
@@ -27,20 +31,19 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
     ctx = Context(facts, profile)
     violations: list[Violation] = []
     errors: list[RuleError] = []
-    for meta in _rules_in_force(ctx, profile):
+    for rule in profile.in_force(ctx.day):
         try:
-            check = CHECKS[meta.id]
-            failure = check(ctx)
+            failure = rule.check(ctx)
         except Exception as exc:  # INVARIANT: a rule that cannot be evaluated denies (fail closed)
-            errors.append(RuleError(meta.id, meta.article, f"{type(exc).__name__}: {exc}"))
+            errors.append(RuleError(rule.id, rule.article, f"{type(exc).__name__}: {exc}"))
             continue
         if failure is not None:
             violations.append(
                 Violation(
-                    rule=meta.id,
-                    article=meta.article,
-                    message_zh=f"{meta.message_zh}（{meta.cited_zh}）：{failure.zh}",
-                    message_en=f"{meta.message_en} ({meta.cited_en}): {failure.en}",
+                    rule=rule.id,
+                    article=rule.article,
+                    message_zh=f"{rule.message_zh}（{rule.cited_zh}）：{failure.zh}",
+                    message_en=f"{rule.message_en} ({rule.cited_en}): {failure.en}",
                 )
             )
     allowed = not violations and not errors
@@ -77,24 +80,6 @@ def _notes(facts: Facts) -> tuple[Note, ...]:
     return (Note(MODE_TAKEN_AS_NOTIFICATION,
                  f"{channel} 为单向渠道，按告知式催收判断（声明为 {attempt.mode.value}）",
                  f"{channel} is a one-way channel: judged as notification (declared {attempt.mode.value})"),)
-
-
-def _rules_in_force(ctx: Context, profile: Profile) -> tuple[RuleMeta, ...]:
-    try:
-        day = ctx.today
-    except LookupError:
-        day = ctx.facts.at.date()
-    key = (id(profile), day)
-    rules = _IN_FORCE.get(key)
-    if rules is None or rules[0] is not profile:
-        if len(_IN_FORCE) > 1024:
-            _IN_FORCE.clear()
-        rules = _IN_FORCE[key] = (profile, tuple(meta for meta in profile.rules if meta.in_force(day)))
-    return rules[1]
-
-
-# (profile identity, day) → the rules in force that day; checked against the profile object itself.
-_IN_FORCE: dict[tuple[int, date], tuple[Profile, tuple[RuleMeta, ...]]] = {}
 
 
 def _next_allowed(ctx: Context, violations: list[Violation], errors: list[RuleError]) -> datetime | None:

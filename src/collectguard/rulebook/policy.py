@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import time
+from typing import TYPE_CHECKING
 
 from collectguard.rulebook.calendar import Window, windows_outside
-from collectguard.rulebook.profile import Profile, QuietHours, UnreachableDefinition
+from collectguard.rulebook.parameters import QuietHours, UnreachableDefinition
+
+if TYPE_CHECKING:  # the profile module assembles rules whose checks read policies: only its type is needed
+    from collectguard.rulebook.profile import Profile
 
 
 class PolicyError(ValueError):
@@ -64,18 +68,29 @@ class Limits:
     training_valid_days: int
 
 
-def _minutes(t: time) -> int:
-    return t.hour * 60 + t.minute
+DAY_US = 24 * 3600 * 1_000_000
 
 
-def _quiet_minutes(quiet: QuietHours) -> set[int]:
-    """The minutes of a day that a quiet period covers (wrapping past midnight)."""
-    start, end = _minutes(quiet.start), _minutes(quiet.end)
-    if start == end:
-        return set(range(24 * 60))
+def _us(t: time) -> int:
+    """Microseconds since midnight: quiet hours are compared exactly, never rounded to the minute."""
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 1_000_000 + t.microsecond
+
+
+def _quiet_spans(quiet: QuietHours) -> list[tuple[int, int]]:
+    """The half-open spans [from, to) of a day that quiet hours cover, wrapping past midnight. Quiet hours
+    whose `from` equals their `to` cover the whole day, as the calendar keeps them (`windows_outside`)."""
+    start, end = _us(quiet.start), _us(quiet.end)
+    if quiet.all_day:
+        return [(0, DAY_US)]
     if start < end:
-        return set(range(start, end))
-    return set(range(start, 24 * 60)) | set(range(0, end))
+        return [(start, end)]
+    return [(start, DAY_US), (0, end)]
+
+
+def _covers(outer: QuietHours, inner: QuietHours) -> bool:
+    """Whether every instant of the day quiet under `inner` is quiet under `outer` too."""
+    spans = _quiet_spans(outer)
+    return all(any(s <= a and b <= e for s, e in spans) for a, b in _quiet_spans(inner))
 
 
 def validate_policy(policy: InstitutionPolicy, profile: Profile) -> None:
@@ -96,8 +111,7 @@ def validate_policy(policy: InstitutionPolicy, profile: Profile) -> None:
     if policy.combined_voice_cap is not None and policy.combined_voice_cap < 0:
         raise PolicyError("combined_voice_cap", "不能为负数", "must not be negative")
     if policy.quiet_hours is not None:
-        missing = _quiet_minutes(profile.quiet_hours) - _quiet_minutes(policy.quiet_hours)
-        if missing:
+        if not _covers(policy.quiet_hours, profile.quiet_hours):
             g = profile.quiet_hours
             raise PolicyError(
                 "quiet_hours",

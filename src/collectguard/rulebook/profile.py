@@ -2,60 +2,41 @@
 
 Why: the numbers (3 calls, 22:00–08:00, 6 s, 7 days, 365 days…) belong to the regulation, not the code,
 so a new profile is data plus the few rules that differ.
+
+A profile's rules are assembled here, once per profile: each rule id named in its file becomes one immutable
+`Rule` holding the id, profile, article, effective dates, headline messages and its check, taken from the
+catalogue in `rules/` (an explicit table; nothing registers itself on import). A profile naming a rule the
+catalogue lacks is refused when it loads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, time
-from functools import cache
+from datetime import date
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
 import yaml
 
+from collectguard.rulebook.parameters import QuietHours, UnreachableDefinition, parse_hhmm
+from collectguard.rulebook.rules import CATALOGUE
+from collectguard.rulebook.rules.base import Check, Rule
+
+__all__ = [
+    "DEFAULT_PROFILE",
+    "PRODUCT_PROFILE",
+    "Profile",
+    "QuietHours",
+    "Rule",
+    "UnreachableDefinition",
+    "load_profile",
+    "parse_hhmm",
+]
+
 DEFAULT_PROFILE = "nifa-2024"
 PRODUCT_PROFILE = "collectguard"  # product rules that apply under every regulatory profile
-
-
-@dataclass(frozen=True)
-class UnreachableDefinition:
-    """When a debtor "cannot be reached" (art. 8(二)): min_attempts not-connected attempts on at least
-    min_distinct_days natural days within the last window_days days, and no connected contact."""
-
-    window_days: int
-    min_attempts: int
-    min_distinct_days: int
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    start: time  # quiet from (e.g. 22:00)
-    end: time  # until (e.g. 08:00)
-
-
-@dataclass(frozen=True)
-class RuleMeta:
-    """A rule's metadata, as data: id, article, profile, dates and headline messages."""
-
-    id: str
-    article: str
-    profile: str
-    effective_from: date
-    message_zh: str
-    message_en: str
-    effective_to: date | None = None
-
-    @property
-    def cited_zh(self) -> str:
-        return f"第{self.article}条" if self.article[:1].isdigit() else self.article
-
-    @property
-    def cited_en(self) -> str:
-        return f"art. {self.article}" if self.article[:1].isdigit() else self.article
-
-    def in_force(self, day: date) -> bool:
-        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
 @dataclass(frozen=True)
@@ -78,23 +59,30 @@ class Profile:
     lease_ttl_s: int
     debt_fields: frozenset[str]
     references: dict[str, str]
-    rules: tuple[RuleMeta, ...]
+    rules: tuple[Rule, ...]  # the regulation's rules, then the product's, each with its check
 
     @property
     def label(self) -> str:
         return f"{self.name}@{self.version}"
 
+    def in_force(self, day: date) -> tuple[Rule, ...]:
+        """The rules in force on a (local) day, in profile order."""
+        first, last = self._all_in_force
+        if first <= day and (last is None or day <= last):
+            return self.rules  # the common case, without a filter per decision
+        return tuple(rule for rule in self.rules if rule.in_force(day))
 
-def parse_hhmm(text: str) -> time:
-    """Parse "HH:MM" (or "HH:MM:SS"); "24:00" means the end of the day and is read as 00:00."""
-    parts = str(text).strip().split(":")
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
-        raise ValueError(f"时间格式应为 HH:MM / time must be HH:MM, got {text!r}")
-    hour, minute = int(parts[0]), int(parts[1])
-    second = int(parts[2]) if len(parts) == 3 else 0
-    if hour == 24 and minute == 0 and second == 0:
-        return time(0, 0)
-    return time(hour, minute, second)
+    @cached_property
+    def _all_in_force(self) -> tuple[date, date | None]:
+        """The days on which every rule is in force: from the latest start to the earliest end."""
+        ends = [rule.effective_to for rule in self.rules if rule.effective_to is not None]
+        return max((rule.effective_from for rule in self.rules), default=date.min), min(ends, default=None)
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
 
 
 def _read(name: str) -> dict[str, Any]:
@@ -106,9 +94,14 @@ def _read(name: str) -> dict[str, Any]:
     return raw
 
 
-def _rules(raw: dict[str, Any]) -> tuple[RuleMeta, ...]:
+def _rules(raw: dict[str, Any], checks: Mapping[str, Check]) -> tuple[Rule, ...]:
+    """One `Rule` per rule id of a profile file: its metadata joined with its check."""
+    missing = sorted(set(raw["rules"]) - set(checks))
+    if missing:
+        raise ValueError(f"规则配置 {raw['profile']} 的规则缺少检查 / profile {raw['profile']} names rules "
+                         f"without a check: {', '.join(missing)}")
     return tuple(
-        RuleMeta(
+        Rule(
             id=rule_id,
             article=str(meta["article"]),
             profile=raw["profile"],
@@ -116,6 +109,7 @@ def _rules(raw: dict[str, Any]) -> tuple[RuleMeta, ...]:
             effective_to=meta.get("effective_to"),
             message_zh=meta["zh"],
             message_en=meta["en"],
+            check=checks[rule_id],
         )
         for rule_id, meta in raw["rules"].items()
     )
@@ -151,5 +145,5 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         lease_ttl_s=int(value("lease_ttl_s")),
         debt_fields=frozenset(raw["debt_fields"]),
         references={k: v["reference"] for k, v in params.items()},
-        rules=_rules(raw) + _rules(_read(PRODUCT_PROFILE)),
+        rules=_rules(raw, CATALOGUE) + _rules(_read(PRODUCT_PROFILE), CATALOGUE),
     )

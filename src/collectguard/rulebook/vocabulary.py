@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from types import MappingProxyType
 
 
 class Channel(StrEnum):
@@ -41,7 +43,7 @@ class ToolType(StrEnum):
 
 
 # INVARIANT: every channel but a visit needs a tool of exactly this type (art. 10(一)).
-TOOL_TYPE_FOR_CHANNEL: dict[Channel, ToolType] = {
+TOOL_TYPE_FOR_CHANNEL: Mapping[Channel, ToolType] = MappingProxyType({
     Channel.VOICE: ToolType.PHONE,
     Channel.SMS: ToolType.SMS,
     Channel.FIVE_G: ToolType.SMS,
@@ -49,7 +51,7 @@ TOOL_TYPE_FOR_CHANNEL: dict[Channel, ToolType] = {
     Channel.IM: ToolType.IM,
     Channel.VIDEO: ToolType.IM,
     Channel.LETTER: ToolType.LETTERHEAD,
-}
+})
 
 
 class PartyKind(StrEnum):

@@ -7,7 +7,7 @@ at the top of the chain (art. 17(四)): the subcontractor follows its parent's a
 from __future__ import annotations
 
 from collectguard.rulebook.facts import Agency, Agreement
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail, fail_all
 from collectguard.rulebook.vocabulary import ListingStatus
 
 
@@ -26,7 +26,6 @@ def _covering_agreements(ctx: Context, agency: Agency) -> list[Agreement]:
     ]
 
 
-@check("art17-agency-listed")
 def agency_listed(ctx: Context) -> Fail | None:
     if ctx.in_house:
         return None
@@ -38,16 +37,17 @@ def agency_listed(ctx: Context) -> Fail | None:
         )
     entrusted = _entrusted(ctx)
     assert entrusted is not None
+    problems: list[tuple[str, str]] = []
     if entrusted.listing is not ListingStatus.ACTIVE:
         shown = entrusted.listing.value if entrusted.listing else "未入名单 / not listed"
-        return Fail(f"{entrusted.id} 名单状态：{shown}", f"{entrusted.id} name-list status: {shown}")
+        problems.append((f"{entrusted.id} 名单状态：{shown}", f"{entrusted.id} name-list status: {shown}"))
     if agency is not entrusted and agency.listing not in (None, ListingStatus.ACTIVE):
         assert agency.listing is not None
-        return Fail(f"{agency.id} 名单状态：{agency.listing.value}", f"{agency.id} name-list status: {agency.listing.value}")
-    return None
+        problems.append((f"{agency.id} 名单状态：{agency.listing.value}",
+                         f"{agency.id} name-list status: {agency.listing.value}"))
+    return fail_all(problems)
 
 
-@check("art17-agreement-active")
 def agreement_active(ctx: Context) -> Fail | None:
     entrusted = _entrusted(ctx)
     if entrusted is None:
@@ -57,7 +57,6 @@ def agreement_active(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art17-single-agency")
 def single_agency(ctx: Context) -> Fail | None:
     entrusted = _entrusted(ctx)
     if entrusted is None:
@@ -72,19 +71,21 @@ def single_agency(ctx: Context) -> Fail | None:
     )
 
 
-@check("art17-subcontracting")
 def subcontracting(ctx: Context) -> Fail | None:
     agency = ctx.facts.agency
     if ctx.in_house or agency is None or agency.parent_id is None:
         return None
+    problems: list[tuple[str, str]] = []
     parent = ctx.facts.parent_agency
     if parent is not None and parent.parent_id is not None:
-        return Fail(f"{agency.id} 是转委托的再转委托", f"{agency.id} is a subcontractor of a subcontractor")
+        problems.append((f"{agency.id} 是转委托的再转委托", f"{agency.id} is a subcontractor of a subcontractor"))
     if not agency.approved_as_subcontractor:
-        return Fail(f"{agency.id} 未经机构事先同意转委托", f"{agency.id} was not approved in advance as a subcontractor")
+        problems.append((f"{agency.id} 未经机构事先同意转委托",
+                         f"{agency.id} was not approved in advance as a subcontractor"))
     entrusted = _entrusted(ctx)
     assert entrusted is not None
     covering = _covering_agreements(ctx, entrusted)
     if covering and not any(a.subcontracting for a in covering):
-        return Fail(f"{entrusted.id} 的委托协议不允许转委托", f"{entrusted.id}'s agreement does not allow subcontracting")
-    return None
+        problems.append((f"{entrusted.id} 的委托协议不允许转委托",
+                         f"{entrusted.id}'s agreement does not allow subcontracting"))
+    return fail_all(problems)

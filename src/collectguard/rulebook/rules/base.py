@@ -1,16 +1,21 @@
-"""What a rule check is: a pure function of the facts that passes (None) or fails with a reason."""
+"""What a rule is: its metadata and its check, a pure function of the facts that passes (None) or fails with
+a reason. A `Rule` is assembled per profile (`profile.load_profile`) from the profile file's metadata and the
+check named for its id in the catalogue (`rules/__init__.py`)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from collectguard.rulebook.calendar import local, local_date
 from collectguard.rulebook.facts import Collector, Facts, Party, Template
-from collectguard.rulebook.profile import Profile
+
+if TYPE_CHECKING:  # the profile assembles rules from this module: only its type is needed here
+    from collectguard.rulebook.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -19,6 +24,14 @@ class Fail:
 
     zh: str
     en: str
+
+
+def fail_all(problems: Sequence[tuple[str, str]]) -> Fail | None:
+    """One failure naming every problem found (zh, en), or None: a rule that finds several problems names
+    them all, so a caller fixing them learns of each from one decision."""
+    if not problems:
+        return None
+    return Fail("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
 
 
 @dataclass(frozen=True)
@@ -46,6 +59,15 @@ class Context:
     def today(self) -> date:
         return local_date(self.facts.at, self.party.zone)
 
+    @cached_property
+    def day(self) -> date:
+        """The day whose rules are in force: the party's local day, or the attempt's own date when the party
+        is unknown (its rules then fail closed on the missing fact)."""
+        try:
+            return self.today
+        except LookupError:
+            return self.facts.at.date()
+
     @property
     def in_house(self) -> bool:
         """The collector works for the debt's institution itself."""
@@ -53,19 +75,32 @@ class Context:
 
 
 Check = Callable[[Context], Fail | None]
-CHECKS: dict[str, Check] = {}
 
 
-def check(rule_id: str) -> Callable[[Check], Check]:
-    """Register the check function of a rule id named in a profile."""
+@dataclass(frozen=True)
+class Rule:
+    """One rule of a profile, as one immutable unit: id, article, profile, effective dates, headline messages
+    in Chinese and English, and its check."""
 
-    def register(fn: Check) -> Check:
-        if rule_id in CHECKS:
-            raise ValueError(f"duplicate check for {rule_id}")
-        CHECKS[rule_id] = fn
-        return fn
+    id: str
+    article: str
+    profile: str
+    effective_from: date
+    message_zh: str
+    message_en: str
+    check: Check
+    effective_to: date | None = None
 
-    return register
+    @property
+    def cited_zh(self) -> str:
+        return f"第{self.article}条" if self.article[:1].isdigit() else self.article
+
+    @property
+    def cited_en(self) -> str:
+        return f"art. {self.article}" if self.article[:1].isdigit() else self.article
+
+    def in_force(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
 
 
 FIELD = re.compile(r"\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")

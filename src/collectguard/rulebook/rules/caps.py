@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail
 from collectguard.rulebook.usage import (
     EFFECTIVE_CALL_CAP,
     VISIT_CAP,
@@ -31,18 +31,15 @@ def _cap_check(ctx: Context, rule: str, cap: int, what_zh: str, what_en: str) ->
     return Fail(f"今日{what_zh} {used} 次，已达上限 {cap}", f"{used} {what_en} today, the cap is {cap}")
 
 
-@check("art15-voice-cap")
 def voice_cap(ctx: Context) -> Fail | None:
     return _cap_check(ctx, VOICE_CAP, ctx.facts.limits.voice_cap, "已拨通（含进行中）", "connected or in-flight calls")
 
 
-@check("art16-effective-call-cap")
 def effective_call_cap(ctx: Context) -> Fail | None:
     return _cap_check(
         ctx, EFFECTIVE_CALL_CAP, ctx.facts.limits.effective_call_cap, "有效通话（含进行中）", "effective or in-flight calls"
     )
 
 
-@check("art16-visit-cap")
 def visit_cap(ctx: Context) -> Fail | None:
     return _cap_check(ctx, VISIT_CAP, ctx.facts.limits.visit_cap, "有效面谈（含进行中）", "effective or in-flight visits")

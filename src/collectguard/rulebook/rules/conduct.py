@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail
 from collectguard.rulebook.vocabulary import Channel, Mode
 
 RECORDED_CHANNELS = (Channel.VOICE, Channel.VIDEO)
 
 
-@check("art16-recording")
 def recording(ctx: Context) -> Fail | None:
     attempt = ctx.facts.attempt
     needs = attempt.channel is Channel.VISIT or (
@@ -24,7 +23,6 @@ def team_of(ctx: Context) -> list[str]:
     return list(dict.fromkeys((ctx.facts.attempt.collector_id, *ctx.facts.attempt.team)))
 
 
-@check("art16-visit-team")
 def visit_team(ctx: Context) -> Fail | None:
     if ctx.facts.attempt.channel is not Channel.VISIT:
         return None
@@ -35,7 +33,6 @@ def visit_team(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art16-visit-id")
 def visit_id(ctx: Context) -> Fail | None:
     if ctx.facts.attempt.channel is Channel.VISIT and ctx.facts.attempt.ids_shown is not True:
         return Fail("未声明主动出示工作证件", "showing work IDs is not declared")

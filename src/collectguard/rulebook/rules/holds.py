@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail
 
 
-@check("hold-active")
 def hold_active(ctx: Context) -> Fail | None:
     active = [h for h in ctx.facts.holds if h.active(ctx.facts.at)]
     if not active:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in, own
+from collectguard.rulebook.rules.base import Context, Fail, debt_fields_in, fail_all, own
 from collectguard.rulebook.usage import last_letter_date
 from collectguard.rulebook.vocabulary import (
     PAPER_DELIVERIES,
@@ -25,7 +25,6 @@ def _same_family(a: Channel, b: Channel) -> bool:
     return a is b or (a in TOOL_TYPE_FOR_CHANNEL and TOOL_TYPE_FOR_CHANNEL.get(a) is TOOL_TYPE_FOR_CHANNEL.get(b))
 
 
-@check("art15-template-approved")
 def template_approved(ctx: Context) -> Fail | None:
     attempt = ctx.facts.attempt
     if attempt.effective_mode is not Mode.NOTIFICATION and attempt.template_id is None:
@@ -41,31 +40,24 @@ def template_approved(ctx: Context) -> Fail | None:
     if template is None:
         return Fail(f"模板 {attempt.template_id} 未登记", f"template {attempt.template_id} is not registered")
     if template.institution_id != ctx.facts.institution_id:
+        # Another institution's template: that alone, and nothing about its content (art. 19(五)).
         return Fail(f"模板 {template.id} 不属于本机构", f"template {template.id} is not this institution's")
+    problems: list[tuple[str, str]] = []
     if not template.approved:
-        return Fail(f"模板 {template.id} 第{template.version}版未获审批", f"template {template.id} v{template.version} is not approved")
+        problems.append((f"模板 {template.id} 第{template.version}版未获审批",
+                         f"template {template.id} v{template.version} is not approved"))
     if not template.active:
-        return Fail(f"模板 {template.id} 已停用", f"template {template.id} is retired")
+        problems.append((f"模板 {template.id} 已停用", f"template {template.id} is retired"))
     if not _same_family(template.channel, attempt.channel):
-        return Fail(
-            f"模板 {template.id} 用于 {template.channel.value} 渠道，不能用于 {attempt.channel.value}",
-            f"template {template.id} is for {template.channel.value}, not {attempt.channel.value}",
-        )
-    return None
+        problems.append((f"模板 {template.id} 用于 {template.channel.value} 渠道，不能用于 {attempt.channel.value}",
+                         f"template {template.id} is for {template.channel.value}, not {attempt.channel.value}"))
+    return fail_all(problems)
 
 
 def _letter(ctx: Context) -> bool:
     return ctx.facts.attempt.channel is Channel.LETTER
 
 
-def _all(problems: list[tuple[str, str]]) -> Fail | None:
-    """One failure naming every problem found, or None."""
-    if not problems:
-        return None
-    return Fail("；".join(zh for zh, _ in problems), "; ".join(en for _, en in problems))
-
-
-@check("art15-letter-recipient")
 def letter_recipient(ctx: Context) -> Fail | None:
     """Addressed to the debtor; a hand delivery records its receiver — the debtor, or an adult family member
     living with the debtor whose relation is recorded and who is told that only the debtor may open it."""
@@ -87,10 +79,9 @@ def letter_recipient(ctx: Context) -> Fail | None:
                 problems.append(("家属代收须告知其函件仅限债务人本人拆阅（receiver_told: true）",
                                  "the family receiver must be told that only the debtor may open it "
                                  "(receiver_told: true)"))
-    return _all(problems)
+    return fail_all(problems)
 
 
-@check("art15-letter-seal")
 def letter_seal(ctx: Context) -> Fail | None:
     template = own(ctx, ctx.facts.template)
     if not _letter(ctx) or template is None:
@@ -100,7 +91,6 @@ def letter_seal(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art15-letter-interval")
 def letter_interval(ctx: Context) -> Fail | None:
     if not _letter(ctx):
         return None
@@ -118,7 +108,6 @@ def letter_interval(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art15-letter-envelope")
 def letter_envelope(ctx: Context) -> Fail | None:
     """A paper letter (post, hand, fax or delivery not given) names an envelope template showing no debt fields."""
     attempt = ctx.facts.attempt
@@ -143,7 +132,6 @@ def letter_envelope(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art15-letter-no-fax")
 def letter_no_fax(ctx: Context) -> Fail | None:
     if _letter(ctx) and ctx.facts.attempt.delivery is Delivery.FAX:
         return Fail("函件不得传真发送", "a letter must not be faxed")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from collectguard.rulebook.facts import Collector
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail
 from collectguard.rulebook.vocabulary import Channel, CollectorKind, CollectorStatus
 
 
@@ -30,7 +30,6 @@ def _problems(collector: Collector, today: date, valid_days: int) -> list[tuple[
     return problems
 
 
-@check("art6-collector-qualified")
 def collector_qualified(ctx: Context) -> Fail | None:
     members: dict[str, Collector | None] = {ctx.collector.id: ctx.collector}
     if ctx.facts.attempt.channel is Channel.VISIT:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check
+from collectguard.rulebook.rules.base import Context, Fail
 from collectguard.rulebook.vocabulary import DebtStatus
 
 
-@check("art11-stop-after-repayment")
 def stop_after_repayment(ctx: Context) -> Fail | None:
     debt = ctx.facts.debt
     if debt is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectguard.rulebook.rules.base import Context, Fail, check, debt_fields_in, own
+from collectguard.rulebook.rules.base import Context, Fail, debt_fields_in, fail_all, own
 from collectguard.rulebook.usage import attempts_in_window
 from collectguard.rulebook.vocabulary import Audience, DebtorStatus, PartyKind, Purpose
 
@@ -14,7 +14,6 @@ def _liable(ctx: Context, debtor_id: str) -> bool:
     return debtor_id == debt.debtor_id or debtor_id in debt.guarantor_ids
 
 
-@check("art7-collection-target")
 def collection_target(ctx: Context) -> Fail | None:
     party = ctx.party
     purpose = ctx.facts.attempt.purpose
@@ -35,7 +34,6 @@ def collection_target(ctx: Context) -> Fail | None:
     )
 
 
-@check("art8-contact-precondition")
 def contact_precondition(ctx: Context) -> Fail | None:
     party = ctx.party
     if party.kind is not PartyKind.CONTACT:
@@ -61,7 +59,6 @@ def contact_precondition(ctx: Context) -> Fail | None:
     )
 
 
-@check("art8-contact-refused")
 def contact_refused(ctx: Context) -> Fail | None:
     party = ctx.party
     if party.kind is PartyKind.CONTACT and party.refused:
@@ -69,19 +66,20 @@ def contact_refused(ctx: Context) -> Fail | None:
     return None
 
 
-@check("art8-contact-no-disclosure")
 def contact_no_disclosure(ctx: Context) -> Fail | None:
     party = ctx.party
     if party.kind is not PartyKind.CONTACT:
         return None
     may_know = party.offers_to_repay and ctx.facts.attempt.purpose is Purpose.REPAYMENT_INFO
+    problems: list[tuple[str, str]] = []
     for template in (own(ctx, ctx.facts.template), own(ctx, ctx.facts.envelope_template)):
         if template is None:
             continue
         if template.audience is not Audience.CONTACT:
-            return Fail(f"模板 {template.id} 不是面向联系人的模板", f"template {template.id} is not a contact template")
+            problems.append((f"模板 {template.id} 不是面向联系人的模板", f"template {template.id} is not a contact template"))
         fields = debt_fields_in(template, ctx.profile)
         if fields and not may_know:
             shown = ", ".join(fields)
-            return Fail(f"模板 {template.id} 含债务信息字段：{shown}", f"template {template.id} contains debt fields: {shown}")
-    return None
+            problems.append((f"模板 {template.id} 含债务信息字段：{shown}",
+                             f"template {template.id} contains debt fields: {shown}"))
+    return fail_all(problems)
