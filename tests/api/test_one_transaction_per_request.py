@@ -64,7 +64,7 @@ GETS = [
     "/v1/agencies", "/v1/agencies/agA", "/v1/subcontractor-approvals", "/v1/agreements", "/v1/agreements/ag1",
     "/v1/collectors", "/v1/collectors/c1", "/v1/collectors/c1/trainings", "/v1/tools", "/v1/tools/tel",
     "/v1/institutions", "/v1/institutions/bank", "/v1/debts", "/v1/debts/loan1", "/v1/placements", "/v1/placements/1",
-    "/v1/debtor-agreements",
+    "/v1/debtor-agreements", "/v1/templates", "/v1/templates/t-voice", "/v1/templates/t-voice/versions",
 ]
 # Reads of personal data are recorded (`privacy:pii:read`): one write unit, and nothing else.
 AUDITED = ["/v1/debtors", "/v1/debtors/d1", "/v1/contacts", "/v1/contacts/k1"]
@@ -112,3 +112,37 @@ def test_a_change_is_one_write_unit(counted):
     assert begins.during(lambda: client.patch("/v1/debts/loan1", json={"product": "card"}, headers=admin)) == WRITE
     assert begins.during(lambda: client.patch("/v1/placements/1", json={"to": "2026-06-29"}, headers=admin)) == WRITE
     assert begins.during(lambda: client.patch("/v1/contacts/k1", json={"relation": "spouse"}, headers=admin)) == WRITE
+
+
+def test_a_new_version_and_its_approval_are_one_transaction_each(counted):
+    """They were three each (a read, the change through the gate, a read again)."""
+    client, tokens, begins = counted
+    admin, approver = auth(tokens["institution_admin"]), auth(tokens["compliance_officer"])
+    text = {"text": "【示例银行】您的借款已逾期，请通过官方App还款。"}
+    client.get("/v1/templates", headers=approver)  # this key in the key cache too
+    assert begins.during(lambda: client.post("/v1/templates/t-sms/versions", json=text, headers=admin)) == WRITE
+    assert begins.during(lambda: client.post("/v1/templates/t-sms/approve", json={"version": 2},
+                                             headers=approver)) == WRITE
+    assert begins.during(lambda: client.post("/v1/templates/t-sms/versions", json=text, headers=admin)) == WRITE
+    assert begins.during(lambda: client.post("/v1/templates/t-sms/reject", json={"version": 3},
+                                             headers=approver)) == WRITE
+
+
+def test_an_event_is_one_transaction(counted):
+    """Each was two: a read-only scope check, then the gate's own transaction."""
+    client, tokens, begins = counted
+    admin = auth(tokens["institution_admin"])
+    events = [
+        ("/v1/debtor-status", {"debtor": "d1", "status": "unreachable"}),
+        ("/v1/contact-refusals", {"contact": "k1"}),
+        ("/v1/collector-status", {"collector": "c1", "status": "suspended"}),
+        ("/v1/trainings", {"collector": "c1", "date": "2026-05-19"}),
+        ("/v1/agency-status", {"institution": "bank", "agency": "agA", "status": "active"}),
+        ("/v1/placements", {"debt": "loan3", "agency": "agA", "from": "2026-07-01", "to": "2026-07-31"}),
+        ("/v1/holds", {"id": "h1", "institution": "bank", "debt": "loan1", "reason": "dispute"}),
+        ("/v1/holds/h1/release", {}),
+        ("/v1/repayments", {"debt": "loan1", "amount": "100.00", "settled": True}),
+    ]
+    for path, body in events:
+        assert begins.during(lambda path=path, body=body: client.post(path, json=body, headers=admin)) == WRITE, path
+

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from collectguard.debts.schemas import RepaymentIn
 from collectguard.errors import Conflict, InvalidInput, NotFound
-from collectguard.gate.schemas import OutcomeIn, RepaymentIn
+from collectguard.gate.schemas import OutcomeIn
 from collectguard.gate.service import Gate
+from collectguard.registry.events import Events
 from collectguard.registry.schemas import PlacementIn
 from tests.factories import at, build, voice_call
 
@@ -19,6 +21,12 @@ call = voice_call
 def gate(store):
     build(store)
     return Gate(store)
+
+
+@pytest.fixture
+def events(store):
+    """What changes what the gate decides: its domains' events, one transaction each."""
+    return Events(store)
 
 
 def test_allowed_call_takes_a_lease_and_reports_quota(gate):
@@ -91,8 +99,8 @@ def test_naive_times_are_refused(gate):
         gate.decide(call("a1"), at("2026-05-20 09:00").replace(tzinfo=None))
 
 
-def test_settlement_stops_collection_at_once(gate):
-    gate.repayment(RepaymentIn(debt="loan1", amount="3200.00", settled=True), at("2026-05-20 10:00"))
+def test_settlement_stops_collection_at_once(gate, events):
+    events.repayment(RepaymentIn(debt="loan1", amount="3200.00", settled=True), at("2026-05-20 10:00"))
     before = gate.decide(call("a0"), at("2026-05-20 09:59"))
     assert before.allowed  # attempts before settlement time are judged as of then
     after = gate.decide(call("a1"), at("2026-05-20 10:00"))
@@ -100,23 +108,23 @@ def test_settlement_stops_collection_at_once(gate):
     assert after.next_allowed_at is None
 
 
-def test_overlapping_placement_is_refused_citing_single_agency(gate):
+def test_overlapping_placement_is_refused_citing_single_agency(gate, events):
     with pytest.raises(Conflict) as err:
-        gate.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-06-30", "to": "2026-07-31"}),
+        events.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-06-30", "to": "2026-07-31"}),
                        at("2026-05-20 09:00"))
     assert err.value.code == "art17-single-agency"
-    ok = gate.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-07-01", "to": "2026-07-31"}),
+    ok = events.placement(PlacementIn.model_validate({"debt": "loan1", "agency": "agA", "from": "2026-07-01", "to": "2026-07-31"}),
                         at("2026-05-20 09:00"))
     assert ok.ledger_seq > 0
 
 
-def test_a_hold_stops_every_agency_and_channel_until_released(gate, store):
+def test_a_hold_stops_every_agency_and_channel_until_released(gate, events, store):
     from sqlalchemy import select
 
     from collectguard.holds.schemas import HoldIn, HoldReleaseIn
     from collectguard.ledger.models import LedgerRecord
 
-    hold = gate.place_hold(
+    hold = events.place_hold(
         HoldIn(id="h1", institution="bank", debt="loan1", reason="dispute", note="客户对金额有异议",
                starts_at=at("2026-05-20 08:00")),
         at("2026-05-20 12:00"),
@@ -131,30 +139,30 @@ def test_a_hold_stops_every_agency_and_channel_until_released(gate, store):
     with store.transaction() as s:
         notices = s.execute(select(LedgerRecord.body).where(LedgerRecord.kind == "gate:stop-notice:queued")).scalars().all()
     assert len(notices) == 1 and '"agency":"agA"' in notices[0]
-    gate.release_hold(HoldReleaseIn(hold="h1", note="争议已解决"), at("2026-05-20 13:00"))
+    events.release_hold(HoldReleaseIn(hold="h1", note="争议已解决"), at("2026-05-20 13:00"))
     assert gate.decide(call("a3"), at("2026-05-20 13:01")).allowed
 
 
-def test_a_hold_on_the_debtor_covers_all_their_debts(gate):
+def test_a_hold_on_the_debtor_covers_all_their_debts(gate, events):
     from collectguard.holds.schemas import HoldIn
 
-    gate.place_hold(HoldIn(id="h2", institution="bank", debtor="d1", reason="deceased"), at("2026-05-20 09:00"))
+    events.place_hold(HoldIn(id="h2", institution="bank", debtor="d1", reason="deceased"), at("2026-05-20 09:00"))
     d = gate.decide(call("a1"), at("2026-05-20 09:30"))
     assert d.failing_rules == ["hold-active"]
     with pytest.raises(Exception, match="exactly one"):
         HoldIn(id="h3", institution="bank", reason="hardship")
 
 
-def test_template_approval_runs_the_review_checks_first(gate, store):
+def test_template_approval_runs_the_review_checks_first(gate, events, store):
     from sqlalchemy import select
 
-    from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
     from collectguard.ledger.models import LedgerRecord
+    from collectguard.templates.schemas import TemplateApprovalIn, TemplateEditIn
 
-    gate.edit_template(TemplateEditIn(template="t-sms", text="你再不还钱，我们就派人上门找你家里人，后果自负！"),
+    events.edit_template(TemplateEditIn(template="t-sms", text="你再不还钱，我们就派人上门找你家里人，后果自负！"),
                        at("2026-05-20 09:00"))
     with pytest.raises(Conflict) as err:
-        gate.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 09:05"))
+        events.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 09:05"))
     assert err.value.code == "template-lint-failed"
     categories = {d["category"] for d in err.value.details}
     assert {"threat", "third-party-pressure"} & categories and "identity-not-stated" in categories
@@ -164,23 +172,24 @@ def test_template_approval_runs_the_review_checks_first(gate, store):
     with store.transaction() as s:
         kinds = s.execute(select(LedgerRecord.kind).where(LedgerRecord.subject == "t-sms")).scalars().all()
     assert "template:version:lint-refused" in kinds
-    gate.edit_template(TemplateEditIn(template="t-sms", text="【示例银行】您的账单已逾期，请通过官方App或对公账户还款。"),
+    events.edit_template(TemplateEditIn(template="t-sms", text="【示例银行】您的账单已逾期，请通过官方App或对公账户还款。"),
                        at("2026-05-20 10:05"))
-    gate.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 10:06"))
+    events.template_approval(TemplateApprovalIn(template="t-sms", approved=True), at("2026-05-20 10:06"))
     assert gate.decide(call("a2", channel="sms", tool="sms", template="t-sms"), at("2026-05-20 10:10")).allowed
 
 
 def test_a_change_made_by_another_process_reaches_every_gate_at_once(store, db_url):
-    """Each gate caches the registry; a change through another gate (another worker or server) moves the
+    """Each gate caches the registry; a change through another store (another worker or server) moves the
     registry version, so the very next decision everywhere sees it."""
+    from collectguard.collectors.schemas import CollectorStatusIn
     from collectguard.db.store import Store
-    from collectguard.gate.schemas import CollectorStatusIn, TemplateApprovalIn
+    from collectguard.templates.schemas import TemplateApprovalIn
 
     build(store)
     here = Gate(store)
     assert here.decide(call("a1"), at("2026-05-20 09:00")).allowed  # snapshot cached now
     other_store = Store(db_url, keyring=store.keyring)
-    elsewhere = Gate(other_store)
+    elsewhere = Events(other_store)
     elsewhere.collector_status(CollectorStatusIn(collector="bot1", status="suspended"), at("2026-05-20 09:01"))
     assert here.decide(call("a2"), at("2026-05-20 09:02")).failing_rules == ["art6-collector-qualified"]
     elsewhere.collector_status(CollectorStatusIn(collector="bot1", status="active"), at("2026-05-20 09:03"))

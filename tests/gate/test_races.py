@@ -19,12 +19,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
+from collectguard.debts.schemas import DebtorStatusIn
 from collectguard.errors import Conflict
 from collectguard.gate.models import AttemptRow
-from collectguard.gate.schemas import DebtorStatusIn
 from collectguard.gate.service import Gate
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
+from collectguard.registry.events import Events
 from tests.factories import at, build, voice_call, world
 from tests.waiting import WAIT_S, until_waiting
 
@@ -123,7 +124,7 @@ def test_a_refusal_committed_while_the_batch_waits_for_the_lock_is_seen(store):
     committed in between was ignored (allowed, then denied on the next ask)."""
     build(store)
     gate = Gate(store)
-    gate.debtor_status(DebtorStatusIn(debtor="d1", status="unreachable"), at("2026-05-20 08:30"))
+    Events(store).debtor_status(DebtorStatusIn(debtor="d1", status="unreachable"), at("2026-05-20 08:30"))
     ask = voice_call("ask-k1", party="k1", mode="interactive", purpose="locate", recording=True, template=None)
     blocker = Store(store.url, keyring=store.keyring)
     try:
@@ -143,7 +144,7 @@ def test_an_offer_to_repay_committed_while_the_batch_waits_is_seen(store):
     """The other contact fact a rule reads (art. 8(三): a contact who offers to repay may hear the debt)."""
     build(store)
     gate = Gate(store)
-    gate.debtor_status(DebtorStatusIn(debtor="d1", status="unreachable"), at("2026-05-20 08:30"))
+    Events(store).debtor_status(DebtorStatusIn(debtor="d1", status="unreachable"), at("2026-05-20 08:30"))
     ask = voice_call("ask-k1", party="k1", mode="interactive", purpose="repayment_info", recording=True,
                      template=None)
     blocker = Store(store.url, keyring=store.keyring)

@@ -8,10 +8,11 @@ from sqlalchemy import select
 
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
-from collectguard.gate.schemas import ContactRefusedIn, DebtorStatusIn
+from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn
 from collectguard.gate.service import Gate
 from collectguard.ledger.models import LedgerRecord
 from collectguard.registry import schemas as s
+from collectguard.registry.events import Events
 from collectguard.registry.refusals import RefusedNumber
 from tests.factories import at, build, voice_call, world
 
@@ -45,14 +46,14 @@ def _ready(store: Store) -> Gate:
     build(store, _world())
     gate = Gate(store)
     for debtor in ("d1", "d2"):  # contacts may be asked only about a debtor who cannot be reached (art. 8(二))
-        gate.debtor_status(DebtorStatusIn(debtor=debtor, status="unreachable"), at("2026-05-20 08:30"))
+        Events(store).debtor_status(DebtorStatusIn(debtor=debtor, status="unreachable"), at("2026-05-20 08:30"))
     return gate
 
 
 def test_a_refusal_follows_the_number_to_another_debtors_contact_of_the_same_institution(store):
     gate = _ready(store)
     assert gate.decide(locate("a1", "k2", debt="loan2"), at("2026-05-20 09:00")).allowed
-    gate.contact_refused(ContactRefusedIn(contact="k1"), at("2026-05-20 09:05"))
+    Events(store).contact_refused(ContactRefusedIn(contact="k1"), at("2026-05-20 09:05"))
     after = gate.decide(locate("a2", "k2", debt="loan2"), at("2026-05-20 09:10"))
     assert after.failing_rules == [REFUSED] and after.next_allowed_at is None
     # another number of the same debtor, and a contact with no number, are not touched
@@ -65,7 +66,7 @@ def test_a_refusal_follows_the_number_to_another_debtors_contact_of_the_same_ins
 
 def test_the_refused_number_is_kept_per_institution_by_its_keyed_hash_never_in_clear(store):
     gate = _ready(store)
-    gate.contact_refused(ContactRefusedIn(contact="k2"), at("2026-05-20 09:05"))  # d2 owes bank and bank2
+    Events(store).contact_refused(ContactRefusedIn(contact="k2"), at("2026-05-20 09:05"))  # d2 owes bank and bank2
     with store.transaction() as session:
         rows = session.execute(select(RefusedNumber).order_by(RefusedNumber.institution_id)).scalars().all()
         bodies = session.execute(select(LedgerRecord.body)).scalars().all()
@@ -78,7 +79,7 @@ def test_the_refused_number_is_kept_per_institution_by_its_keyed_hash_never_in_c
 
 def test_a_refusal_recorded_by_one_institution_binds_that_institution_only(store):
     gate = _ready(store)
-    gate.contact_refused(ContactRefusedIn(contact="k2"), at("2026-05-20 09:05"), institution="bank2")
+    Events(store).contact_refused(ContactRefusedIn(contact="k2"), at("2026-05-20 09:05"), institution="bank2")
     assert gate.decide(locate("a1", "k1"), at("2026-05-20 09:10")).allowed  # bank, same number, other contact
     refused = gate.decide(locate("a2", "k2", debt="loan3", collector="bot2", tool="tel2"), at("2026-05-20 09:15"))
     assert refused.failing_rules == [REFUSED]
@@ -86,7 +87,7 @@ def test_a_refusal_recorded_by_one_institution_binds_that_institution_only(store
 
 def test_a_contact_without_a_number_refuses_only_itself(store):
     gate = _ready(store)
-    gate.contact_refused(ContactRefusedIn(contact="k4"), at("2026-05-20 09:05"))
+    Events(store).contact_refused(ContactRefusedIn(contact="k4"), at("2026-05-20 09:05"))
     with store.transaction() as session:
         assert session.execute(select(RefusedNumber)).first() is None
     assert gate.decide(locate("a1", "k4", debt="loan2"), at("2026-05-20 09:10")).failing_rules == [REFUSED]

@@ -13,12 +13,13 @@ from sqlalchemy import select
 
 from collectguard.db.store import Store
 from collectguard.errors import Conflict
-from collectguard.gate.schemas import TemplateApprovalIn, TemplateEditIn
 from collectguard.gate.service import Gate
 from collectguard.ledger.models import LedgerRecord
 from collectguard.qa import templates as qa_templates
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
+from collectguard.registry.events import Events
+from collectguard.templates.schemas import TemplateApprovalIn, TemplateEditIn
 from tests.factories import at, build, voice_call, world
 
 CLEAN = "【示例银行】您的借款已逾期，请通过官方App还款。"
@@ -48,11 +49,16 @@ def gate(store):
     g.close()
 
 
-def test_an_edit_landing_during_the_review_is_never_approved_unlinted(gate, store, monkeypatch):
+@pytest.fixture
+def events(store):
+    return Events(store)
+
+
+def test_an_edit_landing_during_the_review_is_never_approved_unlinted(gate, events, store, monkeypatch):
     """Right after the review checks ran, another worker edits the template to a threatening text. The
     approval must decide the version it linted (or refuse): the threatening version is never approved."""
     other = Store(store.url, keyring=store.keyring)
-    editor = Gate(other)
+    editor = Events(other)
     lint = qa_templates.lint_template
     edits: list[threading.Thread] = []
 
@@ -69,14 +75,14 @@ def test_an_edit_landing_during_the_review_is_never_approved_unlinted(gate, stor
     monkeypatch.setattr(qa_templates, "lint_template", lint_then_someone_edits)
     try:
         try:
-            gate.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1),
+            events.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1),
                                    at("2026-05-20 09:00"))
         except Conflict as exc:  # the edit came first: the version named is no longer current
             assert exc.code == "template-version-changed"
         edits[0].join(30)
         assert not edits[0].is_alive()
     finally:
-        editor.close(), other.dispose()
+        other.dispose()
     assert (2, "approved") not in _versions(store)
     with store.read() as session:
         approved = session.execute(select(LedgerRecord.body).where(
@@ -86,22 +92,22 @@ def test_an_edit_landing_during_the_review_is_never_approved_unlinted(gate, stor
     assert denied.failing_rules == ["art15-template-approved"]  # the current version (2) was never approved
 
 
-def test_approval_names_its_version_and_a_newer_one_is_a_conflict(gate, store):
-    gate.edit_template(TemplateEditIn(template="t-new", text="【示例银行】请及时通过官方App还款。"), at("2026-05-20 09:00"))
+def test_approval_names_its_version_and_a_newer_one_is_a_conflict(gate, events, store):
+    events.edit_template(TemplateEditIn(template="t-new", text="【示例银行】请及时通过官方App还款。"), at("2026-05-20 09:00"))
     with pytest.raises(Conflict) as err:
-        gate.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1), at("2026-05-20 09:01"))
+        events.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1), at("2026-05-20 09:01"))
     assert err.value.code == "template-version-changed" and err.value.status == 409
     assert "2" in err.value.message_en and "2" in err.value.message_zh and err.value.field == "version"
     assert _versions(store) == [(1, "pending"), (2, "pending")]
-    gate.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=2), at("2026-05-20 09:02"))
+    events.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=2), at("2026-05-20 09:02"))
     assert _versions(store) == [(1, "pending"), (2, "approved")]
     assert gate.decide(voice_call("a1", channel="sms", tool="sms", template="t-new"), at("2026-05-20 09:05")).allowed
 
 
-def test_a_refused_review_is_recorded_and_nothing_is_approved(gate, store):
-    gate.edit_template(TemplateEditIn(template="t-new", text=THREAT), at("2026-05-20 09:00"))
+def test_a_refused_review_is_recorded_and_nothing_is_approved(gate, events, store):
+    events.edit_template(TemplateEditIn(template="t-new", text=THREAT), at("2026-05-20 09:00"))
     with pytest.raises(Conflict) as err:
-        gate.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=2), at("2026-05-20 09:01"))
+        events.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=2), at("2026-05-20 09:01"))
     assert err.value.code == "template-lint-failed" and err.value.details
     assert _versions(store) == [(1, "pending"), (2, "pending")]
     with store.read() as session:
@@ -110,13 +116,13 @@ def test_a_refused_review_is_recorded_and_nothing_is_approved(gate, store):
     assert len(refused) == 1 and '"version":2' in refused[0]
 
 
-def test_only_a_pending_version_is_decided_when_asked_so(gate, store):
+def test_only_a_pending_version_is_decided_when_asked_so(gate, events, store):
     """Over HTTP approval and rejection act on a pending version only; the platform (scenario files) may
     also withdraw an approval."""
-    gate.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1), at("2026-05-20 09:00"))
+    events.template_approval(TemplateApprovalIn(template="t-new", approved=True, version=1), at("2026-05-20 09:00"))
     with pytest.raises(Conflict) as err:
-        gate.template_approval(TemplateApprovalIn(template="t-new", approved=False, version=1),
+        events.template_approval(TemplateApprovalIn(template="t-new", approved=False, version=1),
                                at("2026-05-20 09:01"), pending_only=True)
     assert err.value.code == "template-not-pending"
-    gate.template_approval(TemplateApprovalIn(template="t-new", approved=False), at("2026-05-20 09:02"))
+    events.template_approval(TemplateApprovalIn(template="t-new", approved=False), at("2026-05-20 09:02"))
     assert _versions(store) == [(1, "rejected")]

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import inspect
-
-import pytest
 from sqlalchemy import select
 
-from collectguard.gate import schemas as g
-from collectguard.gate.service import Gate
+from collectguard.debts.schemas import RepaymentIn
 from collectguard.holds.schemas import HoldIn
 from collectguard.ledger.models import LedgerRecord
 from collectguard.notices.models import NoticeStatus, OutboxRow
+from collectguard.registry.events import Events
 from tests.factories import at
-
-WIRED = "enqueue" in inspect.getsource(Gate)
-pytestmark = pytest.mark.skipif(not WIRED, reason="Gate.repayment / place_hold do not call notices.outbox.enqueue yet")
 
 
 def outbox(store) -> list[OutboxRow]:
@@ -24,10 +18,10 @@ def outbox(store) -> list[OutboxRow]:
 
 
 def test_a_settlement_queues_one_notice_to_the_holding_agency(world_store):
-    gate = Gate(world_store)
+    events = Events(world_store)
     when = at("2026-05-20 10:00")
-    gate.repayment(g.RepaymentIn(debt="loan1", amount="3200.00", settled=True), when)
-    gate.repayment(g.RepaymentIn(debt="loan1", amount="1.00", settled=True), when)  # already settled: no second
+    events.repayment(RepaymentIn(debt="loan1", amount="3200.00", settled=True), when)
+    events.repayment(RepaymentIn(debt="loan1", amount="1.00", settled=True), when)  # already settled: no second
     (notice,) = outbox(world_store)
     assert (notice.institution_id, notice.agency_id, notice.debt_id, notice.reason) == ("bank", "agA", "loan1", "settled")
     assert notice.status == NoticeStatus.PENDING and notice.next_attempt_at == when and notice.attempts == 0
@@ -37,7 +31,7 @@ def test_a_settlement_queues_one_notice_to_the_holding_agency(world_store):
 
 
 def test_a_hold_queues_a_notice(world_store):
-    Gate(world_store).place_hold(HoldIn(id="h1", institution="bank", debt="loan1", reason="dispute"),
+    Events(world_store).place_hold(HoldIn(id="h1", institution="bank", debt="loan1", reason="dispute"),
                                  at("2026-05-20 10:00"))
     (notice,) = outbox(world_store)
     assert notice.reason == "hold:dispute" and notice.payload["hold"] == "h1" and notice.agency_id == "agA"

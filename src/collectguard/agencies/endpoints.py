@@ -17,6 +17,7 @@ from collectguard.agencies.models import Agency
 from collectguard.agencies.schemas import (
     AgencyCreate,
     AgencyOut,
+    AgencyStatusIn,
     AgreementCreate,
     AgreementOut,
     AgreementPatch,
@@ -24,12 +25,15 @@ from collectguard.agencies.schemas import (
     SubcontractorApprovalOut,
 )
 from collectguard.api.common import (
+    EVENTS,
+    EventWriter,
     Limit,
     Page,
     PathId,
     Reader,
     Writer,
     institution_only,
+    may_record,
     own_institution,
     page,
 )
@@ -37,10 +41,12 @@ from collectguard.api.deps import Now, UnitsDep
 from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Principal
-from collectguard.errors import InvalidInput, NotFound
+from collectguard.auth.service import entrusts
+from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.fields import StrictDate
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
+from collectguard.registry.schemas import EventOut
 from collectguard.rulebook.vocabulary import ListingStatus
 
 router = APIRouter(prefix="/v1")
@@ -188,3 +194,21 @@ def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, units
     with units.write(at) as unit:
         repo.agreement(unit.session, p, agreement_id)
         return AgreementOut.model_validate(service.update_agreement(unit, agreement_id, body.changes()))
+
+
+# == events: an agency on the caller's name list =====================================================
+@router.post("/agency-status", response_model=EventOut, tags=EVENTS, summary="名单状态 Agency name-list status")
+def agency_status(body: AgencyStatusIn, p: EventWriter, units: UnitsDep, at: Now) -> EventOut:
+    """Put an agency on the caller's name list, or change its status there. Listing needs a written agreement
+    with the agency (art. 17(三)) — or, for a subcontractor, the caller's advance approval (art. 17(四))."""
+    may_record(p, "agency_status")
+    if body.institution != p.institution_id:
+        raise NotFound("institution", body.institution, field="institution")
+    with units.write(at) as unit:
+        if not repo.exists(unit.session, body.agency):
+            raise NotFound("agency", body.agency, field="agency")
+        if not entrusts(unit.session, p.institution_id, body.agency, listing=False):
+            raise Conflict(f"与 {body.agency} 无委托协议，不能列入名单（第17条）",
+                           f"no agreement with {body.agency}: it cannot be put on the name list (art. 17)",
+                           field="agency", code="art17-agreement-active")
+        return service.agency_status(unit, body)

@@ -65,3 +65,10 @@ class AgreementPatch(s.Patch):
     from_: StrictDate = Field(default=s.UNSET, alias="from")
     to: StrictDate = s.UNSET
     subcontracting: Flag = s.UNSET
+
+
+# == events ==========================================================================================
+class AgencyStatusIn(s.Strict):
+    institution: s.Ident
+    agency: s.Ident
+    status: ListingStatus

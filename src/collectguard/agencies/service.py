@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from collectguard.agencies import models as am
+from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.errors import Conflict
 from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
+from collectguard.registry.schemas import EventOut
 from collectguard.registry.unit import Unit, check_period
 from collectguard.rulebook.vocabulary import ListingStatus
 
@@ -68,3 +70,18 @@ def update_agreement(unit: Unit, ident: str, changes: dict[str, Any]) -> am.Agre
     check_period(changes.get("valid_from", row.valid_from), changes.get("valid_to", row.valid_to), "to")
     unit.update(row, Tag.AGREEMENT_UPDATED, ident, changes, row.institution_id)
     return row
+
+
+def agency_status(unit: Unit, data: AgencyStatusIn) -> EventOut:
+    """Put an agency on an institution's name list, or change its status there (art. 17(二))."""
+    unit.get(m.Institution, data.institution, kind="institution", field="institution")
+    unit.get(am.Agency, data.agency, kind="agency", field="agency")
+    listing = unit.session.get(am.AgencyListing, (data.institution, data.agency))
+    if listing is None:
+        listing = am.AgencyListing(institution_id=data.institution, agency_id=data.agency, status=data.status,
+                                   since=unit.at)
+        unit.session.add(listing)
+    listing.status = data.status
+    listing.since = unit.at
+    seq = unit.record(Tag.AGENCY_LISTING_CHANGED, data.agency, {"status": data.status}, data.institution)
+    return EventOut(kind=Tag.AGENCY_LISTING_CHANGED, subject=data.agency, ledger_seq=seq)

@@ -22,7 +22,6 @@ from collectguard.api.idempotency import IdempotencyMiddleware
 from collectguard.api.responses import document_errors, documented_methods
 from collectguard.api.routes import (
     docs,
-    events,
     figures,
     gate,
     holds,
@@ -32,7 +31,6 @@ from collectguard.api.routes import (
     notices,
     policy,
     qa,
-    registry,
 )
 from collectguard.api.sweeper import LeaseSweeper
 from collectguard.collectors import endpoints as collectors
@@ -45,6 +43,7 @@ from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
+from collectguard.templates import endpoints as templates
 from collectguard.tools import endpoints as tools
 
 DESCRIPTION = """
@@ -89,9 +88,9 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.state.checkpoints = schedule_for(store, clock, checkpoints)
     app.add_middleware(IdempotencyMiddleware, store=store)
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
-    for router in (qa.router, leases.router, gate.router, policy.router, events.router, holds.router, ledger.router,
+    for router in (qa.router, leases.router, gate.router, policy.router, holds.router, ledger.router,
                    keys.router, notices.router, figures.router,
-                   institutions.router, agencies.router, collectors.router, tools.router, registry.router,
+                   institutions.router, agencies.router, collectors.router, tools.router, templates.router,
                    debts.router, debts.refs,
                    docs.router):
         app.include_router(router)

@@ -4,13 +4,14 @@ tenancy guards that need no query (art. 19(五), 20(三))."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from enum import Enum
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Path, Query
 from pydantic import BaseModel
 
 from collectguard.api.deps import require
-from collectguard.auth.roles import Permission, Principal
+from collectguard.auth.roles import FIELD_EVENTS, Permission, Principal, Role
 from collectguard.auth.service import Forbidden
 from collectguard.errors import NotFound
 
@@ -23,6 +24,9 @@ Placer = Annotated[Principal, Depends(require(Permission.PLACEMENT_WRITE))]
 # An agency's people: the institution for its in-house collectors, the agency's own key for the agency's.
 StaffWriter = Annotated[Principal, Depends(require(Permission.REGISTRY_WRITE, Permission.STAFF_WRITE))]
 StaffReader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ, Permission.STAFF_WRITE))]
+EventWriter = Annotated[Principal, Depends(require(Permission.EVENT_WRITE))]
+StaffEvents = Annotated[Principal, Depends(require(Permission.EVENT_WRITE, Permission.STAFF_WRITE))]
+EVENTS: list[str | Enum] = ["events 事件"]  # what changes what the gate decides
 Limit = Annotated[int, Query(ge=1, le=500, description="每页条数 page size (1–500)")]
 RowId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 PathId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")]
@@ -52,3 +56,10 @@ def institution_only(p: Principal, what: str) -> None:
 def own_institution(p: Principal, institution: str, field: str = "institution") -> None:
     if institution != p.institution_id:
         raise NotFound("institution", institution, field=field)
+
+
+def may_record(p: Principal, event: str) -> None:
+    """Events an agency's field staff may not record (anything but FIELD_EVENTS) are the institution's own:
+    its administrator or compliance officer."""
+    if event not in FIELD_EVENTS and p.role not in (Role.INSTITUTION_ADMIN, Role.COMPLIANCE_OFFICER):
+        raise Forbidden(f"角色 {p.role.value} 不能登记此事件", f"role {p.role.value} may not record {event}")

@@ -13,7 +13,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from sqlalchemy.orm import Session
 
-from collectguard.api.common import Limit, Page, PathId, StaffReader, StaffWriter, page
+from collectguard.api.common import (
+    EVENTS,
+    Limit,
+    Page,
+    PathId,
+    StaffEvents,
+    StaffReader,
+    StaffWriter,
+    may_record,
+    page,
+)
 from collectguard.api.deps import Now, UnitsDep
 from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
@@ -21,10 +31,18 @@ from collectguard.auth.roles import Principal
 from collectguard.collectors import repository as repo
 from collectguard.collectors import service
 from collectguard.collectors.models import Collector
-from collectguard.collectors.schemas import CollectorCreate, CollectorOut, CollectorPatch, TrainingOut
+from collectguard.collectors.schemas import (
+    CollectorCreate,
+    CollectorOut,
+    CollectorPatch,
+    CollectorStatusIn,
+    TrainingIn,
+    TrainingOut,
+)
 from collectguard.errors import InvalidInput
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
+from collectguard.registry.schemas import EventOut
 from collectguard.rulebook.vocabulary import CollectorKind, CollectorStatus
 
 router = APIRouter(prefix="/v1")
@@ -109,3 +127,33 @@ def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, 
         repo.own_staff(unit.session, p, repo.visible(unit.session, p, collector_id).org_id)
         row = service.update_collector(unit, collector_id, changes)
         return collector_out(unit.session, p, row)
+
+
+# == events: a collector's status, a training passed =================================================
+@router.post("/collector-status", response_model=EventOut, tags=EVENTS, summary="催收人员状态 Collector status")
+def collector_status(body: CollectorStatusIn, p: StaffEvents, units: UnitsDep, at: Now) -> EventOut:
+    """From the collector's own organisation: its status for everyone. From an institution about an agency's
+    collector: that institution's own suspension (or reinstatement), which no other institution sees."""
+    with units.write(at) as unit:
+        institution = _speaks_for(unit.session, p, body.collector, "collector_status")
+        return service.collector_status(unit, body, institution=institution)
+
+
+@router.post("/trainings", response_model=EventOut, tags=EVENTS, summary="培训考试 Training passed")
+def training(body: TrainingIn, p: StaffEvents, units: UnitsDep, at: Now) -> EventOut:
+    """Recorded by the collector's own organisation, a training counts everywhere; recorded by an institution for
+    an agency's collector, it counts for that institution only."""
+    with units.write(at) as unit:
+        institution = _speaks_for(unit.session, p, body.collector, "training")
+        return service.training(unit, body, institution=institution)
+
+
+def _speaks_for(session: Session, p: Principal, collector_id: str, event: str) -> str | None:
+    """Who the event speaks for: None for the collector's own agency (its `agency_admin` key), else the caller's
+    institution. Anyone else's collector is not found."""
+    if p.is_agency_admin:
+        repo.agencys_own(session, p, collector_id)
+        return None
+    may_record(p, event)
+    repo.usable(session, p, collector_id)
+    return p.institution_id

@@ -80,6 +80,14 @@ def own_staff(session: Session, p: Principal, org: str) -> None:
                         "platform; an institution records its own acceptance instead", field="org")
 
 
+def agencys_own(session: Session, p: Principal, collector_id: str) -> Collector:
+    """A collector of the caller's own agency (its `agency_admin` key); anyone else's is not found."""
+    row = session.get(Collector, collector_id)
+    if row is None or row.org_id != p.agency_id:
+        raise NotFound("collector", collector_id, field="collector")
+    return row
+
+
 def usable(session: Session, p: Principal, collector_id: str) -> Collector:
     """A collector the caller may act for: an agency-bound caller only for its own (or its subcontractors')
     collectors; an institution for its own and those of the agencies it works with."""

@@ -50,3 +50,14 @@ class CollectorPatch(s.Patch):
     pre_job_exam: StrictDate | None = None
     pledge_signed: Flag = s.UNSET
     approved: Flag = s.UNSET
+
+
+# == events ==========================================================================================
+class CollectorStatusIn(s.Strict):
+    collector: s.Ident
+    status: CollectorStatus
+
+
+class TrainingIn(s.Strict):
+    collector: s.Ident
+    date: StrictDate = Field(description="the day it was passed; not after today (Asia/Shanghai)")

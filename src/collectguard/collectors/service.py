@@ -5,13 +5,19 @@ every institution that entrusts that organisation finds the change in its own le
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from collectguard.collectors import models as cm
-from collectguard.errors import NotFound
+from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
+from collectguard.errors import InvalidInput, NotFound
 from collectguard.ledger.tags import Tag
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
+from collectguard.registry.schemas import EventOut
 from collectguard.registry.unit import Unit
+from collectguard.rulebook.calendar import local_date
+
+TRAINING_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def add_collector(unit: Unit, data: s.CollectorIn) -> cm.Collector:
@@ -42,3 +48,43 @@ def update_collector(unit: Unit, ident: str, changes: dict[str, Any]) -> cm.Coll
         setattr(row, attr, value)
     unit.record_for_org(Tag.COLLECTOR_UPDATED, ident, changes, row.org_id)
     return row
+
+
+def collector_status(unit: Unit, data: CollectorStatusIn, *, institution: str | None = None) -> EventOut:
+    """A collector's status. From the collector's own organisation (or the platform: `institution` None) it
+    changes the shared record; from an institution about another organisation's collector it is that
+    institution's own acceptance, which no other institution's gate reads (art. 19(五))."""
+    collector = unit.get(cm.Collector, data.collector, kind="collector", field="collector")
+    if institution is not None and collector.org_id != institution:
+        acceptance = unit.session.get(cm.CollectorAcceptance, (institution, collector.id))
+        if acceptance is None:
+            unit.session.add(cm.CollectorAcceptance(institution_id=institution, collector_id=collector.id,
+                                                    status=data.status, since=unit.at))
+        else:
+            acceptance.status, acceptance.since = data.status, unit.at
+        seq = unit.record(Tag.COLLECTOR_ACCEPTANCE_CHANGED, collector.id, {"status": data.status}, institution)
+        return EventOut(kind=Tag.COLLECTOR_ACCEPTANCE_CHANGED, subject=collector.id, ledger_seq=seq)
+    collector.status = data.status
+    seq = unit.record_for_org(Tag.COLLECTOR_STATUS_CHANGED, collector.id, {"status": data.status}, collector.org_id)
+    return EventOut(kind=Tag.COLLECTOR_STATUS_CHANGED, subject=collector.id, ledger_seq=seq)
+
+
+def training(unit: Unit, data: TrainingIn, *, institution: str | None = None) -> EventOut:
+    """A training passed. Recorded by the collector's own organisation (or the platform) it is shared; recorded
+    by an institution for another organisation's collector it counts for that institution only. A day after
+    today (in China, Asia/Shanghai, where the request is made) is refused: it would qualify the collector
+    before the training took place, and for ever after."""
+    today = local_date(unit.at, TRAINING_ZONE)
+    if data.date > today:
+        raise InvalidInput(f"培训日期 {data.date} 晚于今天（{today}）", f"the training day {data.date} is after "
+                           f"today ({today}, Asia/Shanghai)", field="date", code="training-in-future")
+    collector = unit.get(cm.Collector, data.collector, kind="collector", field="collector")
+    if institution is not None and collector.org_id != institution:
+        unit.session.add(cm.Training(collector_id=collector.id, day=data.date, institution_id=institution))
+        seq = unit.record(Tag.COLLECTOR_TRAINING_RECOGNISED, collector.id, {"date": data.date}, institution)
+        return EventOut(kind=Tag.COLLECTOR_TRAINING_RECOGNISED, subject=collector.id, ledger_seq=seq)
+    unit.session.add(cm.Training(collector_id=collector.id, day=data.date))
+    if collector.last_training is None or data.date > collector.last_training:
+        collector.last_training = data.date
+    seq = unit.record_for_org(Tag.COLLECTOR_TRAINING_RECORDED, collector.id, {"date": data.date}, collector.org_id)
+    return EventOut(kind=Tag.COLLECTOR_TRAINING_RECORDED, subject=collector.id, ledger_seq=seq)

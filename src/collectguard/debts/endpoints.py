@@ -18,7 +18,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, Path, Query
 from sqlalchemy.orm import Session
 
+from collectguard.agencies import repository as agencies
 from collectguard.api.common import (
+    EVENTS,
+    EventWriter,
     Limit,
     Page,
     PathId,
@@ -27,6 +30,7 @@ from collectguard.api.common import (
     RowId,
     Writer,
     institution_only,
+    may_record,
     own_institution,
     page,
 )
@@ -41,25 +45,29 @@ from collectguard.debts.schemas import (
     ContactCreate,
     ContactOut,
     ContactPatch,
+    ContactRefusedIn,
     DebtCreate,
     DebtorAgreementOut,
     DebtorAgreementPatch,
     DebtorCreate,
     DebtorOut,
     DebtorPatch,
+    DebtorStatusIn,
     DebtOut,
     DebtPatch,
     PlacementOut,
     PlacementPatch,
     RefOut,
+    RepaymentIn,
 )
-from collectguard.errors import Conflict, Forbidden, InvalidInput
+from collectguard.errors import Conflict, Forbidden, InvalidInput, NotFound
 from collectguard.fields import StrictDate
 from collectguard.privacy.masking import mask_address, mask_id_number, mask_name, mask_phone
 from collectguard.privacy.reveal import NOTE_MAX, RevealReason, clean_note
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
 from collectguard.registry.personal import read_personal
+from collectguard.registry.schemas import EventOut
 from collectguard.rulebook.vocabulary import DebtorStatus, DebtStatus
 
 router = APIRouter(prefix="/v1")
@@ -386,3 +394,41 @@ def find(kind: Annotated[Kind, Path()], ref: Annotated[s.Ident, Path()],
     """Only the caller's institution's references are searched: another tenant's reference is not found."""
     with units.read() as session:
         return RefOut(kind=kind, ref=ref, id=tenancy.resolve_ref(session, p.institution_id, kind, ref))
+
+
+# == events: repayments, refusals, debtor status, placing a debt ====================================
+@router.post("/repayments", response_model=EventOut, tags=EVENTS, summary="还款 Repayment (settled → stop at once)")
+def repayment(body: RepaymentIn, p: EventWriter, units: UnitsDep, at: Now) -> EventOut:
+    """Any event writer may report an amount received; `settled: true` (collection stops, the holding agency is
+    told) needs `debt:settle`, which an agency operator or an integration key does not have."""
+    if body.settled and not p.can(Permission.DEBT_SETTLE):
+        raise Forbidden(f"角色 {p.role.value} 不能将债务登记为结清（debt:settle）",
+                        f"role {p.role.value} may not mark a debt settled (debt:settle)")
+    with units.write(at) as unit:
+        repo.debt(unit.session, p, body.debt, at)
+        return service.repayment(unit, body)
+
+
+@router.post("/contact-refusals", response_model=EventOut, tags=EVENTS, summary="联系人拒绝 A contact refused")
+def contact_refused(body: ContactRefusedIn, p: EventWriter, units: UnitsDep, at: Now) -> EventOut:
+    with units.write(at) as unit:
+        repo.contact_visible(unit.session, p, body.contact, at)
+        return service.contact_refused(unit, body, institution=p.institution_id)
+
+
+@router.post("/debtor-status", response_model=EventOut, tags=EVENTS, summary="债务人状态 Debtor status")
+def debtor_status(body: DebtorStatusIn, p: EventWriter, units: UnitsDep, at: Now) -> EventOut:
+    may_record(p, "debtor_status")
+    with units.write(at) as unit:
+        repo.debtor_visible(unit.session, p, body.debtor, at)
+        return service.debtor_status(unit, body)
+
+
+@router.post("/placements", response_model=EventOut, tags=EVENTS, summary="委案 Place a debt (overlaps → 409)")
+def placement(body: s.PlacementIn, p: Placer, units: UnitsDep, at: Now) -> EventOut:
+    """Needs `placement:write`, as changing a placement (PATCH /v1/placements/{id}) does."""
+    with units.write(at) as unit:
+        repo.debt(unit.session, p, body.debt, at)
+        if agencies.listing(unit.session, p.institution_id, body.agency) is None:
+            raise NotFound("agency", body.agency, field="agency")
+        return service.placement(unit, body)

@@ -193,6 +193,29 @@ def placements(session: Session, p: Principal, at: datetime, limit: int, offset:
     return page_of(session, stmt, [Placement.debt_id, Placement.valid_from, Placement.id], limit, offset)
 
 
+def holder(session: Session, debt: Debt, at: datetime) -> str | None:
+    """The agency the debt is placed with today (the debtor's local day), if any."""
+    debtor = session.get(Debtor, debt.debtor_id)
+    today = local_date(at, ZoneInfo(debtor.timezone if debtor else "Asia/Shanghai"))
+    found: str | None = session.execute(select(Placement.agency_id).where(
+        Placement.debt_id == debt.id, Placement.valid_from <= today, Placement.valid_to >= today)).scalar_one_or_none()
+    return found
+
+
+def holders(session: Session, institution_id: str, at: datetime, *, debt_id: str | None = None,
+            debtor_id: str | None = None) -> list[tuple[str, str]]:
+    """(debt, agency) pairs placed today among the institution's debts: the one debt, or every debt of the
+    debtor (a hold stops them all)."""
+    stmt = select(Debt).where(Debt.institution_id == institution_id)
+    stmt = stmt.where(Debt.id == debt_id) if debt_id else stmt.where(Debt.debtor_id == debtor_id)
+    out = []
+    for row in session.execute(stmt).scalars().all():
+        agency = holder(session, row, at)
+        if agency:
+            out.append((row.id, agency))
+    return out
+
+
 # -- what a debtor agreed with the institution ------------------------------------------------------
 def debtor_agreement(session: Session, p: Principal, agreement_id: int) -> DebtorAgreement:
     row: DebtorAgreement = tenant_row(session, DebtorAgreement, agreement_id, p, "debtor agreement")

@@ -10,7 +10,18 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from collectguard.fields import Address, Amount, Cap, Flag, IdNumber, Name, Phone, ShortText, StrictDate
+from collectguard.fields import (
+    Address,
+    Amount,
+    Cap,
+    Flag,
+    IdNumber,
+    Name,
+    Phone,
+    Reason,
+    ShortText,
+    StrictDate,
+)
 from collectguard.registry import schemas as s
 from collectguard.registry.create import ServerMade
 from collectguard.rulebook.vocabulary import DebtorStatus, DebtStatus
@@ -164,3 +175,22 @@ class DebtorAgreementPatch(s.Patch):
     effective_call_cap: Cap | None = None
     visit_cap: Cap | None = None
     unreachable: s.UnreachableIn | None = None
+
+
+# == events ==========================================================================================
+class RepaymentIn(s.Strict):
+    """`settled: true` ends collection of the debt: it needs the `debt:settle` permission."""
+
+    debt: s.Ident
+    amount: Amount | None = None
+    settled: Flag
+
+
+class ContactRefusedIn(s.Strict):
+    contact: s.Ident
+
+
+class DebtorStatusIn(s.Strict):
+    debtor: s.Ident
+    status: DebtorStatus
+    reason: Reason | None = None

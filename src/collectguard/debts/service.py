@@ -13,13 +13,19 @@ from sqlalchemy import select
 
 from collectguard.auth.roles import Principal
 from collectguard.debts import models as dm
-from collectguard.errors import Conflict, NotFound
+from collectguard.debts import repository as repo
+from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
+from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.fields import MAX_TOTAL
 from collectguard.ledger.tags import Tag
+from collectguard.notices import service as notices
 from collectguard.registry import models as m
 from collectguard.registry import refusals, tenancy
 from collectguard.registry import schemas as s
 from collectguard.registry.personal import write_personal
+from collectguard.registry.schemas import EventOut
 from collectguard.registry.unit import Unit, check_period
+from collectguard.rulebook.vocabulary import DebtStatus
 
 SINGLE_AGENCY = "art17-single-agency"
 DEBTOR_PERSONAL = ("name", "phone", "id_number", "address")
@@ -229,3 +235,57 @@ def update_debtor_agreement(unit: Unit, agreement_id: int, changes: dict[str, An
     unit.update(row, Tag.DEBTOR_AGREEMENT_UPDATED, row.debtor_id, changes, row.institution_id,
                 {"debtor_agreement": row.id, **changes})
     return row
+
+
+# == events that change what the gate decides: each locks the debtor first ===========================
+def repayment(unit: Unit, data: RepaymentIn) -> EventOut:
+    """An amount received, and/or the debt settled: collection stops at once, and the agency holding the debt
+    today is told to stop (a stop notice, art. 11(五))."""
+    debt = unit.get(dm.Debt, data.debt, kind="debt", field="debt")
+    unit.lock(dm.Debtor.id, debt.debtor_id)
+    debt = unit.fresh(dm.Debt, data.debt, kind="debt", field="debt")  # as committed before the lock
+    if data.amount is not None:
+        total = (debt.repaid_total or 0) + data.amount
+        if total > MAX_TOTAL:
+            raise InvalidInput(f"还款合计将超过上限 {MAX_TOTAL} 元", f"the repayments of this debt would total "
+                               f"more than {MAX_TOTAL} yuan", field="amount", code="amount-too-large")
+        debt.repaid_total = total
+    detail: dict[str, Any] = {"amount": data.amount, "settled": data.settled}
+    if data.settled and debt.status != DebtStatus.SETTLED:
+        debt.status = DebtStatus.SETTLED
+        debt.settled_at = unit.at
+        detail["stop_notice_to"] = repo.holder(unit.session, debt, unit.at)
+    seq = unit.record(Tag.DEBT_REPAYMENT_RECORDED, debt.id, detail, debt.institution_id)
+    if detail.get("stop_notice_to"):
+        notices.stop_notice(unit, debt.institution_id, detail["stop_notice_to"], debt.id, {"reason": "settled"})
+    return EventOut(kind=Tag.DEBT_REPAYMENT_RECORDED, subject=debt.id, ledger_seq=seq, detail=detail)
+
+
+def contact_refused(unit: Unit, data: ContactRefusedIn, *, institution: str | None = None) -> EventOut:
+    """A contact refused further contact (art. 8(三)). `institution`: who recorded it (over the API); else every
+    institution the contact's debtor owes. The refusal follows the number (registry/refusals.py)."""
+    contact = unit.get(dm.Contact, data.contact, kind="contact", field="contact")
+    unit.lock(dm.Debtor.id, contact.debtor_id)
+    contact.refused = True
+    contact.refused_at = unit.at
+    concerned = [institution] if institution else tenancy.institutions_of_debtor(unit.session, contact.debtor_id)
+    refusals.remember(unit.session, contact, concerned, unit.at)
+    seq = unit.record_for(Tag.CONTACT_REFUSED, contact.id, {"debtor": contact.debtor_id}, concerned)
+    return EventOut(kind=Tag.CONTACT_REFUSED, subject=contact.id, ledger_seq=seq)
+
+
+def debtor_status(unit: Unit, data: DebtorStatusIn) -> EventOut:
+    debtor = unit.get(dm.Debtor, data.debtor, kind="debtor", field="debtor")
+    unit.lock(dm.Debtor.id, debtor.id)
+    debtor.status = data.status
+    debtor.status_reason = data.reason
+    seq = unit.record_for(Tag.DEBTOR_STATUS_CHANGED, debtor.id, {"status": data.status, "reason": data.reason},
+                          tenancy.institutions_of_debtor(unit.session, debtor.id))
+    return EventOut(kind=Tag.DEBTOR_STATUS_CHANGED, subject=debtor.id, ledger_seq=seq)
+
+
+def placement(unit: Unit, data: s.PlacementIn) -> EventOut:
+    """Place a debt with an agency, serialised on the debt (overlaps: 409, art. 17(三))."""
+    add_placement(unit, data, lock=True)
+    seq = unit.session.info["last_ledger_seq"]
+    return EventOut(kind=Tag.PLACEMENT_CREATED, subject=data.debt, ledger_seq=seq)

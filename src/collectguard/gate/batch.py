@@ -36,6 +36,7 @@ from collectguard.gate.facts import (
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.ledger.service import Entry, append_many
+from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 from collectguard.rulebook import evaluate
 from collectguard.rulebook.profile import Profile
@@ -184,7 +185,7 @@ def _decide(
         "ended_at": None, "against_deny": False,
     }
     writes.attempts.append(row)
-    ledger.append(Entry("gate:attempt:decided", attempt.id, at, {"request": request, "decision": answer},
+    ledger.append(Entry(Tag.ATTEMPT_DECIDED, attempt.id, at, {"request": request, "decision": answer},
                         facts.institution_id))
     past[attempt.id] = Past(attempt.id, facts.institution_id, at, row["channel"], row["mode"], decision.allowed,
                             attempt.party, decision.lease_rule, lease_state.value, expires, None, facts.debt.product)
@@ -195,7 +196,7 @@ def _decide(
 def expiry_entry(at: datetime, attempt_id: str, quota_rule: str | None, expired_at: datetime | None,
                  institution_id: str) -> Entry:
     """The ledger record of a lease whose outcome never came: it counts as consumed (fail safe)."""
-    return Entry("gate:lease:expired", attempt_id, at,
+    return Entry(Tag.LEASE_EXPIRED, attempt_id, at,
                  {"quota_rule": quota_rule, "expired_at": expired_at, "missing_outcome": True}, institution_id)
 
 
@@ -277,7 +278,7 @@ def _settle(profile: Profile, rows: DebtorRows, outcome: g.OutcomeIn, at: dateti
         "outcome_at": at, "ended_at": outcome.ended_at, "against_deny": row.against_deny,
     })
     writes.ledger.append(Entry(
-        "gate:attempt:outcome", row.id, at,
+        Tag.ATTEMPT_OUTCOME, row.id, at,
         {**outcome.model_dump(mode="json", exclude_none=True), "lease_state": row.lease_state, "late": late,
          "attempt_allowed": row.allowed, "against_deny": row.against_deny},
         row.institution_id,

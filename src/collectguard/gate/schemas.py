@@ -1,4 +1,4 @@
-"""What the gate accepts and answers: attempts, outcomes, events and decisions."""
+"""What the gate accepts and answers: attempts, outcomes and decisions. (Events: their domains' schemas.)"""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from collectguard.fields import Amount, DurationS, Flag, Instant, LongText, Reason, StrictDate
+from collectguard.fields import DurationS, Flag, Instant
 from collectguard.registry.schemas import Ident, Strict
 from collectguard.rulebook.decision import Decision
 from collectguard.rulebook.vocabulary import (
     Channel,
-    CollectorStatus,
-    DebtorStatus,
     Delivery,
     LeaseState,
-    ListingStatus,
     Mode,
     Purpose,
     Receiver,
@@ -61,63 +58,6 @@ class OutcomeIn(Strict):
     meaningful: Flag | None = None
     effective: Flag | None = None
     ended_at: Instant | None = Field(default=None, description=ENDED_AT)
-
-
-class RepaymentIn(Strict):
-    """`settled: true` ends collection of the debt: it needs the `debt:settle` permission."""
-
-    debt: Ident
-    amount: Amount | None = None
-    settled: Flag
-
-
-class ContactRefusedIn(Strict):
-    contact: Ident
-
-
-class DebtorStatusIn(Strict):
-    debtor: Ident
-    status: DebtorStatus
-    reason: Reason | None = None
-
-
-class AgencyStatusIn(Strict):
-    institution: Ident
-    agency: Ident
-    status: ListingStatus
-
-
-class CollectorStatusIn(Strict):
-    collector: Ident
-    status: CollectorStatus
-
-
-class TrainingIn(Strict):
-    collector: Ident
-    date: StrictDate = Field(description="the day it was passed; not after today (Asia/Shanghai)")
-
-
-VERSION = ("所审批的版本号：须仍为当前版本，否则 409 template-version-changed the version decided: it must still be "
-           "the template's current one (409 template-version-changed otherwise)")
-
-
-class TemplateApprovalIn(Strict):
-    template: Ident
-    approved: Flag
-    # The version decided; None (scenario files, the platform): the current one, whichever it is.
-    version: int | None = Field(default=None, ge=1, le=2_147_483_647, strict=True, description=VERSION)
-
-
-class TemplateDecisionIn(Strict):
-    """The body of POST /v1/templates/{id}/approve and /reject: the version the reviewer read."""
-
-    version: int = Field(ge=1, le=2_147_483_647, strict=True, description=VERSION)
-
-
-class TemplateEditIn(Strict):
-    template: Ident
-    text: LongText
-    sealed: Flag | None = None
 
 
 class ViolationOut(BaseModel):
@@ -239,10 +179,3 @@ class AttemptOut(DecisionOut):
                 consumed=state is LeaseState.CONSUMED, against_deny=bool(row.against_deny),
             )
         return cls.model_validate({**row.decision, "attempt_id": attempt_id, "lease_state": state, "outcome": outcome})
-
-
-class EventOut(BaseModel):
-    kind: str
-    subject: str
-    ledger_seq: int
-    detail: dict[str, Any] = {}

@@ -1,21 +1,29 @@
-"""Place and release holds; load the holds that bear on one attempt."""
+"""Place and release holds, in the caller's transaction, each in the ledger. Services never commit."""
 
 from __future__ import annotations
 
+from collectguard.debts import repository as debts
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.holds.models import HoldRow
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
 from collectguard.ledger.tags import Tag
+from collectguard.notices import service as notices
 from collectguard.registry import models as m
 from collectguard.registry.unit import Unit
 
 
 def place(registry: Unit, data: HoldIn) -> HoldOut:
-    """Place a hold on a debt or a debtor of the institution."""
+    """Stop collection of a debt or a debtor of the institution across every agency and channel (product rule
+    `hold-active`), serialised on the debtor, and tell each agency holding one of those debts today to stop
+    (a stop notice, art. 11(五))."""
     session = registry.session
-    registry.get(m.Institution, data.institution, kind="institution", field="institution")
     if data.debt is not None:
         debt = registry.get(m.Debt, data.debt, kind="debt", field="debt")
+        registry.lock(m.Debtor.id, debt.debtor_id)
+    elif data.debtor is not None:
+        registry.lock(m.Debtor.id, data.debtor)
+    registry.get(m.Institution, data.institution, kind="institution", field="institution")
+    if data.debt is not None:
         if debt.institution_id != data.institution:
             raise InvalidInput("该债务不属于本机构", "the debt belongs to another institution", field="debt")
     else:
@@ -33,6 +41,10 @@ def place(registry: Unit, data: HoldIn) -> HoldOut:
         {"debt": data.debt, "debtor": data.debtor, "reason": data.reason, "starts_at": row.starts_at},
         data.institution,
     )
+    for debt_id, agency in debts.holders(session, data.institution, registry.at, debt_id=data.debt,
+                                         debtor_id=data.debtor):
+        notices.stop_notice(registry, data.institution, agency, debt_id,
+                            {"reason": f"hold:{data.reason}", "hold": data.id})
     return HoldOut.model_validate(row)
 
 

@@ -1,15 +1,28 @@
-"""Acknowledge notices and set endpoints, in the caller's transaction, each change in the ledger."""
+"""Queue stop notices, acknowledge them and set endpoints, in the caller's transaction, each in the ledger."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import update
 
 from collectguard.errors import NotFound
 from collectguard.ledger.tags import Tag
+from collectguard.notices import outbox
 from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
 from collectguard.notices.schemas import EndpointIn
 from collectguard.registry import models as m
 from collectguard.registry.unit import Unit
+
+
+def stop_notice(unit: Unit, institution: str, agency: str, debt_id: str, detail: dict[str, Any]) -> str:
+    """Art. 11(五): tell the holding agency to stop, in the same transaction as the cause (a settlement, a hold); the
+    outbox delivers it (signed webhook, retries), so a crash after commit loses nothing. Returns the notice's id."""
+    stop = {"agency": agency, **detail}
+    notice = outbox.enqueue(unit.session, institution_id=institution, agency_id=agency, debt_id=debt_id,
+                            reason=detail["reason"], payload=stop, at=unit.at)
+    unit.record(Tag.STOP_NOTICE_QUEUED, debt_id, {**stop, "notice": notice}, institution)
+    return notice
 
 
 def acknowledge(registry: Unit, notice_id: str, *, institution_id: str, agency_id: str,

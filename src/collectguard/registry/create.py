@@ -36,8 +36,3 @@ class ServerMade(s.Strict):
         fields = self.model_dump(by_alias=True, exclude={"id", "ref"})
         return self.setup.model_validate({**fields, "id": new_id(self.id_kind)})
 
-
-
-class TemplateCreate(ServerMade, s.TemplateIn):
-    id_kind = "template"
-    setup = s.TemplateIn

@@ -14,7 +14,8 @@ from collectguard.errors import InvalidInput
 from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
 from collectguard.registry.schemas import PolicyIn
-from collectguard.registry.service import Registry, to_policy
+from collectguard.registry.service import to_policy
+from collectguard.registry.unit import Unit
 from collectguard.rulebook.policy import PolicyError, resolve_limits, validate_policy
 from collectguard.rulebook.profile import load_profile
 
@@ -69,11 +70,11 @@ def check(data: PolicyIn, profile_name: str) -> None:
         raise InvalidInput(exc.message_zh, exc.message_en, field=exc.field, code=LOOSER) from exc
 
 
-def show(registry: Registry, institution_id: str) -> PolicyOut:
+def show(registry: Unit, institution_id: str) -> PolicyOut:
     return policy_out(registry.get(m.Institution, institution_id, kind="institution", field="institution"))
 
 
-def replace(registry: Registry, institution_id: str, data: PolicyIn) -> PolicyOut:
+def replace(registry: Unit, institution_id: str, data: PolicyIn) -> PolicyOut:
     """Replace the institution's policy with `data` (keys left out follow the guideline). An unchanged
     policy records nothing."""
     row = registry.get(m.Institution, institution_id, kind="institution", field="institution")

@@ -307,3 +307,11 @@ class World(Strict):
     debts: list[DebtIn] = []
     placements: list[PlacementIn] = []
     debtor_agreements: list[DebtorAgreementIn] = []
+
+
+# What an event answers: its ledger kind (ledger/tags.py), its subject and the record's sequence number.
+class EventOut(BaseModel):
+    kind: str
+    subject: str
+    ledger_seq: int
+    detail: dict[str, Any] = {}

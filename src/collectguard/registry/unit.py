@@ -50,6 +50,14 @@ class Unit:
             raise NotFound(kind, str(ident), field=field)
         return row
 
+    def fresh(self, model: type[T], ident: Any, *, kind: str, field: str | None = None) -> T:
+        """The row as it is now, read again even if this session holds it: after `lock`, what another
+        transaction committed before the lock was granted is seen (PostgreSQL reads committed data)."""
+        row = self.session.get(model, ident, populate_existing=True)
+        if row is None:
+            raise NotFound(kind, str(ident), field=field)
+        return row
+
     def require(self, model: type[Base], ident: str, *, kind: str, field: str | None = None) -> None:
         """Check that a row exists, remembering the answer for this unit of work (bulk loads check the
         same institutions and debtors thousands of times)."""

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from collectguard.agencies.schemas import AgencyStatusIn
+from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
+from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
 from collectguard.gate import schemas as g
 from collectguard.registry.schemas import (
     DEFAULT_TIMEZONE,
@@ -17,6 +20,7 @@ from collectguard.registry.schemas import (
     TimeZoneName,
     World,
 )
+from collectguard.templates.schemas import TemplateApprovalIn
 
 ACTIONS = (
     "attempt",
@@ -101,13 +105,13 @@ class Step(Strict):
     at: AwareDatetime
     attempt: g.AttemptIn | None = None
     outcome: g.OutcomeIn | None = None
-    repayment: g.RepaymentIn | None = None
-    contact_refused: g.ContactRefusedIn | None = None
-    debtor_status: g.DebtorStatusIn | None = None
-    agency_status: g.AgencyStatusIn | None = None
-    collector_status: g.CollectorStatusIn | None = None
-    training: g.TrainingIn | None = None
-    template_approval: g.TemplateApprovalIn | None = None
+    repayment: RepaymentIn | None = None
+    contact_refused: ContactRefusedIn | None = None
+    debtor_status: DebtorStatusIn | None = None
+    agency_status: AgencyStatusIn | None = None
+    collector_status: CollectorStatusIn | None = None
+    training: TrainingIn | None = None
+    template_approval: TemplateApprovalIn | None = None
     placement: PlacementIn | None = None
     expect: Expect | None = None
 

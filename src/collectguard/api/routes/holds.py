@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 
-from collectguard.api.deps import GateDep, Now, StoreDep, require
+from collectguard.api.deps import Now, StoreDep, UnitsDep, require
 from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal
 from collectguard.debts import repository as debts
 from collectguard.errors import NotFound
 from collectguard.fields import Note
+from collectguard.holds import service
 from collectguard.holds.models import HoldRow
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReason, HoldReleaseIn
 from collectguard.registry.schemas import Ident, Strict
@@ -25,22 +26,25 @@ class ReleaseBody(Strict):
 
 
 @router.post("", response_model=HoldOut, status_code=201, summary="暂停催收 Place a hold")
-def place(body: HoldIn, p: Annotated[Principal, Depends(require(Permission.HOLD_WRITE))], store: StoreDep,
-          gate: GateDep, at: Now) -> HoldOut:
+def place(body: HoldIn, p: Annotated[Principal, Depends(require(Permission.HOLD_WRITE))], units: UnitsDep,
+          at: Now) -> HoldOut:
+    # Stops collection of the debt (or every debt of the debtor) at once and tells the agency holding each of
+    # them today to stop (a stop notice), in one transaction.
     if body.institution != p.institution_id:
         raise NotFound("institution", body.institution, field="institution")
-    with store.read() as session:
+    with units.write(at) as unit:
         if body.debt:
-            debts.debt(session, p, body.debt, at)
+            debts.debt(unit.session, p, body.debt, at)
         if body.debtor:
-            debts.debtor_visible(session, p, body.debtor, at)
-    return gate.place_hold(body, at)
+            debts.debtor_visible(unit.session, p, body.debtor, at)
+        return service.place(unit, body)
 
 
 @router.post("/{hold_id}/release", response_model=HoldOut, summary="解除暂停 Release a hold")
 def release(hold_id: Annotated[Ident, Path()], body: ReleaseBody, p: Annotated[Principal, Depends(require(Permission.HOLD_WRITE))],
-            gate: GateDep, at: Now) -> HoldOut:
-    return gate.release_hold(HoldReleaseIn(hold=hold_id, note=body.note), at, institution=p.institution_id)
+            units: UnitsDep, at: Now) -> HoldOut:
+    with units.write(at) as unit:
+        return service.release(unit, HoldReleaseIn(hold=hold_id, note=body.note), institution=p.institution_id)
 
 
 @router.get("", response_model=list[HoldOut], summary="暂停列表 List holds")

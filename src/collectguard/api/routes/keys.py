@@ -7,13 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path
 from pydantic import AwareDatetime, BaseModel
 
-from collectguard.api.deps import Now, StoreDep, require
+from collectguard.api.deps import Now, StoreDep, UnitsDep, require
 from collectguard.auth import service as keys
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.errors import Forbidden
 from collectguard.fields import Instant, Label
 from collectguard.registry.schemas import Ident, Strict
-from collectguard.registry.service import Registry
 
 router = APIRouter(prefix="/v1/keys", tags=["keys 密钥"])
 Admin = Annotated[Principal, Depends(require(Permission.KEYS_MANAGE))]
@@ -52,13 +51,13 @@ def _out(row: keys.ApiKeyRow) -> KeyOut:
 
 
 @router.post("", response_model=IssuedOut, status_code=201, summary="签发密钥 Issue a key")
-def issue(body: KeyIn, p: Admin, store: StoreDep, at: Now) -> IssuedOut:
+def issue(body: KeyIn, p: Admin, units: UnitsDep, at: Now) -> IssuedOut:
     if body.role is Role.AGENCY_ADMIN:
         raise Forbidden("催收机构自有密钥只能由平台签发（collectguard keys create --role agency_admin --agency …）",
                         "an agency's own key is issued only by the platform (collectguard keys create --role "
                         "agency_admin --agency …), never by an institution", field="role")
-    with store.transaction() as session:
-        issued = keys.issue(Registry(session, at=at), role=body.role, institution_id=p.institution_id,
+    with units.write(at) as unit:
+        issued = keys.issue(unit, role=body.role, institution_id=p.institution_id,
                             agency_id=body.agency, label=body.label, expires_at=body.expires_at)
     return IssuedOut(token=issued.token, key_id=issued.key_id, role=issued.role, agency_id=issued.agency_id,
                      expires_at=issued.expires_at)
@@ -66,11 +65,11 @@ def issue(body: KeyIn, p: Admin, store: StoreDep, at: Now) -> IssuedOut:
 
 @router.get("", response_model=list[KeyOut], summary="密钥列表 List keys (never the secrets)")
 def list_keys(p: Admin, store: StoreDep) -> list[KeyOut]:
-    with store.transaction() as session:
+    with store.read() as session:
         return [_out(r) for r in keys.list_keys(session, p.institution_id)]
 
 
 @router.delete("/{key_id}", response_model=KeyOut, summary="吊销密钥 Revoke a key")
-def revoke(key_id: Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")], p: Admin, store: StoreDep, at: Now) -> KeyOut:
-    with store.transaction() as session:
-        return _out(keys.revoke(Registry(session, at=at), key_id, p.institution_id))
+def revoke(key_id: Annotated[str, Path(max_length=32, pattern=r"^[0-9a-f]+$")], p: Admin, units: UnitsDep, at: Now) -> KeyOut:
+    with units.write(at) as unit:
+        return _out(keys.revoke(unit, key_id, p.institution_id))

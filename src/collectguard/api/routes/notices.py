@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 
-from collectguard.api.deps import Now, StoreDep, require
+from collectguard.api.deps import Now, StoreDep, UnitsDep, require
 from collectguard.api.params import Offset
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.auth.service import Forbidden
@@ -15,7 +15,6 @@ from collectguard.notices import service
 from collectguard.notices.models import AgencyEndpoint, NoticeStatus, OutboxRow
 from collectguard.notices.schemas import AckIn, EndpointIn, EndpointOut, NoticeOut
 from collectguard.registry.schemas import Ident
-from collectguard.registry.service import Registry
 
 router = APIRouter(prefix="/v1", tags=["notices 停催通知"])
 Reader = Annotated[Principal, Depends(require(Permission.NOTICES_READ))]
@@ -55,32 +54,32 @@ def list_notices(
     if acknowledged is not None:
         ack = OutboxRow.acknowledged_at
         stmt = stmt.where(ack.is_not(None) if acknowledged else ack.is_(None))
-    with store.transaction() as session:
+    with store.read() as session:
         rows = session.execute(stmt.order_by(OutboxRow.created_at, OutboxRow.id).limit(limit).offset(offset)).scalars()
         return [NoticeOut.model_validate(r) for r in rows]
 
 
 @router.post("/notices/{notice_id}/ack", response_model=NoticeOut, summary="确认停催 Acknowledge a stop notice")
-def acknowledge(notice_id: Ident, body: AckIn, p: Acker, store: StoreDep, at: Now) -> NoticeOut:
+def acknowledge(notice_id: Ident, body: AckIn, p: Acker, units: UnitsDep, at: Now) -> NoticeOut:
     """The notified agency confirms it has stopped. Repeating it returns the first acknowledgement."""
     if p.agency_id is None:
         raise Forbidden("只有被通知的催收机构可以确认停催通知", "only the notified agency may acknowledge a stop notice")
-    with store.transaction() as session:
-        row = service.acknowledge(Registry(session, at=at), notice_id, institution_id=p.institution_id,
-                                  agency_id=p.agency_id, note=body.note)
-        session.flush()
-        session.refresh(row)  # times as stored (UTC), the same on a first and a repeated answer
+    with units.write(at) as unit:
+        row = service.acknowledge(unit, notice_id, institution_id=p.institution_id, agency_id=p.agency_id,
+                                  note=body.note)
+        unit.session.flush()
+        unit.session.refresh(row)  # times as stored (UTC), the same on a first and a repeated answer
         return NoticeOut.model_validate(row)
 
 
 @router.put("/agency-endpoints/{agency}", response_model=EndpointOut,
             summary="设置回调地址 Set an agency's webhook endpoint")
-def put_endpoint(agency: Ident, body: EndpointIn, p: Admin, store: StoreDep, at: Now) -> EndpointOut:
+def put_endpoint(agency: Ident, body: EndpointIn, p: Admin, units: UnitsDep, at: Now) -> EndpointOut:
     """Where stop notices to this agency are POSTed, and the secret that signs them (never returned)."""
-    with store.transaction() as session:
-        row = service.set_endpoint(Registry(session, at=at), p.institution_id, agency, body)
-        session.flush()
-        session.refresh(row)
+    with units.write(at) as unit:
+        row = service.set_endpoint(unit, p.institution_id, agency, body)
+        unit.session.flush()
+        unit.session.refresh(row)
         return EndpointOut.model_validate(row)
 
 
@@ -88,7 +87,7 @@ def put_endpoint(agency: Ident, body: EndpointIn, p: Admin, store: StoreDep, at:
 def list_endpoints(p: Reader, store: StoreDep) -> list[EndpointOut]:
     if p.agency_id is not None:
         raise Forbidden("催收机构不能查看回调地址配置", "an agency may not list webhook endpoints")
-    with store.transaction() as session:
+    with store.read() as session:
         rows = session.execute(
             select(AgencyEndpoint).where(AgencyEndpoint.institution_id == p.institution_id)
             .order_by(AgencyEndpoint.agency_id)

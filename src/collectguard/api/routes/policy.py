@@ -9,13 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path
 
-from collectguard.api.deps import GateDep, Now, StoreDep, require
+from collectguard.api.deps import Now, UnitsDep, require
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.auth.service import Forbidden
 from collectguard.errors import NotFound
 from collectguard.registry import policies
 from collectguard.registry.schemas import Ident, PolicyIn
-from collectguard.registry.service import Registry
+from collectguard.registry.unit import Unit
 
 router = APIRouter(prefix="/v1/institutions", tags=["registry 登记: institutions 机构"])
 EXAMPLES = {
@@ -37,14 +37,14 @@ def _own(p: Principal, institution_id: str) -> None:
 def get_policy(
     institution_id: Annotated[Ident, Path()],
     p: Annotated[Principal, Depends(require(Permission.REGISTRY_READ))],
-    store: StoreDep,
+    units: UnitsDep,
     at: Now,
 ) -> policies.PolicyOut:
     """The overrides the institution set and what they resolve to with the guideline (per-day caps, quiet
     hours, the unreachable definition, lease TTL). For the institution's own staff, not agencies."""
     _own(p, institution_id)
-    with store.read() as session:
-        return policies.show(Registry(session, at=at), institution_id)
+    with units.read() as session:
+        return policies.show(Unit(session, at=at), institution_id)
 
 
 @router.put("/{institution_id}/policy", response_model=policies.PolicyOut,
@@ -53,8 +53,7 @@ def put_policy(
     institution_id: Annotated[Ident, Path()],
     body: Annotated[PolicyIn, Body(openapi_examples=EXAMPLES)],
     p: Annotated[Principal, Depends(require(Permission.REGISTRY_WRITE))],
-    store: StoreDep,
-    gate: GateDep,
+    units: UnitsDep,
     at: Now,
 ) -> policies.PolicyOut:
     """Replace the whole policy: keys left out follow the guideline. A value looser than the guideline is a
@@ -63,5 +62,5 @@ def put_policy(
     _own(p, institution_id)
     if p.role is not Role.INSTITUTION_ADMIN:
         raise Forbidden("只有机构管理员可以修改机构政策", "only an institution_admin may change the policy")
-    with store.transaction() as session:
-        return policies.replace(Registry(session, at=at, algorithm=gate.algorithm), institution_id, body)
+    with units.write(at) as unit:
+        return policies.replace(unit, institution_id, body)

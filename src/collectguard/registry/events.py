@@ -1,0 +1,90 @@
+"""Events outside HTTP — a scenario's steps, the demo, tests, imports: each is one transaction around its
+domain's service, as an endpoint would open it. The gate decides and settles; what changes what it decides is
+its domains' business (agencies, collectors, templates, debts, holds), recorded in the ledger like any change.
+
+    events = Events(store)
+    events.repayment(RepaymentIn(debt="loan1", settled=True), at)
+
+Each method takes an aware time (`at`, when it happens) and returns what the service returns.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from collectguard.agencies import service as agencies
+from collectguard.agencies.schemas import AgencyStatusIn
+from collectguard.collectors import service as collectors
+from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
+from collectguard.db.store import Store
+from collectguard.debts import service as debts
+from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
+from collectguard.errors import InvalidInput
+from collectguard.holds import service as holds
+from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.registry.schemas import EventOut, PlacementIn
+from collectguard.registry.unit import Units
+from collectguard.templates import service as templates
+from collectguard.templates.schemas import TemplateApprovalIn, TemplateEditIn
+
+
+def aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise InvalidInput("时间必须带时区", "`at` must be timezone-aware", field="at")
+    return at
+
+
+class Events:
+    """The events of every domain, one transaction each, ledgered with `algorithm`."""
+
+    def __init__(self, store: Store, *, algorithm: str = "sm3") -> None:
+        self.units = Units(store, algorithm)
+
+    def repayment(self, data: RepaymentIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return debts.repayment(unit, data)
+
+    def contact_refused(self, data: ContactRefusedIn, at: datetime, *, institution: str | None = None) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return debts.contact_refused(unit, data, institution=institution)
+
+    def debtor_status(self, data: DebtorStatusIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return debts.debtor_status(unit, data)
+
+    def placement(self, data: PlacementIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return debts.placement(unit, data)
+
+    def agency_status(self, data: AgencyStatusIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return agencies.agency_status(unit, data)
+
+    def collector_status(self, data: CollectorStatusIn, at: datetime, *, institution: str | None = None) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return collectors.collector_status(unit, data, institution=institution)
+
+    def training(self, data: TrainingIn, at: datetime, *, institution: str | None = None) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return collectors.training(unit, data, institution=institution)
+
+    def edit_template(self, data: TemplateEditIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return templates.edit(unit, data)
+
+    def template_approval(self, data: TemplateApprovalIn, at: datetime, *, pending_only: bool = False) -> EventOut:
+        """A refusal by the review checks is committed (it is part of the record), then raised (409)."""
+        with self.units.write(aware(at)) as unit:
+            event = templates.decide(unit, data, pending_only=pending_only)
+        refused = templates.refusal(event)
+        if refused is not None:
+            raise refused
+        return event
+
+    def place_hold(self, data: HoldIn, at: datetime) -> HoldOut:
+        with self.units.write(aware(at)) as unit:
+            return holds.place(unit, data)
+
+    def release_hold(self, data: HoldReleaseIn, at: datetime, institution: str | None = None) -> HoldOut:
+        with self.units.write(aware(at)) as unit:
+            return holds.release(unit, data, institution)
