@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SHARED ?= ../shared
 BENCH  ?= --quick
+# Type-checked (mypy): the rulebook, the gate, the ledger, the registry and every domain package.
+TYPED  := $(addprefix src/collectguard/,rulebook gate ledger registry agencies collectors tools templates debts)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run scenarios test test-sqlite lint bench clean
@@ -28,15 +30,16 @@ scenarios: install ## Run the rulebook's scenario files on the embedded default 
 test: install ## The whole suite: lint, import contracts, pytest on SQLite and PostgreSQL
 	$(BIN)/ruff check src tests bench
 	$(BIN)/lint-imports
-	$(BIN)/mypy src/collectguard/rulebook
+	$(BIN)/mypy $(TYPED)
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 test-sqlite: install ## Tests on SQLite only (no PostgreSQL needed)
 	$(BIN)/python -m pytest -q -m "not postgres"
 
-lint: install ## ruff and mypy
+lint: install ## ruff, the import contracts and mypy
 	$(BIN)/ruff check src tests bench
-	$(BIN)/mypy src/collectguard/rulebook
+	$(BIN)/lint-imports
+	$(BIN)/mypy $(TYPED)
 
 bench: install ## Benchmarks, quick form (make bench BENCH=--json; BENCH= for the full ≤20-minute run)
 	$(BIN)/python -m bench $(BENCH)

@@ -49,7 +49,7 @@ def collectors(session: Session, p: Principal, limit: int, offset: int, *, org: 
 def trainings(session: Session, p: Principal, collector_id: str) -> Sequence[Training]:
     """The trainings the collector's organisation recorded, and those the caller itself recognised — never
     another institution's."""
-    mine = Training.institution_id.is_(None)
+    mine: ColumnElement[bool] = Training.institution_id.is_(None)
     if p.institution_id:
         mine = or_(mine, Training.institution_id == p.institution_id)
     return session.execute(select(Training).where(Training.collector_id == collector_id, mine)

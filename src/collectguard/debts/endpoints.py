@@ -66,6 +66,7 @@ from collectguard.privacy.masking import mask_address, mask_id_number, mask_name
 from collectguard.privacy.reveal import NOTE_MAX, RevealReason, clean_note
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
+from collectguard.registry.ids import PREFIXES
 from collectguard.registry.personal import read_personal
 from collectguard.registry.schemas import EventOut
 from collectguard.rulebook.vocabulary import DebtorStatus, DebtStatus
@@ -385,7 +386,7 @@ def patch_debtor_agreement(agreement_id: RowId, body: DebtorAgreementPatch, p: W
 # == a tenant's own references =======================================================================
 refs = APIRouter(prefix="/v1/refs", tags=["registry 登记: references 引用"])
 Kind = Literal["agency", "agreement", "collector", "tool", "template", "debtor", "contact", "debt"]
-assert set(Kind.__args__) == set(tenancy.PREFIXES)  # type: ignore[attr-defined]
+assert set(Kind.__args__) == set(PREFIXES)  # type: ignore[attr-defined]
 
 
 @refs.get("/{kind}/{ref}", response_model=RefOut, summary="按本机构引用查找 Find an object by your own reference")

@@ -15,15 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
 from collectguard.gate import schemas as g
-from collectguard.gate.facts import (
+from collectguard.gate.models import AttemptRow
+from collectguard.gate.repository import (
     DebtorRows,
     LimitsCache,
     Past,
@@ -33,7 +34,6 @@ from collectguard.gate.facts import (
     parties,
     unique,
 )
-from collectguard.gate.models import AttemptRow
 from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.ledger.service import Entry, append_many
 from collectguard.ledger.tags import Tag
@@ -118,7 +118,7 @@ def run_batch(
     if writes.settled:
         session.execute(update(AttemptRow), writes.settled)
     if writes.attempts:
-        conn.execute(AttemptRow.__table__.insert(), writes.attempts)
+        conn.execute(cast(Table, AttemptRow.__table__).insert(), writes.attempts)
     append_many(session, writes.ledger, algorithm=algorithm)
     return decided, settled
 
@@ -187,8 +187,10 @@ def _decide(
     writes.attempts.append(row)
     ledger.append(Entry(Tag.ATTEMPT_DECIDED, attempt.id, at, {"request": request, "decision": answer},
                         facts.institution_id))
-    past[attempt.id] = Past(attempt.id, facts.institution_id, at, row["channel"], row["mode"], decision.allowed,
-                            attempt.party, decision.lease_rule, lease_state.value, expires, None, facts.debt.product)
+    past[attempt.id] = Past(id=attempt.id, institution_id=facts.institution_id, at=at, channel=row["channel"],
+                            mode=row["mode"], allowed=decision.allowed, party_id=attempt.party,
+                            quota_rule=decision.lease_rule, lease_state=lease_state.value, lease_expires_at=expires,
+                            connected=None, product=facts.debt.product)
     existing[attempt.id] = _Decided(request, answer, debtor_id)  # a duplicate later in the batch replays it
     return out
 

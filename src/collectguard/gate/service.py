@@ -21,8 +21,8 @@ from collectguard.errors import CollectGuardError, InvalidInput
 from collectguard.gate import schemas as g
 from collectguard.gate.batch import expiry_entry, lock_debtors, run_batch
 from collectguard.gate.committer import GroupCommitter
-from collectguard.gate.facts import unique
 from collectguard.gate.models import AttemptRow
+from collectguard.gate.repository import unique
 from collectguard.gate.snapshot import SnapshotCache
 from collectguard.ledger.service import append_many
 from collectguard.rulebook.profile import DEFAULT_PROFILE, Profile, load_profile

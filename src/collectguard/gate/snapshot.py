@@ -115,7 +115,7 @@ class RegistrySnapshot:
             templates=templates,
             acceptances={(r.institution_id, r.collector_id): CollectorStatus(r.status)
                          for r in session.execute(select(m.CollectorAcceptance)).scalars()},
-            recognised={(inst, collector): day for inst, collector, day in session.execute(
+            recognised={(str(inst), collector): day for inst, collector, day in session.execute(
                 select(m.Training.institution_id, m.Training.collector_id, func.max(m.Training.day))
                 .where(m.Training.institution_id.is_not(None))
                 .group_by(m.Training.institution_id, m.Training.collector_id))},

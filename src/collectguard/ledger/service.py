@@ -9,9 +9,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring as _quoted  # JSON string, as canonical() writes it
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, String, func, insert, select, type_coerce
+from sqlalchemy import Connection, String, Table, func, insert, select, type_coerce
 from sqlalchemy.orm import Session
 
 from collectguard.errors import Unavailable
@@ -80,7 +80,7 @@ def append_many(session: Session, entries: list[Entry], *, algorithm: str = "sm3
     if not entries:
         return int(_head(session, lock=True).seq)
     records = _chain(session, entries, algorithm)
-    session.execute(LedgerRecord.__table__.insert(), records)
+    session.execute(cast(Table, LedgerRecord.__table__).insert(), records)
     return int(records[-1]["seq"])
 
 
@@ -137,7 +137,7 @@ def verify(session: Session, batch: int = 5000, *, workers: int | None = None) -
     sequence numbers verified in parallel worker processes (`workers`, default: one per CPU from
     PARALLEL_FROM records on a file or server database), and the ranges are then linked end to end."""
     last = session.execute(select(func.max(LedgerRecord.seq))).scalar_one_or_none() or 0
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if workers is None:
         workers = (os.cpu_count() or 1) if last >= PARALLEL_FROM else 1
     if workers > 1 and last >= 2 * workers and url.database not in (None, "", ":memory:"):

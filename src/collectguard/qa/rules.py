@@ -23,7 +23,7 @@ from collectguard.qa.text import normalize_pattern
 
 COMMON_FILE = "_common.yaml"
 RULES_PACKAGE = "collectguard.qa"
-RULES_DIR = "rules"
+RULES_DIR = "rulesets"  # data: qa/rulesets/*.yaml (not to be confused with rulebook/rules/, code)
 
 
 class RuleFileError(ValueError):

@@ -9,15 +9,19 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, column, func, select, table
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from collectguard.db.base import Base, Id
+from collectguard.db.base import Base, Id, UTCDateTime
 from collectguard.errors import Conflict, NotFound
-from collectguard.gate.models import AttemptRow
 from collectguard.ledger import service as ledger
 from collectguard.ledger.tags import Tag
 from collectguard.registry import models as m
+
+# The attempts table as QA reads it: only the columns it needs, declared here so that QA never imports the gate
+# (an import contract, pyproject.toml). The gate owns the table (gate/models.py, AttemptRow).
+ATTEMPTS = table("attempts", column("id", String), column("institution_id", String), column("collector_id", String),
+                 column("debtor_id", String), column("at", UTCDateTime()))
 
 
 class QaFindingRow(Base):
@@ -49,7 +53,7 @@ class Inspected:
 
 def record(session: Session, inspected: Inspected, at: datetime, algorithm: str = "sm3") -> int:
     """Attach one call's findings to its attempt and append `qa:call:inspected` to the ledger."""
-    attempt = session.get(AttemptRow, inspected.attempt_id)
+    attempt = session.execute(select(ATTEMPTS).where(ATTEMPTS.c.id == inspected.attempt_id)).first()
     if attempt is None:
         raise NotFound("attempt", inspected.attempt_id, field="attempt_id")
     already = session.execute(

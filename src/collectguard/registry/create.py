@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from collectguard.registry import schemas as s
-from collectguard.registry.tenancy import new_id
+from collectguard.registry.ids import new_id
 
 REF = Field(default=None, description="本机构自己的引用（如借据号），机构内唯一 your own reference, unique within "
                                       "your institution; the server makes the id")
@@ -22,7 +22,7 @@ REF = Field(default=None, description="本机构自己的引用（如借据号�
 class ServerMade(s.Strict):
     id_kind: ClassVar[str]
     setup: ClassVar[type[s.Strict]]
-    id: SkipJsonSchema[None] = None
+    id: SkipJsonSchema[Any] = None  # never accepted (`_no_client_id`); Any: each setup model types it its own way
     ref: s.Ident | None = REF
 
     @field_validator("id", mode="before")

@@ -1,7 +1,8 @@
 """Who an object belongs to, and which institutions an event concerns (art. 19(五)).
 
-Tenant-owned objects created over the API get ids the server makes (`new_id`), so no tenant can choose an id that
-another tenant holds, learn from a 409 that it exists, or make another tenant's reference resolve to its own row.
+Tenant-owned objects created over the API get ids the server makes (registry/ids.py), so no tenant can choose an
+id that another tenant holds, learn from a 409 that it exists, or make another tenant's reference resolve to its own
+row.
 A tenant's own reference (a loan number, a CRM id) is kept beside it in `external_refs`, unique per institution
 and kind. Agencies and their people are shared: an event about them concerns every institution that entrusts the
 agency, and is recorded once for each, so each tenant finds it in its own ledger.
@@ -9,7 +10,6 @@ agency, and is recorded once for each, so each tenant finds it in its own ledger
 
 from __future__ import annotations
 
-import secrets
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,11 +21,6 @@ from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.registry import models as m
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-# The prefix of server-made ids per kind: readable in logs, never guessable (80 random bits).
-PREFIXES = {
-    "agency": "agc", "agreement": "agr", "collector": "col", "tool": "tool", "template": "tpl", "debtor": "dbt",
-    "contact": "ctc", "debt": "debt",
-}
 
 
 def refuse_future_days(at: datetime, days: dict[str, date | None]) -> None:
@@ -37,10 +32,6 @@ def refuse_future_days(at: datetime, days: dict[str, date | None]) -> None:
         if day is not None and day > today:
             raise InvalidInput(f"{name} {day} 晚于今天（{today}）", f"{name} {day} is after today ({today}, Asia/Shanghai)",
                                field=name, code="day-in-future")
-
-
-def new_id(kind: str) -> str:
-    return f"{PREFIXES[kind]}_{secrets.token_hex(10)}"
 
 
 def institutions_of_agency(session: Session, agency_id: str) -> list[str]:

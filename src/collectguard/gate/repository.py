@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -106,11 +106,10 @@ AGREEMENTS = select(m.DebtorAgreement.institution_id, m.DebtorAgreement.debtor_i
 HOLDS = select(HoldRow.id, HoldRow.institution_id, HoldRow.debt_id, HoldRow.debtor_id, HoldRow.reason,
                HoldRow.starts_at, HoldRow.released_at) \
     .where(or_(HoldRow.debt_id.in_(_ids("debts")), HoldRow.debtor_id.in_(_ids())))
-PAST = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.at, AttemptRow.channel, AttemptRow.mode,
-              AttemptRow.allowed, AttemptRow.party_id, AttemptRow.quota_rule, AttemptRow.lease_state,
-              AttemptRow.lease_expires_at, AttemptRow.connected, AttemptRow.product, AttemptRow.duration_s,
-              AttemptRow.meaningful, AttemptRow.effective, AttemptRow.outcome_at, AttemptRow.ended_at,
-              AttemptRow.against_deny, AttemptRow.debtor_id) \
+# A Past is built from the attempts row by name: its fields are the columns read, so a column added to one and
+# not the other, or the two in another order, cannot shift a value into the wrong field.
+PAST_COLUMNS = tuple(c.name for c in fields(Past) if c.init and not c.name.startswith("_"))
+PAST = select(*(getattr(AttemptRow, name) for name in PAST_COLUMNS), AttemptRow.debtor_id) \
     .where(AttemptRow.debtor_id.in_(_ids()),
            or_(AttemptRow.at >= bindparam("since"), AttemptRow.lease_state == LeaseState.HELD.value,
                AttemptRow.id.in_(_ids("named"))))
@@ -198,7 +197,8 @@ class DebtorRows:
         """The debtors' attempts since `since` (every institution: expiry is per debtor), every lease still
         held however old, and the attempts named (outcomes may come late)."""
         for r in session.connection().execute(PAST, {"ids": debtor_ids, "since": since, "named": named}):
-            self.past[r.debtor_id][r.id] = Past(*r[:-1])
+            row = r._mapping
+            self.past[row["debtor_id"]][row["id"]] = Past(**{name: row[name] for name in PAST_COLUMNS})
 
     def holds_for(self, institution_id: str, debt_id: str, debtor_id: str) -> tuple[f.Hold, ...]:
         return tuple(h for row, h in self.holds_by_inst.get(institution_id, ())
