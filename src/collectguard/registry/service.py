@@ -45,10 +45,6 @@ class Registry(Unit):
                  data.id)
         return row
 
-    def add_placement(self, data: s.PlacementIn, *, lock: Any = None) -> m.Placement:
-        """debts.service.add_placement; `lock` (any) serialises on the debt first."""
-        return debts.add_placement(self, data, lock=lock is not None)
-
     def _prefetch_absent(self, world: s.World) -> None:
         kinds: list[tuple[type[Base], list[str]]] = [
             (m.Institution, _ids(world.institutions)), (m.Agency, _ids(world.agencies)),

@@ -4,11 +4,11 @@ shared vocabulary (registry/schemas.py); over HTTP the server makes the id."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from collectguard.fields import Flag, LongText
+from collectguard.fields import WHOLE, Flag, LongText
 from collectguard.registry import schemas as s
 from collectguard.registry.create import ServerMade
 from collectguard.registry.schemas import Ident, Strict
@@ -83,7 +83,8 @@ class TemplateApprovalIn(Strict):
 class TemplateDecisionIn(Strict):
     """The body of POST /v1/templates/{id}/approve and /reject: the version the reviewer read."""
 
-    version: int = Field(ge=1, le=2_147_483_647, strict=True, description=VERSION)
+    # A whole number as the document says it (2 or 2.0), never true, "2" or 2.5 (collectguard.fields.WHOLE).
+    version: Annotated[int, Field(ge=1, le=2_147_483_647), WHOLE] = Field(description=VERSION)
 
 
 class TemplateEditIn(Strict):
