@@ -76,7 +76,7 @@ def create_collector(body: Annotated[CollectorCreate, Body(openapi_examples=COLL
     if p.is_agency_admin and body.ref is not None:
         raise InvalidInput("ref 是金融机构自己的引用，催收机构密钥不能设置", "ref is an institution's own reference; an "
                            "agency key cannot keep one (use the id the server returns)", field="ref")
-    tenancy.refuse_future_days(at, {"pre_job_exam": body.pre_job_exam, "last_training": body.last_training})
+    service.refuse_future_days(at, {"pre_job_exam": body.pre_job_exam, "last_training": body.last_training})
     data = body.with_new_id()
     with units.write(at) as unit:
         repo.own_staff(unit.session, p, body.org)
@@ -122,7 +122,7 @@ def list_collectors(
 def patch_collector(collector_id: PathId, body: CollectorPatch, p: StaffWriter, units: UnitsDep,
                     at: Now) -> CollectorOut:
     changes = body.changes()
-    tenancy.refuse_future_days(at, {"pre_job_exam": changes.get("pre_job_exam")})
+    service.refuse_future_days(at, {"pre_job_exam": changes.get("pre_job_exam")})
     with units.write(at) as unit:
         repo.own_staff(unit.session, p, repo.visible(unit.session, p, collector_id).org_id)
         row = service.update_collector(unit, collector_id, changes)

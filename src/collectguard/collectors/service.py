@@ -4,6 +4,7 @@ every institution that entrusts that organisation finds the change in its own le
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,23 @@ from collectguard.registry.unit import Unit
 from collectguard.rulebook.calendar import local_date
 
 TRAINING_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+DAY_LABELS = {"date": ("培训日期", "the training day"), "pre_job_exam": ("岗前考试日期", "the pre-job exam day"),
+              "last_training": ("最近培训日期", "the last training day")}
+
+
+def refuse_future_days(at: datetime, days: dict[str, date | None], *, code: str = "day-in-future") -> None:
+    """A qualification day may not be after today (China, Asia/Shanghai, where the request is made): a future exam or
+    training day would qualify a collector before it happened, and for ever after. The routes check what they are
+    sent; scenario files and imports may still describe exams to come, which the rulebook judges by the attempt's
+    day."""
+    today = local_date(at, TRAINING_ZONE)
+    for name, day in days.items():
+        if day is not None and day > today:
+            zh, en = DAY_LABELS[name]
+            raise InvalidInput(f"{zh} {day} 晚于今天（{today}）", f"{en} {day} is after today ({today}, Asia/Shanghai)",
+                               field=name, code=code)
 
 
 def add_collector(unit: Unit, data: s.CollectorIn) -> cm.Collector:
@@ -74,10 +92,7 @@ def training(unit: Unit, data: TrainingIn, *, institution: str | None = None) ->
     by an institution for another organisation's collector it counts for that institution only. A day after
     today (in China, Asia/Shanghai, where the request is made) is refused: it would qualify the collector
     before the training took place, and for ever after."""
-    today = local_date(unit.at, TRAINING_ZONE)
-    if data.date > today:
-        raise InvalidInput(f"培训日期 {data.date} 晚于今天（{today}）", f"the training day {data.date} is after "
-                           f"today ({today}, Asia/Shanghai)", field="date", code="training-in-future")
+    refuse_future_days(unit.at, {"date": data.date}, code="training-in-future")
     collector = unit.get(cm.Collector, data.collector, kind="collector", field="collector")
     if institution is not None and collector.org_id != institution:
         unit.session.add(cm.Training(collector_id=collector.id, day=data.date, institution_id=institution))

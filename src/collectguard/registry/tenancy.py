@@ -10,28 +10,13 @@ agency, and is recorded once for each, so each tenant finds it in its own ledger
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
-from collectguard.errors import Conflict, InvalidInput, NotFound
+from collectguard.errors import Conflict, NotFound
 from collectguard.registry import models as m
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def refuse_future_days(at: datetime, days: dict[str, date | None]) -> None:
-    """A qualification day reported over the API may not be after today (China, Asia/Shanghai, where the request is
-    made): a future exam or training day would qualify a collector before it happened, and for ever after. Scenario
-    files and imports may still describe exams to come; the rulebook judges those by the attempt's day."""
-    today = at.astimezone(SHANGHAI).date()
-    for name, day in days.items():
-        if day is not None and day > today:
-            raise InvalidInput(f"{name} {day} 晚于今天（{today}）", f"{name} {day} is after today ({today}, Asia/Shanghai)",
-                               field=name, code="day-in-future")
 
 
 def institutions_of_agency(session: Session, agency_id: str) -> list[str]:
