@@ -59,6 +59,17 @@ class Conflict(CollectGuardError):
     code = "conflict"
 
 
+class Refused(Conflict):
+    """A request the rulebook refuses (an agency listed without its admission evaluation, a scheme that pays on
+    recovery alone): every failing rule id in `rules`, the first as `code`, each with its article in `details`."""
+
+    def __init__(self, rules: list[tuple[str, str, str, str]], *, field: str | None = None):
+        """`rules`: (rule id, article, message zh, message en) for each rule that fails, at least one."""
+        super().__init__("；".join(r[2] for r in rules), "; ".join(r[3] for r in rules), field=field, code=rules[0][0],
+                         details=[{"rule": r[0], "article": r[1], "message_zh": r[2], "message_en": r[3]} for r in rules])
+        self.rules = [r[0] for r in rules]
+
+
 class InvalidInput(CollectGuardError):
     status = 422
     code = "invalid"

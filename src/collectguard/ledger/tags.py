@@ -70,6 +70,23 @@ class Tag(StrEnum):
     NOTICE_ENDPOINT_CREATED = "notice:endpoint:created"
     NOTICE_ENDPOINT_CHANGED = "notice:endpoint:changed"
 
+    # -- oversight over time: agencies' lifecycle, inspections, rectification (arts. 12, 17, 18) -------------
+    STAFF_CREATED = "registry:staff:created"
+    AGENCY_EVALUATED = "oversight:evaluation:recorded"
+    AGENCY_COMMITMENTS_GIVEN = "oversight:commitments:given"
+    AGENCY_LISTED = "oversight:listing:listed"
+    AGENCY_DELISTED = "oversight:listing:delisted"
+    AGENCY_TERMINATED = "oversight:agency:terminated"
+    INSPECTION_RECORDED = "oversight:inspection:recorded"
+    RECTIFICATION_ORDERED = "oversight:rectification:ordered"
+    RECTIFICATION_DONE = "oversight:rectification:done"
+    EVIDENCE_FILE_STORED = "oversight:evidence-file:stored"
+
+    # -- public disclosure: entrusted agencies and complaint channels (arts. 13, 23) ------------------------
+    PUBLIC_AGENCY_LIST_CHANGED = "public:agency-list:changed"
+    PUBLIC_AGENCY_CONTACT_CHANGED = "public:agency-contact:changed"
+    PUBLIC_COMPLAINT_CHANNELS_CHANGED = "public:complaint-channels:changed"
+
     # -- personal data, keys, quality inspection ---------------------------------------------------------
     PII_READ = "privacy:pii:read"
     PII_REVEALED = "privacy:pii:revealed"

@@ -6,9 +6,10 @@ debts/models.py. Rows are storage; the rulebook sees immutable facts built from 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collectguard.agencies.models import Agency, AgencyListing, Agreement, SubcontractorApproval
@@ -32,6 +33,10 @@ class Institution(GateCached, Base):
     name: Mapped[str | None] = mapped_column(String(200))
     profile: Mapped[str] = mapped_column(String(40), default="nifa-2024")
     policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The day it started collecting (the first anchor of its yearly self-inspection, art. 12(二)) and the zone
+    # its days are counted in (obligations' deadlines); both since migration 0013.
+    since: Mapped[date | None] = mapped_column(Date)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai", server_default="Asia/Shanghai")
 
 
 class ExternalRef(Base):

@@ -291,6 +291,10 @@ class PolicyIn(Strict):
     effective_call_cap: Cap | None = None
     visit_cap: Cap | None = None
     quiet_hours: QuietHoursIn | None = None
+    pre_expiry_days: Annotated[int, WHOLE] | None = Field(default=None, description="协议到期前评估提前天数（≥30）days "
+                                        "before an agreement ends by which its pre-expiry evaluation is done (≥ 30)")
+    complaint_days: Annotated[int, WHOLE] | None = Field(default=None, description="投诉答复期限（≤15天）days to answer "
+                                       "a complaint (≤ 15)")
 
 
 class World(Strict):

@@ -133,6 +133,8 @@ def to_policy(data: s.PolicyIn | dict[str, Any] | None) -> InstitutionPolicy:
         quiet_hours=QuietHours(parse_hhmm(quiet.from_), parse_hhmm(quiet.to)) if quiet else None,
         unreachable=UnreachableDefinition(**data.unreachable.model_dump()) if data.unreachable else None,
         lease_ttl_s=data.lease_ttl_s,
+        pre_expiry_days=data.pre_expiry_days,
+        complaint_days=data.complaint_days,
     )
 
 

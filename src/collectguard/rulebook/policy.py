@@ -36,6 +36,8 @@ class InstitutionPolicy:
     quiet_hours: QuietHours | None = None
     unreachable: UnreachableDefinition | None = None
     lease_ttl_s: int | None = None
+    pre_expiry_days: int | None = None  # stricter is larger (OVERSIGHT.md)
+    complaint_days: int | None = None  # stricter is smaller
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,22 @@ def validate_policy(policy: InstitutionPolicy, profile: Profile) -> None:
         validate_unreachable(policy.unreachable, "unreachable")
     if policy.lease_ttl_s is not None and not 1 <= policy.lease_ttl_s <= 86_400:
         raise PolicyError("lease_ttl_s", "须在 1–86400 秒之间", "must be between 1 and 86400 seconds")
+    _validate_oversight(policy, profile)
+
+
+def _validate_oversight(policy: InstitutionPolicy, profile: Profile) -> None:
+    """Deadlines of the obligations: the pre-expiry evaluation may come earlier, never later; a complaint may be
+    answered sooner, never later."""
+    days, least = policy.pre_expiry_days, profile.pre_expiry_days
+    if days is not None and not least <= days <= 366:
+        raise PolicyError("pre_expiry_days", f"须在 {least}–366 天之间：少于 {least} 天宽于指引"
+                          f"（{profile.references.get('pre_expiry_days', '')}）",
+                          f"must be {least}–366 days: fewer than {least} is looser than the guideline")
+    days, most = policy.complaint_days, profile.complaint_days
+    if days is not None and not 1 <= days <= most:
+        raise PolicyError("complaint_days", f"须在 1–{most} 天之间：多于 {most} 天宽于指引"
+                          f"（{profile.references.get('complaint_days', '')}）",
+                          f"must be 1–{most} days: more than {most} is looser than the guideline")
 
 
 def validate_unreachable(definition: UnreachableDefinition, field: str) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -40,6 +41,16 @@ PRODUCT_PROFILE = "collectguard"  # product rules that apply under every regulat
 
 
 @dataclass(frozen=True)
+class Obligation:
+    """An obligation over time (RULES.md's obligations table): what the calendar lists and a refusal cites."""
+
+    id: str
+    article: str
+    title_zh: str
+    title_en: str
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     version: str
@@ -57,9 +68,14 @@ class Profile:
     training_valid_days: int
     unreachable: UnreachableDefinition
     lease_ttl_s: int
+    pre_expiry_days: int
+    complaint_days: int
+    breach_notice_hours: int
+    major_risk_report_hours: int
     debt_fields: frozenset[str]
     references: dict[str, str]
     rules: tuple[Rule, ...]  # the regulation's rules, then the product's, each with its check
+    obligations: Mapping[str, Obligation]  # the obligations over time, by id (RULES.md, obligations table)
 
     @property
     def label(self) -> str:
@@ -143,7 +159,15 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         training_valid_days=int(value("training_valid_days")),
         unreachable=UnreachableDefinition(**{k: int(v) for k, v in unreachable.items()}),
         lease_ttl_s=int(value("lease_ttl_s")),
+        pre_expiry_days=int(value("pre_expiry_days")),
+        complaint_days=int(value("complaint_days")),
+        breach_notice_hours=int(value("breach_notice_hours")),
+        major_risk_report_hours=int(value("major_risk_report_hours")),
         debt_fields=frozenset(raw["debt_fields"]),
         references={k: v["reference"] for k, v in params.items()},
         rules=_rules(raw, CATALOGUE) + _rules(_read(PRODUCT_PROFILE), CATALOGUE),
+        obligations=MappingProxyType({
+            ident: Obligation(ident, str(meta["article"]), meta["zh"], meta["en"])
+            for ident, meta in raw.get("obligations", {}).items()
+        }),
     )

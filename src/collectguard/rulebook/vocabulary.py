@@ -95,6 +95,7 @@ class ListingStatus(StrEnum):
     SUSPENDED = "suspended"
     RECTIFICATION_STOP = "rectification_stop"
     TERMINATED = "terminated"
+    DELISTED = "delisted"  # taken off the list (art. 18(一)); listed again only through admission (art. 17)
 
 
 class Audience(StrEnum):
