@@ -8,6 +8,7 @@ from collectguard.holds import models as holds  # noqa: F401
 from collectguard.ledger import models as ledger  # noqa: F401
 from collectguard.notices import models as notices  # noqa: F401
 from collectguard.oversight import models as oversight  # noqa: F401
+from collectguard.public import models as public  # noqa: F401
 from collectguard.qa import storage as qa  # noqa: F401
 from collectguard.registry import models as registry  # noqa: F401
 from collectguard.registry import refusals  # noqa: F401
