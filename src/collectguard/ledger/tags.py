@@ -87,6 +87,13 @@ class Tag(StrEnum):
     PUBLIC_AGENCY_CONTACT_CHANGED = "public:agency-contact:changed"
     PUBLIC_COMPLAINT_CHANNELS_CHANGED = "public:complaint-channels:changed"
 
+    # -- monitoring of collectors, the performance scheme (arts. 6(二)6, 12, 18) ------------------------------
+    MONITORING_THRESHOLDS_CHANGED = "monitoring:thresholds:changed"
+    MONITORING_FLAG_RAISED = "monitoring:flag:raised"
+    MONITORING_FLAG_SUSPENDED = "monitoring:flag:suspended"
+    MONITORING_FLAG_DISMISSED = "monitoring:flag:dismissed"
+    PERFORMANCE_SCHEME_ADOPTED = "monitoring:performance-scheme:adopted"
+
     # -- personal data, keys, quality inspection ---------------------------------------------------------
     PII_READ = "privacy:pii:read"
     PII_REVEALED = "privacy:pii:revealed"
