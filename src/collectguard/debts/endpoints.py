@@ -385,7 +385,8 @@ def patch_debtor_agreement(agreement_id: RowId, body: DebtorAgreementPatch, p: W
 
 # == a tenant's own references =======================================================================
 refs = APIRouter(prefix="/v1/refs", tags=["registry 登记: references 引用"])
-Kind = Literal["agency", "agreement", "collector", "tool", "template", "debtor", "contact", "debt"]
+Kind = Literal["agency", "agreement", "collector", "tool", "template", "debtor", "contact", "debt", "evaluation",
+               "inspection", "order", "staff"]
 assert set(Kind.__args__) == set(PREFIXES)  # type: ignore[attr-defined]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from collectguard.agencies import service as agencies
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.collectors import service as collectors
 from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
@@ -22,6 +21,19 @@ from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, Repayme
 from collectguard.errors import InvalidInput
 from collectguard.holds import service as holds
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.ledger.tags import Tag
+from collectguard.oversight import calendar
+from collectguard.oversight import service as oversight
+from collectguard.oversight.schemas import (
+    CheckObligationsIn,
+    CommitmentsIn,
+    EvaluationIn,
+    InspectionIn,
+    ListingIn,
+    RectificationDoneIn,
+    RectificationOrderIn,
+    TerminationIn,
+)
 from collectguard.registry.schemas import EventOut, PlacementIn
 from collectguard.registry.unit import Units
 from collectguard.templates import service as templates
@@ -57,8 +69,49 @@ class Events:
             return debts.placement(unit, data)
 
     def agency_status(self, data: AgencyStatusIn, at: datetime) -> EventOut:
+        """Suspend, reactivate or terminate; an agency not on the list comes back only through admission."""
         with self.units.write(aware(at)) as unit:
-            return agencies.agency_status(unit, data)
+            return oversight.change_status(unit, data)
+
+    # -- oversight over time (OVERSIGHT.md) ------------------------------------------------------------------
+    def agency_evaluation(self, data: EvaluationIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            row = oversight.evaluate(unit, data, suggested=oversight.suggested_grades(unit, data))
+            return EventOut(kind=Tag.AGENCY_EVALUATED, subject=row.id, ledger_seq=row.ledger_seq)
+
+    def agency_commitments(self, data: CommitmentsIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            rows = oversight.commit(unit, data)
+            return EventOut(kind=Tag.AGENCY_COMMITMENTS_GIVEN, subject=data.agency, ledger_seq=rows[0].ledger_seq)
+
+    def agency_listing(self, data: ListingIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return oversight.list_agency(unit, data)
+
+    def agency_termination(self, data: TerminationIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return oversight.terminate(unit, data)
+
+    def inspection(self, data: InspectionIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            row = oversight.inspect(unit, data, known_rules=oversight.known_rules())
+            return EventOut(kind=Tag.INSPECTION_RECORDED, subject=row.id, ledger_seq=row.ledger_seq)
+
+    def rectification_order(self, data: RectificationOrderIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            row = oversight.order(unit, data)
+            return EventOut(kind=Tag.RECTIFICATION_ORDERED, subject=row.id, ledger_seq=row.ledger_seq)
+
+    def rectification_done(self, data: RectificationDoneIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            row = oversight.done(unit, data)
+            return EventOut(kind=Tag.RECTIFICATION_DONE, subject=row.id, ledger_seq=row.done_seq or 0)
+
+    def check_obligations(self, data: CheckObligationsIn, at: datetime) -> list[str]:
+        """The keys of the institution's overdue obligations at `at` (OVERSIGHT.md's `check_obligations`)."""
+        with self.units.read() as session:
+            items = calendar.obligations(session, data.institution, aware(at))
+            return sorted(i.key for i in items if i.status == "overdue")
 
     def collector_status(self, data: CollectorStatusIn, at: datetime, *, institution: str | None = None) -> EventOut:
         with self.units.write(aware(at)) as unit:

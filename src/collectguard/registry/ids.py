@@ -7,7 +7,7 @@ import secrets
 
 PREFIXES = {
     "agency": "agc", "agreement": "agr", "collector": "col", "tool": "tool", "template": "tpl", "debtor": "dbt",
-    "contact": "ctc", "debt": "debt",
+    "contact": "ctc", "debt": "debt", "evaluation": "eva", "inspection": "insp", "order": "rect", "staff": "stf",
 }
 
 

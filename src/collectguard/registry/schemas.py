@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -128,6 +129,10 @@ class Patch(Strict):
 class InstitutionIn(Strict):
     id: Ident
     name: Name | None = None
+    since: StrictDate | None = Field(default=None, description="开始催收的日期 the day it started collecting (the "
+                                     "first anchor of its yearly self-inspection); default: the day it is registered")
+    timezone: TimeZoneName | None = Field(default=None, description="计算义务期限的时区 the zone its obligations' "
+                                          "days are counted in (default Asia/Shanghai)")
 
 
 
@@ -297,6 +302,21 @@ class PolicyIn(Strict):
                                        "a complaint (≤ 15)")
 
 
+class StaffRole(StrEnum):
+    COMPLIANCE = "compliance"
+    COLLECTION = "collection"
+    MANAGEMENT = "management"
+
+
+class StaffIn(Strict):
+    """A person of an institution or an agency who evaluates, inspects, investigates or reports (OVERSIGHT.md)."""
+
+    id: Ident
+    org: Ident
+    role: StaffRole | None = None
+    name: Name | None = None
+
+
 class World(Strict):
     """Everything a scenario's `setup` (or a bulk import) creates, in dependency order."""
 
@@ -311,6 +331,7 @@ class World(Strict):
     debts: list[DebtIn] = []
     placements: list[PlacementIn] = []
     debtor_agreements: list[DebtorAgreementIn] = []
+    staff: list[StaffIn] = []
 
 
 # What an event answers: its ledger kind (ledger/tags.py), its subject and the record's sequence number.

@@ -8,6 +8,7 @@ dependency order and with one query per kind to find ids already taken. Every ch
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -17,6 +18,7 @@ from collectguard.db.base import Base
 from collectguard.debts import service as debts
 from collectguard.errors import InvalidInput
 from collectguard.ledger.tags import Tag
+from collectguard.oversight import service as oversight
 from collectguard.registry import models as m
 from collectguard.registry import refusals
 from collectguard.registry import schemas as s
@@ -40,9 +42,12 @@ class Registry(Unit):
         policy_data = policy.model_dump(by_alias=True, exclude_none=True) if policy else {}
         if policy is not None:
             check_policy(policy)
-        row = m.Institution(id=data.id, name=data.name, profile=DEFAULT_PROFILE, policy=policy_data)
-        self.new(row, "institution", data.id, Tag.INSTITUTION_CREATED, {"name": data.name, "policy": policy_data},
-                 data.id)
+        zone = data.timezone or s.DEFAULT_TIMEZONE
+        since = data.since or self.at.astimezone(ZoneInfo(zone)).date()
+        row = m.Institution(id=data.id, name=data.name, profile=DEFAULT_PROFILE, policy=policy_data, since=since,
+                            timezone=zone)
+        self.new(row, "institution", data.id, Tag.INSTITUTION_CREATED,
+                 {"name": data.name, "policy": policy_data, "since": since.isoformat(), "timezone": zone}, data.id)
         return row
 
     def _prefetch_absent(self, world: s.World) -> None:
@@ -79,6 +84,7 @@ class Registry(Unit):
             (world.debts, lambda d: debts.add_debt(self, d)),
             (world.placements, lambda p: debts.add_placement(self, p)),
             (world.debtor_agreements, lambda a: debts.add_debtor_agreement(self, a)),
+            (world.staff, lambda p: oversight.add_staff(self, p)),
         ]
         for items, add in steps:
             for item in items:

@@ -78,8 +78,9 @@ class Unit:
         self._absent.setdefault(model, set()).update(ids)
 
     def new(self, row: Base, kind: str, ident: str, tag: Tag, payload: dict[str, Any],
-            institution: str | list[str] | None) -> None:
-        """Add a new row (a 409 if its id exists) and record `tag` for the institution(s) it concerns."""
+            institution: str | list[str] | None) -> int:
+        """Add a new row (a 409 if its id exists) and record `tag` for the institution(s) it concerns; returns the
+        (last) record's sequence number."""
         model = type(row)
         if self.exists(model, ident):
             raise Conflict(f"{kind} {ident} 已存在", f"{kind} {ident} already exists", field="id", code="duplicate-id")
@@ -88,9 +89,8 @@ class Unit:
         self._known[model].add(ident)
         self._absent.get(model, set()).discard(ident)
         if isinstance(institution, list):
-            self.record_for(tag, ident, payload, institution)
-        else:
-            self.record(tag, ident, payload, institution)
+            return self.record_for(tag, ident, payload, institution)
+        return self.record(tag, ident, payload, institution)
 
     def update(self, row: Base, tag: Tag, ident: str, changes: dict[str, Any], institution: str | None,
                payload: dict[str, Any] | None = None) -> None:

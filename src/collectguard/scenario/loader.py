@@ -31,7 +31,8 @@ class LoadError(Exception):
 
 
 def known_rule_ids() -> frozenset[str]:
-    return frozenset(r.id for r in load_profile(DEFAULT_PROFILE).rules) | PRODUCT_RULES
+    profile = load_profile(DEFAULT_PROFILE)
+    return frozenset(r.id for r in profile.rules) | frozenset(profile.obligations) | PRODUCT_RULES
 
 
 def load_scenario(path: Path) -> Scenario:
@@ -72,7 +73,8 @@ class _Checker:
     def run(self) -> None:
         setup = self.sc.setup
         ids: dict[str, str] = {}
-        for kind in ("institutions", "agencies", "agreements", "collectors", "tools", "templates", "debtors", "contacts", "debts"):
+        for kind in ("institutions", "agencies", "agreements", "collectors", "tools", "templates", "debtors", "contacts", "debts",
+                     "staff"):
             for i, item in enumerate(getattr(setup, kind)):
                 if item.id in ids:
                     raise self.fail(("setup", kind, i, "id"), f"重复的编号 / duplicate id {item.id!r} (also a {ids[item.id]})")
@@ -112,10 +114,18 @@ class _Checker:
         for i, p in enumerate(setup.placements):
             self.ref(("setup", "placements", i, "debt"), p.debt, "debts")
             self.ref(("setup", "placements", i, "agency"), p.agency, "agencies")
+        for i, st in enumerate(setup.staff):
+            self.ref(("setup", "staff", i, "org"), st.org, "institutions", "agencies")
         for i, da in enumerate(setup.debtor_agreements):
             self.ref(("setup", "debtor_agreements", i, "debtor"), da.debtor, "debtors")
             self.ref(("setup", "debtor_agreements", i, "institution"), da.institution, "institutions")
         self.steps()
+
+    def new_id(self, loc: tuple[Any, ...], ident: str, action: str) -> None:
+        """Evaluations, inspections and orders are named by the file; each name once."""
+        if ident in self.ids:
+            raise self.fail((*loc, "id"), f"重复的编号 / duplicate id {ident!r} (also a {self.ids[ident]})")
+        self.ids[ident] = action
 
     def ref(self, loc: tuple[Any, ...], ident: str, *kinds: str) -> None:
         if self.ids.get(ident) not in {k[:-1] for k in kinds}:
@@ -125,6 +135,7 @@ class _Checker:
     def steps(self) -> None:
         rules = known_rule_ids()
         attempts: set[str] = set()
+        orders: set[str] = set()
         previous = None
         for i, step in enumerate(self.sc.steps):
             if previous is not None and step.at < previous:
@@ -159,7 +170,33 @@ class _Checker:
                 case "placement":
                     self.ref((*loc, "debt"), p.debt, "debts")
                     self.ref((*loc, "agency"), p.agency, "agencies")
-            if step.expect is not None:
+                case "agency_evaluation" | "agency_commitments" | "agency_listing" | "rectification_order":
+                    self.ref((*loc, "institution"), p.institution, "institutions")
+                    self.ref((*loc, "agency"), p.agency, "agencies")
+                    if step.action == "agency_evaluation" and p.agreement is not None:
+                        self.ref((*loc, "agreement"), p.agreement, "agreements")
+                    if step.action in ("agency_evaluation", "rectification_order"):
+                        self.new_id(loc, p.id, step.action)
+                    if step.action == "rectification_order":
+                        orders.add(p.id)
+                case "inspection":
+                    self.ref((*loc, "institution"), p.institution, "institutions")
+                    self.ref((*loc, "org"), p.org, "institutions", "agencies")
+                    self.new_id(loc, p.id, step.action)
+                    for j, f in enumerate(p.findings):
+                        if f.rule not in rules:
+                            raise self.fail((*loc, "findings", j, "rule"), f"未知规则编号 / unknown rule id {f.rule!r}")
+                case "rectification_done":
+                    if p.order not in orders:
+                        raise self.fail((*loc, "order"), f"未下达的整改单 / unknown rectification order {p.order!r}")
+                case "check_obligations":
+                    self.ref((*loc, "institution"), p.institution, "institutions")
+                    obligations = load_profile(DEFAULT_PROFILE).obligations
+                    for key in step.expect.rules if step.expect else ():
+                        if key.partition(":")[0] not in obligations or not key.partition(":")[2]:
+                            raise self.fail(("steps", i, "expect", "overdue"),
+                                            f"未知义务键 / unknown obligation key {key!r} (OBLIGATION_ID:SUBJECT_ID)")
+            if step.expect is not None and step.expect.kind != "overdue":
                 for rule in step.expect.rules:
                     if rule not in rules:
                         raise self.fail(("steps", i, "expect"), f"未知规则编号 / unknown rule id {rule!r}")

@@ -11,6 +11,15 @@ from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
 from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
 from collectguard.gate import schemas as g
+from collectguard.oversight.schemas import (
+    CheckObligationsIn,
+    CommitmentsIn,
+    EvaluationIn,
+    InspectionIn,
+    ListingIn,
+    RectificationDoneIn,
+    RectificationOrderIn,
+)
 from collectguard.registry.schemas import (
     DEFAULT_TIMEZONE,
     Ident,
@@ -33,16 +42,23 @@ ACTIONS = (
     "training",
     "template_approval",
     "placement",
+    "agency_evaluation",
+    "agency_commitments",
+    "agency_listing",
+    "inspection",
+    "rectification_order",
+    "rectification_done",
+    "check_obligations",
 )
 
 
 class Expect(BaseModel):
     """`allow`, `{deny: [...]}`, `{deny_includes: [...]}` (optionally with next_allowed_at and quota),
-    `ok`, or `{reject: RULE_ID}`."""
+    `ok`, `{reject: RULE_ID}` or `{reject: [RULE_ID, ...]}` (the exact set), or `{overdue: [KEY, ...]}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    kind: Literal["allow", "deny", "deny_includes", "ok", "reject"]
+    kind: Literal["allow", "deny", "deny_includes", "ok", "reject", "overdue"]
     rules: tuple[str, ...] = ()
     checks_next_allowed_at: bool = False
     next_allowed_at: AwareDatetime | None = None
@@ -59,19 +75,26 @@ class Expect(BaseModel):
             raise ValueError("expect must be allow, ok or a mapping")
         if "kind" in raw:
             return raw
-        forms = [k for k in ("allow", "deny", "deny_includes", "reject") if k in raw]
+        forms = [k for k in ("allow", "deny", "deny_includes", "reject", "overdue") if k in raw]
         if len(forms) != 1:
-            raise ValueError("expect 须且仅须含 deny、deny_includes、reject 或 allow 之一 / expect needs exactly one of deny, deny_includes, reject, allow")
+            raise ValueError("expect 须且仅须含 deny、deny_includes、reject、overdue 或 allow 之一 / expect needs exactly "
+                             "one of deny, deny_includes, reject, overdue, allow")
         form = forms[0]
         extra = set(raw) - {form, "next_allowed_at", "quota"}
-        if extra or (form == "reject" and len(raw) > 1):
+        if extra or (form in ("reject", "overdue") and len(raw) > 1):
             raise ValueError(f"expect 中有未知键 / unknown keys in expect: {sorted(extra) or sorted(set(raw) - {form})}")
         out: dict[str, Any] = {"kind": form}
         value = raw[form]
         if form == "reject":
-            if not isinstance(value, str):
-                raise ValueError("reject 须为一个规则编号 / reject takes one rule id")
-            out["rules"] = (value,)
+            values = [value] if isinstance(value, str) else value
+            if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+                raise ValueError("reject 须为规则编号或其列表 / reject takes a rule id or a list of rule ids")
+            out["rules"] = tuple(values)
+        elif form == "overdue":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ValueError("overdue 须为 OBLIGATION_ID:SUBJECT_ID 列表 / overdue takes a list of "
+                                 "OBLIGATION_ID:SUBJECT_ID keys")
+            out["rules"] = tuple(value)
         elif form in ("deny", "deny_includes"):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ValueError(f"{form} 须为规则编号列表 / {form} takes a list of rule ids")
@@ -89,7 +112,9 @@ class Expect(BaseModel):
             return self.kind
         out: dict[str, Any] = {}
         if self.kind == "reject":
-            out["reject"] = self.rules[0]
+            out["reject"] = self.rules[0] if len(self.rules) == 1 else list(self.rules)
+        elif self.kind == "overdue":
+            out["overdue"] = list(self.rules)
         elif self.kind == "allow":
             out["allow"] = True
         elif self.kind != "ok":
@@ -113,6 +138,13 @@ class Step(Strict):
     training: TrainingIn | None = None
     template_approval: TemplateApprovalIn | None = None
     placement: PlacementIn | None = None
+    agency_evaluation: EvaluationIn | None = None
+    agency_commitments: CommitmentsIn | None = None
+    agency_listing: ListingIn | None = None
+    inspection: InspectionIn | None = None
+    rectification_order: RectificationOrderIn | None = None
+    rectification_done: RectificationDoneIn | None = None
+    check_obligations: CheckObligationsIn | None = None
     expect: Expect | None = None
 
     @model_validator(mode="after")
@@ -126,8 +158,12 @@ class Step(Strict):
         if action == "attempt":
             if self.expect is None:
                 raise ValueError("attempt 步骤须有 expect / an attempt step needs `expect`")
-            if self.expect.kind in ("ok", "reject"):
+            if self.expect.kind in ("ok", "reject", "overdue"):
                 raise ValueError("attempt 的 expect 须为 allow、deny 或 deny_includes / attempt expects allow, deny or deny_includes")
+        elif action == "check_obligations":
+            if self.expect is None or self.expect.kind != "overdue":
+                raise ValueError("check_obligations 步骤须有 expect: {overdue: [...]} / a check_obligations step needs "
+                                 "`expect: {overdue: [KEY, ...]}`")
         elif self.expect is not None and self.expect.kind not in ("ok", "reject"):
             raise ValueError(f"{action} 步骤的 expect 只能是 ok 或 reject / a {action} step expects ok or {{reject: RULE_ID}}")
         return self
