@@ -14,6 +14,7 @@ from rich.console import Console
 from collectguard.config import Settings
 from collectguard.gate.cli import app as leases_app
 from collectguard.ledger.cli import app as ledger_app
+from collectguard.monitoring.cli import app as monitor_app
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import init as init_command
 from collectguard.registry.cli import policy_app
@@ -36,6 +37,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(qa_app, name="qa")
 app.add_typer(leases_app, name="leases")
 app.add_typer(policy_app, name="policy")
+app.add_typer(monitor_app, name="monitor")
 app.command("init")(init_command)
 
 DbOption = Annotated[

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pydantic import AwareDatetime, BaseModel, Field
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.errors import NotFound
@@ -48,10 +48,17 @@ class CollectorFiguresOut(BaseModel):
                                               "without an outcome")
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The first instants of `day` and of the next day, in Asia/Shanghai."""
-    return (datetime.combine(day, time(), FIGURES_ZONE),
-            datetime.combine(day + timedelta(days=1), time(), FIGURES_ZONE))
+def day_bounds(day: date, zone: ZoneInfo = FIGURES_ZONE) -> tuple[datetime, datetime]:
+    """The first instants of `day` and of the next day, in `zone` (Asia/Shanghai unless told)."""
+    return (datetime.combine(day, time(), zone),
+            datetime.combine(day + timedelta(days=1), time(), zone))
+
+
+def in_window(since: datetime, until: datetime) -> ColumnElement[bool]:
+    """The attempts a period's figures read: those asked in [since, until), and those asked before it whose
+    outcome says they ended in it (a contact made against a deny counts on the day it ended, `counted_at`).
+    Shared with collectguard.monitoring (every collector of an institution at once)."""
+    return and_(AttemptRow.at < until, or_(AttemptRow.at >= since, AttemptRow.ended_at >= since))
 
 
 def visible_collector(session: Session, institution_id: str, collector_id: str,
@@ -80,7 +87,7 @@ def collector_figures(session: Session, institution_id: str, collector_id: str, 
                AttemptRow.ended_at, AttemptRow.quota_rule, AttemptRow.lease_state, AttemptRow.lease_expires_at,
                AttemptRow.against_deny)
         .where(AttemptRow.institution_id == institution_id, AttemptRow.collector_id == collector_id,
-               AttemptRow.at < until, or_(AttemptRow.at >= since, AttemptRow.ended_at >= since))
+               in_window(since, until))
         .order_by(AttemptRow.at, AttemptRow.id)
     ).all()
     asked = [r for r in rows if since <= r.at < until]

@@ -1,0 +1,266 @@
+"""Monitoring's queries: the day's figures of every collector of an institution (two statements per period, however
+many collectors), its thresholds, flags and performance scheme, and what a caller may see of them (an agency's
+operator: its own agency's and its subcontractors' collectors only; anything else is not found, art. 19(五)).
+
+Definitions (natural days in the institution's zone, `institution_zone`):
+
+- an attempt counts on the day it was **asked** (`attempts`, `allowed`, `denied`, `denials_by_rule`: a denied
+  attempt counts once under each rule it failed);
+- a **repeated attempt after a deny** (`after_deny`) is an attempt by a collector to a party (debtor or contact) for
+  the institution that comes, in the order the gate received them (time, then id), after an attempt *denied* to
+  the same collector, party and institution on the same natural day. Whether it was itself allowed or denied does not
+  matter; each such attempt counts once, however many denials came before it;
+- a **contact against a deny** (`against_deny`) is a denied attempt whose connected outcome was reported anyway; it
+  counts on the day it counts on under the caps (`rulebook.usage.counted_at`: the day it ended when the outcome
+  says so), exactly as in gate/figures.py (`in_window`, `day_bounds` are shared with it);
+- a **QA finding** counts on the day its attempt was asked (a finding of `qa_findings` with a category; the clean-call
+  marker is not one), under its rule id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from collectguard.collectors.models import Collector
+from collectguard.errors import NotFound
+from collectguard.gate.figures import day_bounds, in_window
+from collectguard.gate.models import AttemptRow
+from collectguard.monitoring.models import CollectorFlag, MonitoringThresholds, PerformanceScheme
+from collectguard.monitoring.schemas import Metric
+from collectguard.qa.storage import QaFindingRow
+from collectguard.registry.models import Institution
+from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.usage import counted_at
+from collectguard.rulebook.vocabulary import Channel, Mode
+
+INSTITUTION_ZONE = ZoneInfo("Asia/Shanghai")
+RECORDED_CHANNELS = frozenset({Channel.VOICE.value, Channel.VIDEO.value})
+
+
+def institution_zone(session: Session, institution_id: str) -> ZoneInfo:
+    """The zone an institution's natural days are counted in: its `timezone` (Asia/Shanghai unless set; migration
+    0013). The one place monitoring asks."""
+    zone = session.execute(select(Institution.timezone).where(Institution.id == institution_id)).scalar()
+    return ZoneInfo(zone) if zone else INSTITUTION_ZONE
+
+
+def period(session: Session, institution_id: str, first: date, last: date) -> tuple[ZoneInfo, datetime, datetime]:
+    """The zone and the instants [since, until) of the natural days `first` … `last`."""
+    zone = institution_zone(session, institution_id)
+    return zone, day_bounds(first, zone)[0], day_bounds(last, zone)[1]
+
+
+# -- the rows -------------------------------------------------------------------------------------------------
+def attempt_rows(session: Session, institution_id: str, since: datetime, until: datetime,
+                 orgs: Collection[str] | None = None) -> Sequence[Any]:
+    """The institution's attempts asked in [since, until) or ended in it (gate.figures.in_window), every collector
+    at once (of `orgs` only, when given), in the order the gate received them, with the collector's organisation
+    and whether the attempt declared its recording."""
+    stmt = (
+        select(AttemptRow.id, AttemptRow.collector_id, AttemptRow.party_id, AttemptRow.at, AttemptRow.allowed,
+               AttemptRow.failing, AttemptRow.against_deny, AttemptRow.ended_at, AttemptRow.outcome_at,
+               AttemptRow.connected, AttemptRow.channel, AttemptRow.mode,
+               AttemptRow.request["recording"].as_boolean().label("recording"), Collector.org_id)
+        .join(Collector, Collector.id == AttemptRow.collector_id, isouter=True)
+        .where(AttemptRow.institution_id == institution_id, in_window(since, until))
+        .order_by(AttemptRow.at, AttemptRow.id)
+    )
+    if orgs is not None:
+        stmt = stmt.where(Collector.org_id.in_(orgs))
+    return session.execute(stmt).all()
+
+
+def finding_rows(session: Session, institution_id: str, since: datetime, until: datetime,
+                 orgs: Collection[str] | None = None) -> Sequence[Any]:
+    """QA findings (not clean-call markers) on the institution's attempts asked in [since, until)."""
+    stmt = (
+        select(QaFindingRow.id, QaFindingRow.collector_id, QaFindingRow.org_id, QaFindingRow.rule, AttemptRow.at)
+        .join(AttemptRow, AttemptRow.id == QaFindingRow.attempt_id)
+        .where(QaFindingRow.institution_id == institution_id, QaFindingRow.category.is_not(None),
+               AttemptRow.at >= since, AttemptRow.at < until)
+        .order_by(QaFindingRow.id)
+    )
+    if orgs is not None:
+        stmt = stmt.where(QaFindingRow.org_id.in_(orgs))
+    return session.execute(stmt).all()
+
+
+def asked_in(rows: Iterable[Any], since: datetime, until: datetime) -> list[Any]:
+    return [r for r in rows if since <= r.at < until]
+
+
+def against_deny_in(rows: Iterable[Any], since: datetime, until: datetime) -> list[Any]:
+    """Contacts made against a deny that count in [since, until) (on the day they ended, when told)."""
+    return [r for r in rows if r.against_deny and r.outcome_at is not None and since <= counted_at(r) < until]
+
+
+def after_deny(asked: Iterable[Any], zone: ZoneInfo) -> set[str]:
+    """The ids of repeated attempts after a deny (see the module's docstring); `asked` in the gate's order."""
+    denied_seen: set[tuple[str, str, date]] = set()
+    repeated: set[str] = set()
+    for r in asked:
+        key = (r.collector_id, r.party_id, local_date(r.at, zone))
+        if key in denied_seen:
+            repeated.add(r.id)
+        if not r.allowed:
+            denied_seen.add(key)
+    return repeated
+
+
+def interactive(r: Any) -> bool:
+    """An attempt that must be recorded throughout (art. 16(一)2): a visit, or interactive voice or video."""
+    return r.channel == Channel.VISIT.value or (r.mode == Mode.INTERACTIVE.value and r.channel in RECORDED_CHANNELS)
+
+
+# -- a collector's day ----------------------------------------------------------------------------------------
+@dataclass
+class Tally:
+    """One collector's figures on one day, with the evidence behind each metric."""
+
+    collector: str
+    agency: str | None
+    day: date
+    attempts: int = 0
+    allowed: int = 0
+    denied_ids: list[str] = field(default_factory=list)
+    denials_by_rule: Counter[str] = field(default_factory=Counter)
+    after_deny_ids: list[str] = field(default_factory=list)
+    against_deny_ids: list[str] = field(default_factory=list)
+    finding_ids: list[int] = field(default_factory=list)
+    findings_by_rule: Counter[str] = field(default_factory=Counter)
+
+    def value(self, metric: Metric) -> int:
+        return len(self.evidence(metric)[1])
+
+    def evidence(self, metric: Metric) -> tuple[str, list[Any]]:
+        """The evidence of a metric: ("attempts", attempt ids) or ("findings", QA finding ids)."""
+        if metric is Metric.DENIALS:
+            return "attempts", self.denied_ids
+        if metric is Metric.AFTER_DENY:
+            return "attempts", self.after_deny_ids
+        if metric is Metric.AGAINST_DENY:
+            return "attempts", self.against_deny_ids
+        return "findings", self.finding_ids
+
+    def counts(self) -> dict[str, Any]:
+        return {"attempts": self.attempts, "allowed": self.allowed, "denied": len(self.denied_ids),
+                "denials_by_rule": dict(sorted(self.denials_by_rule.items())),
+                "after_deny": len(self.after_deny_ids), "against_deny": len(self.against_deny_ids),
+                "qa_findings": len(self.finding_ids),
+                "qa_findings_by_rule": dict(sorted(self.findings_by_rule.items()))}
+
+
+def collector_days(session: Session, institution_id: str, first: date, last: date, *,
+                   orgs: Collection[str] | None = None) -> list[Tally]:
+    """Every collector's figures for each natural day `first` … `last` (only days with something to count), in
+    two statements for the whole period: the attempts and the QA findings. `orgs`: only these organisations'
+    collectors (an agency and its subcontractors)."""
+    zone, since, until = period(session, institution_id, first, last)
+    rows = attempt_rows(session, institution_id, since, until, orgs)
+    tallies: dict[tuple[str, date], Tally] = {}
+
+    def tally(collector: str, org: str | None, at: datetime) -> Tally:
+        day = local_date(at, zone)
+        found = tallies.get((collector, day))
+        if found is None:
+            agency = org if org is not None and org != institution_id else None
+            found = tallies[(collector, day)] = Tally(collector, agency, day)
+        return found
+
+    asked = asked_in(rows, since, until)
+    repeated = after_deny(asked, zone)
+    for r in asked:
+        t = tally(r.collector_id, r.org_id, r.at)
+        t.attempts += 1
+        if r.allowed:
+            t.allowed += 1
+        else:
+            t.denied_ids.append(r.id)
+            t.denials_by_rule.update(set(r.failing or ()))
+        if r.id in repeated:
+            t.after_deny_ids.append(r.id)
+    for r in against_deny_in(rows, since, until):
+        tally(r.collector_id, r.org_id, counted_at(r)).against_deny_ids.append(r.id)
+    for f in finding_rows(session, institution_id, since, until, orgs):
+        t = tally(f.collector_id, f.org_id, f.at)
+        t.finding_ids.append(f.id)
+        t.findings_by_rule[f.rule or "?"] += 1
+    return sorted(tallies.values(), key=lambda t: (t.day, t.collector))
+
+
+def agency_days(tallies: Iterable[Tally]) -> list[dict[str, Any]]:
+    """The collectors' figures summed per agency and day (in-house collectors belong to no agency)."""
+    out: dict[tuple[str, date], dict[str, Any]] = {}
+    for t in tallies:
+        if t.agency is None:
+            continue
+        row = out.setdefault((t.agency, t.day), {
+            "agency": t.agency, "day": t.day, "collectors": 0, "attempts": 0, "allowed": 0, "denied": 0,
+            "denials_by_rule": Counter(), "after_deny": 0, "against_deny": 0, "qa_findings": 0,
+            "qa_findings_by_rule": Counter()})
+        row["collectors"] += 1
+        for key, value in t.counts().items():
+            if isinstance(value, dict):
+                row[key].update(value)
+            else:
+                row[key] += value
+    return [{**row, "denials_by_rule": dict(sorted(row["denials_by_rule"].items())),
+             "qa_findings_by_rule": dict(sorted(row["qa_findings_by_rule"].items()))}
+            for _, row in sorted(out.items(), key=lambda kv: (kv[0][1], kv[0][0]))]
+
+
+# -- thresholds, flags, schemes ---------------------------------------------------------------------------------
+def thresholds(session: Session, institution_id: str, *, lock: bool = False) -> MonitoringThresholds | None:
+    stmt = select(MonitoringThresholds).where(MonitoringThresholds.institution_id == institution_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).scalar()
+
+
+def flags_of_day(session: Session, institution_id: str, day: date) -> dict[tuple[str, str], CollectorFlag]:
+    rows = session.execute(select(CollectorFlag).where(CollectorFlag.institution_id == institution_id,
+                                                       CollectorFlag.day == day)).scalars()
+    return {(r.collector_id, r.metric): r for r in rows}
+
+
+def flag(session: Session, institution_id: str, flag_id: int, orgs: Collection[str] | None = None) -> CollectorFlag:
+    """A flag of the institution (of `orgs`' collectors only, when given); anything else is not found."""
+    row = session.get(CollectorFlag, flag_id)
+    if row is None or row.institution_id != institution_id or (orgs is not None and row.agency_id not in orgs):
+        raise NotFound("flag", str(flag_id), field="flag_id")
+    return row
+
+
+def flags(session: Session, institution_id: str, limit: int, offset: int, *, orgs: Collection[str] | None = None,
+          day: date | None = None, status: str | None = None, collector: str | None = None,
+          agency: str | None = None) -> tuple[Sequence[CollectorFlag], int]:
+    stmt = select(CollectorFlag).where(CollectorFlag.institution_id == institution_id)
+    if orgs is not None:
+        stmt = stmt.where(CollectorFlag.agency_id.in_(orgs))
+    if day is not None:
+        stmt = stmt.where(CollectorFlag.day == day)
+    if status is not None:
+        stmt = stmt.where(CollectorFlag.status == status)
+    if collector is not None:
+        stmt = stmt.where(CollectorFlag.collector_id == collector)
+    if agency is not None:
+        stmt = stmt.where(CollectorFlag.agency_id == agency)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(stmt.order_by(CollectorFlag.day.desc(), CollectorFlag.id).limit(limit).offset(offset))
+    return rows.scalars().all(), total
+
+
+def scheme(session: Session, institution_id: str) -> PerformanceScheme | None:
+    """The institution's current performance scheme: its latest version."""
+    return session.execute(
+        select(PerformanceScheme).where(PerformanceScheme.institution_id == institution_id)
+        .order_by(PerformanceScheme.version.desc()).limit(1)
+    ).scalar()
