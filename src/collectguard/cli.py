@@ -15,6 +15,8 @@ from collectguard.config import Settings
 from collectguard.gate.cli import app as leases_app
 from collectguard.ledger.cli import app as ledger_app
 from collectguard.monitoring.cli import app as monitor_app
+from collectguard.oversight.cli import app as oversight_app
+from collectguard.oversight.cli import obligations as obligations_command
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import init as init_command
 from collectguard.registry.cli import policy_app
@@ -38,6 +40,8 @@ app.add_typer(qa_app, name="qa")
 app.add_typer(leases_app, name="leases")
 app.add_typer(policy_app, name="policy")
 app.add_typer(monitor_app, name="monitor")
+app.add_typer(oversight_app, name="oversight")
+app.command("obligations")(obligations_command)
 app.command("init")(init_command)
 
 DbOption = Annotated[

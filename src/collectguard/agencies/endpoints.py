@@ -44,6 +44,7 @@ from collectguard.auth.roles import Principal
 from collectguard.auth.service import entrusts
 from collectguard.errors import Conflict, InvalidInput, NotFound
 from collectguard.fields import StrictDate
+from collectguard.oversight import service as oversight
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
 from collectguard.registry.schemas import EventOut
@@ -199,8 +200,10 @@ def patch_agreement(agreement_id: PathId, body: AgreementPatch, p: Writer, units
 # == events: an agency on the caller's name list =====================================================
 @router.post("/agency-status", response_model=EventOut, tags=EVENTS, summary="名单状态 Agency name-list status")
 def agency_status(body: AgencyStatusIn, p: EventWriter, units: UnitsDep, at: Now) -> EventOut:
-    """Put an agency on the caller's name list, or change its status there. Listing needs a written agreement
-    with the agency (art. 17(三)) — or, for a subcontractor, the caller's advance approval (art. 17(四))."""
+    """Change an agency's status on the caller's name list: suspend, reactivate, terminate (with stop notices for
+    its placed debts, art. 18(四)). Putting an agency that is not on the list back to active is a listing: it needs
+    a written agreement (art. 17(三)), a passed admission evaluation and the three commitments (art. 17(一)(二));
+    for a subcontractor, the caller's advance approval (art. 17(四))."""
     may_record(p, "agency_status")
     if body.institution != p.institution_id:
         raise NotFound("institution", body.institution, field="institution")
@@ -211,4 +214,4 @@ def agency_status(body: AgencyStatusIn, p: EventWriter, units: UnitsDep, at: Now
             raise Conflict(f"与 {body.agency} 无委托协议，不能列入名单（第17条）",
                            f"no agreement with {body.agency}: it cannot be put on the name list (art. 17)",
                            field="agency", code="art17-agreement-active")
-        return service.agency_status(unit, body)
+        return oversight.change_status(unit, body)

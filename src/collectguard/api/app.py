@@ -42,6 +42,7 @@ from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.monitoring import endpoints as monitoring
+from collectguard.oversight import endpoints as oversight
 from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
 from collectguard.templates import endpoints as templates
@@ -93,7 +94,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
                    keys.router, notices.router, figures.router,
                    institutions.router, agencies.router, collectors.router, tools.router, templates.router,
                    debts.router, debts.refs,
-                   monitoring.router,
+                   monitoring.router, oversight.router,
                    docs.router):
         app.include_router(router)
     _errors(app)

@@ -34,6 +34,8 @@ class Permission(StrEnum):
     DEBT_SETTLE = "debt:settle"  # report a repayment as settling the debt: collection stops, the agency is told
     PLACEMENT_WRITE = "placement:write"  # place a debt with an agency, and change or end that placement
     STAFF_WRITE = "staff:write"  # an agency's own people: only the agency itself (or the platform) changes them
+    OVERSIGHT_READ = "oversight:read"  # evaluations, inspections, orders, the obligations calendar (an agency: its own)
+    OVERSIGHT_WRITE = "oversight:write"  # evaluate, list, inspect, order rectification, terminate (arts. 12, 17, 18)
 
 
 P = Permission
@@ -41,11 +43,13 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INSTITUTION_ADMIN: frozenset(Permission),
     Role.COMPLIANCE_OFFICER: frozenset(
         {P.REGISTRY_READ, P.TEMPLATE_APPROVE, P.GATE_READ, P.EVENT_WRITE, P.HOLD_WRITE, P.HOLD_READ, P.LEDGER_READ,
-         P.PII_REVEAL, P.NOTICES_READ, P.DEBT_SETTLE, P.PLACEMENT_WRITE}
+         P.PII_REVEAL, P.NOTICES_READ, P.DEBT_SETTLE, P.PLACEMENT_WRITE, P.OVERSIGHT_READ, P.OVERSIGHT_WRITE}
     ),
-    Role.AUDITOR: frozenset({P.REGISTRY_READ, P.GATE_READ, P.HOLD_READ, P.LEDGER_READ, P.NOTICES_READ}),
+    Role.AUDITOR: frozenset({P.REGISTRY_READ, P.GATE_READ, P.HOLD_READ, P.LEDGER_READ, P.NOTICES_READ,
+                             P.OVERSIGHT_READ}),
     # An agency sees only what is placed with it now, with the fields it needs (art. 20(三)).
-    Role.AGENCY_OPERATOR: frozenset({P.REGISTRY_READ, P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE, P.NOTICES_READ, P.NOTICES_ACK}),
+    Role.AGENCY_OPERATOR: frozenset({P.REGISTRY_READ, P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE, P.NOTICES_READ, P.NOTICES_ACK,
+                                     P.OVERSIGHT_READ}),
     Role.INTEGRATION: frozenset({P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE}),
     Role.AGENCY_ADMIN: frozenset({P.STAFF_WRITE}),
 }

@@ -68,7 +68,8 @@ class TerminationReason(StrEnum):
 
 
 Score = Annotated[int, Field(ge=0, le=100), WHOLE]
-Hash = Annotated[str, Field(pattern=r"^(sm3|sha256):[0-9a-f]{64}$", description="`sm3:<hex>` 或 `sha256:<hex>`")]
+Hash = Annotated[str, Field(pattern=r"^(sm3|sha256):[0-9a-f]{64}$", max_length=71,
+                            description="`sm3:<hex>` 或 `sha256:<hex>`")]
 
 
 class EvidenceRef(Strict):
@@ -143,7 +144,7 @@ class InspectionIn(Strict):
     period_from: StrictDate | None = None
     period_to: StrictDate | None = None
     sample_size: Annotated[int, Field(ge=1, le=10_000), WHOLE] | None = None
-    seed: Annotated[str, Field(pattern=r"^[0-9a-f]{8,64}$")] | None = None
+    seed: Annotated[str, Field(pattern=r"^[0-9a-f]{8,64}$", max_length=64)] | None = None
     evidence: list[EvidenceRef] = Field(default=[], max_length=100)
     note: Note | None = None
 

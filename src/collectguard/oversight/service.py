@@ -13,6 +13,8 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from collectguard.agencies import service as agencies
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.errors import Conflict, InvalidInput, NotFound, Refused
@@ -109,7 +111,10 @@ def commit(unit: Unit, data: CommitmentsIn) -> list[om.AgencyCommitment]:
 
 def admission_refusals(unit: Unit, institution: str, agency: str) -> list[tuple[str, str, str, str]]:
     """What stands between an agency and the name list: a passed admission evaluation and the three written
-    commitments — given since its last termination, if it was terminated."""
+    commitments — given since its last termination, if it was terminated. A subcontractor is admitted by the
+    institution's advance approval (art. 17(四)) under its parent's admission."""
+    if unit.get(m.Agency, agency, kind="agency", field="agency").parent_id is not None:
+        return []
     since = repo.terminated_at(unit.session, institution, agency)
     unit.session.flush()
     found: list[tuple[str, str, str, str]] = []
@@ -302,13 +307,13 @@ def _check_files(unit: Unit, institution: str, hashes: list[str]) -> None:
             raise NotFound("evidence file", h, field=f"evidence.{i}.hash")
 
 
-def stage(unit: Unit, institution: str, agency: str) -> dict[str, Any]:
-    """Where the agency stands with the institution in its lifecycle, from the records."""
-    current = repo.listing(unit.session, institution, agency)
+def stage(session: Session, institution: str, agency: str) -> dict[str, Any]:
+    """Where the agency stands with the institution in its lifecycle, from the records (a read)."""
+    current = repo.listing(session, institution, agency)
     status = ListingStatus(current.status) if current is not None else None
-    since = repo.terminated_at(unit.session, institution, agency)
-    admission = repo.latest_admission(unit.session, institution, agency)
-    given = repo.commitments_since(unit.session, institution, agency, since)
+    since = repo.terminated_at(session, institution, agency)
+    admission = repo.latest_admission(session, institution, agency)
+    given = repo.commitments_since(session, institution, agency, since)
     if status is not None and status is not ListingStatus.ACTIVE:
         name = {ListingStatus.RECTIFICATION_STOP: "rectification"}.get(status, status.value)
     elif status is ListingStatus.ACTIVE:
