@@ -229,6 +229,11 @@ def demo(
             "-H 'Content-Type: application/json' -d '{\"connected\": true, \"duration_s\": 42}'"
         )
     typer.echo(f"\n校验账本 Verify the ledger:\n  curl -s {base}/v1/ledger/verify -H 'Authorization: Bearer {tokens['auditor']}'")
+    typer.echo(f"\n义务日历 The obligations calendar (a year of oversight history, some of it overdue):\n"
+               f"  collectguard obligations --institution {LENDER_ID} --db {db} --due-within 30\n"
+               f"  curl -s '{base}/v1/obligations?institution={LENDER_ID}&pressing=true' "
+               f"-H 'Authorization: Bearer {tokens['compliance_officer']}'\n"
+               f"  公示 Public disclosure: {base}/public/{LENDER_ID}/")
     if serve_it:
         _serve(db, host, port)
 

@@ -51,3 +51,18 @@ def test_summary_ids_exist_and_example_is_allowed(loaded: tuple[str, DemoSummary
     at = datetime(2026, 5, 6, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
     decision = Gate(demo_store).decide(example, at)
     assert decision.allowed, decision.failing_rules
+
+
+def test_the_demo_has_a_year_of_oversight_with_overdue_items(loaded: tuple[str, DemoSummary],
+                                                                            demo_store: Store) -> None:
+    from collectguard.demo.organisations import LENDER
+    from collectguard.demo.world import loaded_at
+    from collectguard.oversight.calendar import calendar
+
+    _, summary = loaded
+    with demo_store.transaction() as session:
+        found = calendar(session, LENDER, loaded_at(summary.start), pressing=True)
+    overdue = {i.obligation for i in found.items if i.status == "overdue"}
+    assert overdue == {"art12-self-inspection", "art18-rectification", "art6-annual-training"}
+    assert "art18-rectification:rect-hengyuan-1" in {i.key for i in found.items}
+    assert found.counts["met"] > 10  # inspections, the rectification done on time, trainings in date

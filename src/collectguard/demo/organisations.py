@@ -66,8 +66,12 @@ def agreement_period(start: date) -> tuple[date, date]:
     return start - AGREEMENT_BEFORE, start + AGREEMENT_AFTER
 
 
-def institutions() -> list[dict[str, Any]]:
-    return [{"id": LENDER, "name": LENDER_NAME}]
+# The lender has collected for a while before the world's day: its yearly self-inspection runs from then.
+COLLECTING_SINCE = timedelta(days=400)
+
+
+def institutions(start: date) -> list[dict[str, Any]]:
+    return [{"id": LENDER, "name": LENDER_NAME, "since": start - COLLECTING_SINCE}]
 
 
 def agencies() -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from collectguard.db.store import Store
 from collectguard.demo import organisations as orgs
 from collectguard.demo.attempts import labelled_attempts, sample_attempts
 from collectguard.demo.organisations import build_day
+from collectguard.demo.oversight import record_history
 from collectguard.demo.population import population
 from collectguard.demo.templates import template_id, templates
 from collectguard.registry.schemas import World
@@ -44,7 +45,7 @@ def build_demo_world(seed: int = 2026, debtors: int = 10_000, start: date | None
     people = population(random.Random(f"collectguard-demo:{seed}:population"), debtors, start)
     return World.model_validate(
         {
-            "institutions": orgs.institutions(),
+            "institutions": orgs.institutions(start),
             "agencies": orgs.agencies(),
             "agreements": orgs.agreements(start),
             "collectors": orgs.collectors(org_rng, start),
@@ -121,6 +122,7 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
     try:
         with store.transaction() as session:
             Registry(session, at=loaded_at(start)).load_world(world)
+            history = record_history(session, start)
     finally:
         store.dispose()
     t3 = time.perf_counter()
@@ -134,7 +136,8 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
         url=url,
         seed=seed,
         start=start,
-        counts=counts_of(world),
+        counts={**counts_of(world), "oversight_events": history.events, "inspections": history.inspections,
+                "rectification_orders": history.orders},
         migrate_seconds=round(t1 - t0, 3),
         build_seconds=round(t2 - t1, 3),
         load_seconds=round(t3 - t2, 3),

@@ -71,7 +71,7 @@ class Tag(StrEnum):
     NOTICE_ENDPOINT_CHANGED = "notice:endpoint:changed"
 
     # -- oversight over time: agencies' lifecycle, inspections, rectification (arts. 12, 17, 18) -------------
-    STAFF_CREATED = "registry:staff:created"
+    STAFF_CREATED = "oversight:staff:created"
     AGENCY_EVALUATED = "oversight:evaluation:recorded"
     AGENCY_COMMITMENTS_GIVEN = "oversight:commitments:given"
     AGENCY_LISTED = "oversight:listing:listed"

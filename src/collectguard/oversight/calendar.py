@@ -152,18 +152,29 @@ def obligations(session: Session, institution_id: str, at: datetime, *,
 
 def calendar(session: Session, institution_id: str, at: datetime, *,
              due_within_days: int = ob.DEFAULT_DUE_WITHIN_DAYS, agency: str | None = None,
-             status: str | None = None) -> ObligationsOut:
+             status: str | None = None, pressing: bool = False) -> ObligationsOut:
     """The calendar as the API and CLI show it: counts by status, then the items (optionally of one agency's
-    subjects only, or of one status)."""
+    subjects only, or of one status). `pressing`: only what needs doing now — overdue items, and items not met
+    whose deadline is within `due_within_days`."""
     items = obligations(session, institution_id, at, due_within_days=due_within_days)
     if agency is not None:
         items = [i for i in items if i.agency == agency]
     counts = {s.value: sum(1 for i in items if i.status == s.value) for s in ob.Status}
+    if pressing:
+        today = ob.local_day(at, repo.zone_of(session, institution_id))
+        items = [i for i in items if i.status == "overdue" or (i.status == "due" and _within(i, at, today,
+                                                                                             due_within_days))]
     if status is not None:
         items = [i for i in items if i.status == status]
     zone = repo.zone_of(session, institution_id)
     return ObligationsOut(institution=institution_id, at=at, day=ob.local_day(at, zone), timezone=zone.key,
                           due_within_days=due_within_days, counts=counts, items=items)
+
+
+def _within(item: ObligationOut, at: datetime, today: date, days: int) -> bool:
+    if item.due_at is not None:
+        return (item.due_at - at).total_seconds() <= days * 86_400
+    return item.due_date is None or (item.due_date - today).days <= days
 
 
 def _profile_of(session: Session, institution_id: str) -> str:

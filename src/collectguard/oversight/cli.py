@@ -71,11 +71,9 @@ def obligations(
         with store.read() as session:
             try:
                 found = calendar(session, institution, when, due_within_days=due_within if due_within is not None
-                                 else 30)
+                                 else 30, pressing=due_within is not None)
             except CollectGuardError as exc:
                 _fail(f"{exc.message_zh} / {exc.message_en}")
-        if due_within is not None:
-            found.items = [i for i in found.items if i.status != "met"]
         if send:
             from collectguard.oversight.alerts import send_alerts
             from collectguard.registry.unit import Units
@@ -98,7 +96,7 @@ def _print(found: Any) -> None:
 
     table = Table(title=f"义务日历 Obligations — {found.institution} · {found.day} ({found.timezone})")
     for column in ("状态 status", "义务 obligation", "对象 subject", "截止 due", "依据 evidence"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for i in found.items:
         due = i.due_date.isoformat() if i.due_date else i.due_at.isoformat() if i.due_at else "—"
         evidence = ", ".join(f"{e.kind} {e.id}" + (f" #{e.ledger_seq}" if e.ledger_seq else "") for e in i.evidence)

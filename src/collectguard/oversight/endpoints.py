@@ -331,6 +331,8 @@ def obligations(p: Reader, units: UnitsDep, now: Now,
                 due_within: Annotated[int, Query(ge=0, le=366, description="临期天数 items due within N days count "
                                                                           "as due")] = 30,
                 status: Annotated[Status | None, Query(description="只看某一状态 only items of one status")] = None,
+                pressing: Annotated[bool, Query(description="只看逾期及临期未履行的 only overdue items and items not "
+                                                            "met whose deadline is within `due_within` days")] = False,
                 ) -> ObligationsOut:
     """Every obligation of RULES.md's table that applies — its subject, deadline, status (met, due, overdue) and
     the records that met it — computed from the ledger's tables at `at`. An agency operator sees its own
@@ -342,5 +344,5 @@ def obligations(p: Reader, units: UnitsDep, now: Now,
                            "happened", field="at")
     with units.read() as session:
         return calendar.calendar(session, institution, when, due_within_days=due_within, agency=p.agency_id,
-                                 status=status)
+                                 status=status, pressing=pressing)
 
