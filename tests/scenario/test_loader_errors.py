@@ -111,3 +111,48 @@ def test_a_missing_path_is_an_error_not_a_skip(tmp_path):
     result = CliRunner().invoke(app, ["scenario", "run", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 1
     assert "no such file" in result.output
+
+
+OVERSIGHT = """\
+scenario: Oversight steps
+setup:
+  institutions: [{id: bank, since: 2025-01-01}]
+  agencies: [{id: agA, listed_by: []}]
+  agreements: [{id: ag1, institution: bank, agency: agA, from: 2026-01-01, to: 2026-12-31}]
+steps:
+  - at: 2026-01-02T10:00:00+08:00
+    agency_evaluation:
+      id: ev1
+      institution: bank
+      agency: agA
+      kind: admission
+      passed: true
+      scores: {licence: 90, lawful_operation: 85, going_concern: 80, internal_control: 75, professional_capability: 80, information_security: 85, premises_equipment: 70, social_responsibility: 80, reputation: 75}
+  - at: 2026-01-02T11:00:00+08:00
+    check_obligations: {institution: bank}
+    expect: {overdue: [art12-self-inspection:bank]}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "reason"),
+    [
+        ("reputation: 75}", "}", 9, "missing: reputation"),
+        ("reputation: 75}", "reputation: 75, charm: 3}", 9, "unknown criteria"),
+        ("kind: admission", "kind: pre_expiry", 9, "missing: compliance"),
+        ("    expect: {overdue: [art12-self-inspection:bank]}\n", "", 15, "expect: {overdue"),
+        ("art12-self-inspection:bank", "art99-nothing:bank", 17, "unknown obligation key"),
+        ("agency: agA\n      kind", "agency: agZ\n      kind", 11, "unknown agency"),
+    ],
+)
+def test_bad_oversight_steps_name_the_line_and_the_reason(tmp_path, old, new, line, reason):
+    assert old in OVERSIGHT
+    path = write(tmp_path, OVERSIGHT.replace(old, new))
+    with pytest.raises(LoadError) as err:
+        load_scenario(path)
+    assert reason.lower() in str(err.value).lower(), str(err.value)
+    assert err.value.line == line, str(err.value)
+
+
+def test_the_good_oversight_file_loads(tmp_path):
+    assert load_scenario(write(tmp_path, OVERSIGHT)).steps[1].expect.rules == ("art12-self-inspection:bank",)

@@ -61,6 +61,11 @@ def load_scenario(path: Path) -> Scenario:
     return scenario
 
 
+def singular(kind: str) -> str:
+    """A setup list's name for one of its items: agencies → agency, staff → staff, debts → debt."""
+    return {"agencies": "agency", "staff": "staff"}.get(kind, kind[:-1])
+
+
 class _Checker:
     """Cross-reference checks the schema alone cannot make."""
 
@@ -78,7 +83,7 @@ class _Checker:
             for i, item in enumerate(getattr(setup, kind)):
                 if item.id in ids:
                     raise self.fail(("setup", kind, i, "id"), f"重复的编号 / duplicate id {item.id!r} (also a {ids[item.id]})")
-                ids[item.id] = kind[:-1]
+                ids[item.id] = singular(kind)
         self.ids = ids
         for inst, policy in self.sc.policy.items():
             self.ref(("policy", inst), inst, "institutions")
@@ -128,8 +133,8 @@ class _Checker:
         self.ids[ident] = action
 
     def ref(self, loc: tuple[Any, ...], ident: str, *kinds: str) -> None:
-        if self.ids.get(ident) not in {k[:-1] for k in kinds}:
-            what = " or ".join(k[:-1] for k in kinds)
+        if self.ids.get(ident) not in {singular(k) for k in kinds}:
+            what = " or ".join(singular(k) for k in kinds)
             raise self.fail(loc, f"未定义的{what} / unknown {what} {ident!r}")
 
     def steps(self) -> None:
