@@ -21,7 +21,7 @@ HASH_PATH = Path(pattern=HASH_PATTERN, max_length=71, description="`sm3:<hex>` æ
 
 
 def file_hash(algorithm: str, content: bytes) -> str:
-    h = hashes.Hash(ALGORITHMS[algorithm]())
+    h = hashes.Hash(ALGORITHMS[algorithm]())  # type: ignore[abstract]  # SM3 and SHA256 are concrete
     h.update(content)
     return f"{algorithm}:{h.finalize().hex()}"
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from collectguard.debts.models import Debt, Placement
@@ -115,7 +116,7 @@ def staff(session: Session, orgs: Sequence[str], limit: int | None = None,
     return _page(session, select(om.Staff).where(om.Staff.org_id.in_(orgs)).order_by(om.Staff.id), limit, offset)
 
 
-def _page(session: Session, stmt: select, limit: int | None, offset: int) -> tuple[list, int]:  # type: ignore[type-arg,valid-type]
+def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -> tuple[list[Any], int]:
     total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)

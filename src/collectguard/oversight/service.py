@@ -34,6 +34,7 @@ from collectguard.oversight.schemas import (
     RectificationOrderIn,
     StaffIn,
     TerminationIn,
+    TerminationReason,
 )
 from collectguard.registry import models as m
 from collectguard.registry.schemas import EventOut
@@ -173,7 +174,8 @@ def change_status(unit: Unit, data: AgencyStatusIn) -> EventOut:
     """The name-list status event of FORMAT.md (`agency_status`): suspend, reactivate, terminate. Putting an
     agency that is not on the list (never, delisted, terminated) back to active is a listing: it needs admission."""
     if data.status is ListingStatus.TERMINATED:
-        return terminate(unit, TerminationIn(institution=data.institution, agency=data.agency, reason="other"))
+        return terminate(unit, TerminationIn(institution=data.institution, agency=data.agency,
+                                             reason=TerminationReason.OTHER))
     _agency(unit, data.institution, data.agency)
     current = repo.listing(unit.session, data.institution, data.agency)
     status = ListingStatus(current.status) if current is not None else None
