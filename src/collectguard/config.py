@@ -8,6 +8,8 @@ from dataclasses import dataclass
 DEFAULT_DB_URL = "sqlite:///collectguard.db"
 DEFAULT_LEASE_SWEEP_S = 30.0
 DEFAULT_CHECKPOINT_INTERVAL_S = 300.0
+DEFAULT_ALERT_INTERVAL_S = 3600.0
+DEFAULT_ALERT_DUE_WITHIN_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,10 @@ class Settings:
     # Public key files (separated like PATH) that `ledger verify --checkpoints` trusts by default and the server
     # continues from besides its own key (the old key, after rotating).
     checkpoint_public_key: str | None = None
+    # How often the server queues obligation alerts (overdue, or due within `alert_due_within_days`) for the
+    # outbox's sender; the first pass one interval after start; 0 = never (oversight/alerts.py).
+    alert_interval_s: float = DEFAULT_ALERT_INTERVAL_S
+    alert_due_within_days: int = DEFAULT_ALERT_DUE_WITHIN_DAYS
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -38,6 +44,8 @@ class Settings:
             checkpoint_webhook=os.environ.get("COLLECTGUARD_CHECKPOINT_WEBHOOK") or None,
             checkpoint_webhook_secret=os.environ.get("COLLECTGUARD_CHECKPOINT_WEBHOOK_SECRET") or None,
             checkpoint_public_key=os.environ.get("COLLECTGUARD_CHECKPOINT_PUBLIC_KEY") or None,
+            alert_interval_s=_seconds("COLLECTGUARD_ALERT_INTERVAL_S", DEFAULT_ALERT_INTERVAL_S),
+            alert_due_within_days=_days("COLLECTGUARD_ALERT_DUE_WITHIN_DAYS", DEFAULT_ALERT_DUE_WITHIN_DAYS),
         )
 
 
@@ -52,3 +60,12 @@ def _seconds(name: str, default: float) -> float:
     if not 0 <= value <= 86_400:  # NaN fails too
         raise ValueError(f"{name}={raw!r}: 须为 0–86400 之间的秒数 / must be a number of seconds from 0 to 86400")
     return value
+
+
+def _days(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 366:
+        raise ValueError(f"{name}={raw!r}: 须为 0–366 之间的天数 / must be a number of days from 0 to 366")
+    return int(raw)

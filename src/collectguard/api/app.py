@@ -42,7 +42,9 @@ from collectguard.errors import CollectGuardError
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.monitoring import endpoints as monitoring
+from collectguard.notices import endpoints as alert_endpoints
 from collectguard.oversight import endpoints as oversight
+from collectguard.oversight.alerts import AlertPass
 from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
 from collectguard.templates import endpoints as templates
@@ -88,10 +90,12 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     app.state.clock = clock
     app.state.lease_sweeper = LeaseSweeper(app.state.gate, clock, settings.lease_sweep_s)
     app.state.checkpoints = schedule_for(store, clock, checkpoints)
+    app.state.alerts = AlertPass(app.state.units, clock, settings.alert_interval_s,
+                                 due_within_days=settings.alert_due_within_days)
     app.add_middleware(IdempotencyMiddleware, store=store)
     # leases before gate: /v1/attempts/missing-outcomes is not an attempt id
     for router in (qa.router, leases.router, gate.router, policy.router, holds.router, ledger.router,
-                   keys.router, notices.router, figures.router,
+                   keys.router, notices.router, alert_endpoints.router, figures.router,
                    institutions.router, agencies.router, collectors.router, tools.router, templates.router,
                    debts.router, debts.refs,
                    monitoring.router, oversight.router,
@@ -111,11 +115,12 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The lease sweeper runs while the server does; it stops, its batch in hand finished, on shutdown."""
     sweeper: LeaseSweeper = app.state.lease_sweeper
+    alerts: AlertPass = app.state.alerts
     checkpoints: CheckpointSchedule | None = app.state.checkpoints
     if checkpoints is not None:
         await checkpoints.start()
     try:
-        async with sweeper.during():
+        async with sweeper.during(), alerts.during():  # the alert pass: oversight/alerts.py
             yield
     finally:
         if checkpoints is not None:  # after the sweeper: the last checkpoint covers what it recorded

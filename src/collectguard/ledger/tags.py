@@ -69,6 +69,8 @@ class Tag(StrEnum):
     NOTICE_ACKNOWLEDGED = "notice:notice:acknowledged"
     NOTICE_ENDPOINT_CREATED = "notice:endpoint:created"
     NOTICE_ENDPOINT_CHANGED = "notice:endpoint:changed"
+    ALERT_ENDPOINT_CREATED = "notice:alert-endpoint:created"  # an institution's own webhook for obligation alerts
+    ALERT_ENDPOINT_CHANGED = "notice:alert-endpoint:changed"
 
     # -- oversight over time: agencies' lifecycle, inspections, rectification (arts. 12, 17, 18) -------------
     STAFF_CREATED = "oversight:staff:created"
@@ -81,6 +83,7 @@ class Tag(StrEnum):
     RECTIFICATION_ORDERED = "oversight:rectification:ordered"
     RECTIFICATION_DONE = "oversight:rectification:done"
     EVIDENCE_FILE_STORED = "oversight:evidence-file:stored"
+    OBLIGATION_ALERT_QUEUED = "oversight:obligation-alert:queued"  # overdue or due soon, once per item and day
 
     # -- public disclosure: entrusted agencies and complaint channels (arts. 13, 23) ------------------------
     PUBLIC_AGENCY_LIST_CHANGED = "public:agency-list:changed"

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from collectguard.fields import Flag, Note
-from collectguard.notices.models import NoticeStatus
+from collectguard.notices.models import NoticeKind, NoticeStatus
 from collectguard.registry.schemas import Strict
 
 
@@ -16,9 +16,10 @@ class NoticeOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str
+    kind: NoticeKind = NoticeKind.STOP_NOTICE
     institution_id: str
-    agency_id: str
-    debt_id: str
+    agency_id: str | None  # None for an obligation alert (it goes to the institution itself)
+    debt_id: str | None
     reason: str
     payload: dict[str, Any]
     created_at: AwareDatetime
@@ -54,6 +55,18 @@ class EndpointOut(BaseModel):
 
     institution_id: str
     agency_id: str
+    url: str
+    active: bool
+    updated_at: AwareDatetime
+    secret_set: bool = True  # the secret itself is never returned
+
+
+class AlertEndpointOut(BaseModel):
+    """An institution's own webhook for obligation alerts (PUT takes an `EndpointIn`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    institution_id: str
     url: str
     active: bool
     updated_at: AwareDatetime

@@ -1,5 +1,8 @@
 """Deliver the outbox: claim due notices, POST them signed, record the result, retry with back-off.
 
+A stop notice goes to the agency's endpoint for the institution (`agency_endpoints`), an obligation alert to
+the institution's own (`institution_endpoints`); both are signed, retried and recorded the same way.
+
 Delivery is at least once. A claim is a lease, taken and committed in a short transaction (rows locked
 `FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already admits one writer): the
 row's `attempts` is bumped and `next_attempt_at` moved to the end of the lease. The HTTP call runs
@@ -30,7 +33,15 @@ from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError
 from collectguard.ledger.tags import Tag
 from collectguard.notices import signing
-from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
+from collectguard.notices.models import (
+    NO_ALERT_ENDPOINT,
+    NO_ENDPOINT,
+    AgencyEndpoint,
+    InstitutionEndpoint,
+    NoticeKind,
+    NoticeStatus,
+    OutboxRow,
+)
 from collectguard.notices.outbox import body as notice_body
 from collectguard.privacy.redact import redact
 from collectguard.registry.service import Registry
@@ -147,9 +158,10 @@ class Sender:
                 stmt = stmt.with_for_update(skip_locked=True)
             for row in session.execute(stmt).scalars().all():
                 row.attempts += 1
-                endpoint = session.get(AgencyEndpoint, (row.institution_id, row.agency_id))
+                endpoint = _endpoint(session, row)
                 if endpoint is None or not endpoint.active:
-                    results.append(self._failed(session, row, now, NO_ENDPOINT))
+                    missing = NO_ALERT_ENDPOINT if row.kind == NoticeKind.OBLIGATION_ALERT else NO_ENDPOINT
+                    results.append(self._failed(session, row, now, missing))
                     continue
                 row.next_attempt_at = now + self.policy.lease
                 payload = json.dumps(notice_body(row), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -191,8 +203,7 @@ class Sender:
                 row.next_attempt_at = None
                 row.last_error = None
                 self._ledger(session, now).record(
-                    Tag.NOTICE_DELIVERED, row.id,
-                    {"agency": row.agency_id, "debt": row.debt_id, "reason": row.reason, "attempts": c.attempt},
+                    Tag.NOTICE_DELIVERED, row.id, {**_what(row), "reason": row.reason, "attempts": c.attempt},
                     row.institution_id,
                 )
                 return Result(c.id, c.attempt, Outcome.DELIVERED)
@@ -208,17 +219,31 @@ class Sender:
             row.status = NoticeStatus.FAILED
             row.next_attempt_at = None
             self._ledger(session, now).record(
-                Tag.NOTICE_FAILED, row.id,
-                {"agency": row.agency_id, "debt": row.debt_id, "attempts": row.attempts, "error": row.last_error},
+                Tag.NOTICE_FAILED, row.id, {**_what(row), "attempts": row.attempts, "error": row.last_error},
                 row.institution_id,
             )
-            log.error("停催通知送达失败 / stop notice %s gave up after %d attempts: %s", row.id, row.attempts, error)
+            log.error("通知送达失败 / %s %s gave up after %d attempts: %s", row.kind, row.id, row.attempts, error)
             return Result(row.id, row.attempts, Outcome.FAILED, error)
         row.next_attempt_at = now + self.policy.delay(row.attempts, self.rng)
         return Result(row.id, row.attempts, Outcome.RETRY, error, row.next_attempt_at)
 
     def _ledger(self, session: Session, now: datetime) -> Registry:
         return Registry(session, at=now, algorithm=self.algorithm)
+
+
+def _endpoint(session: Session, row: OutboxRow) -> AgencyEndpoint | InstitutionEndpoint | None:
+    """Where a row goes: an alert to its institution's own endpoint, a stop notice to the agency's."""
+    if row.kind == NoticeKind.OBLIGATION_ALERT:
+        return session.get(InstitutionEndpoint, row.institution_id)
+    return session.get(AgencyEndpoint, (row.institution_id, row.agency_id))
+
+
+def _what(row: OutboxRow) -> dict[str, object]:
+    """What a delivery record says the row was: a stop notice its agency and debt (as before alerts existed),
+    an alert its kind and key."""
+    if row.kind == NoticeKind.OBLIGATION_ALERT:
+        return {"kind": row.kind, "key": row.dedupe_key}
+    return {"agency": row.agency_id, "debt": row.debt_id}
 
 
 def send_pending(

@@ -1,15 +1,25 @@
-"""Queue stop notices, acknowledge them and set endpoints, in the caller's transaction, each in the ledger."""
+"""Queue stop notices, acknowledge them and set endpoints (agencies' for stop notices, an institution's own for
+obligation alerts), in the caller's transaction, each in the ledger."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from collectguard.errors import NotFound
 from collectguard.ledger.tags import Tag
 from collectguard.notices import outbox
-from collectguard.notices.models import NO_ENDPOINT, AgencyEndpoint, NoticeStatus, OutboxRow
+from collectguard.notices.models import (
+    NO_ALERT_ENDPOINT,
+    NO_ENDPOINT,
+    AgencyEndpoint,
+    InstitutionEndpoint,
+    NoticeKind,
+    NoticeStatus,
+    OutboxRow,
+)
 from collectguard.notices.schemas import EndpointIn
 from collectguard.registry import models as m
 from collectguard.registry.unit import Unit
@@ -70,3 +80,39 @@ def set_endpoint(registry: Unit, institution_id: str, agency_id: str, data: Endp
                     {"url": data.url, "active": data.active}, institution_id)
     return row
 
+
+
+def set_alert_endpoint(unit: Unit, institution_id: str, data: EndpointIn) -> InstitutionEndpoint:
+    """Create or replace the institution's own webhook for obligation alerts (signed as stop notices are,
+    `notices.signing`). Alerts that waited for want of an endpoint become due at once. The secret is not
+    recorded in the ledger."""
+    session = unit.session
+    if session.get(m.Institution, institution_id) is None:
+        raise NotFound("institution", institution_id, field="institution_id")
+    row = session.get(InstitutionEndpoint, institution_id)
+    created = row is None
+    if row is None:
+        row = InstitutionEndpoint(institution_id=institution_id, url=data.url, secret=data.secret,
+                                  active=data.active, updated_at=unit.at)
+        session.add(row)
+    else:
+        row.url, row.secret, row.active, row.updated_at = data.url, data.secret, data.active, unit.at
+    if data.active:
+        session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.institution_id == institution_id, OutboxRow.kind == NoticeKind.OBLIGATION_ALERT,
+                   OutboxRow.status == NoticeStatus.PENDING, OutboxRow.last_error == NO_ALERT_ENDPOINT,
+                   OutboxRow.next_attempt_at > unit.at)
+            .values(next_attempt_at=unit.at)
+        )
+    unit.record(Tag.ALERT_ENDPOINT_CREATED if created else Tag.ALERT_ENDPOINT_CHANGED, institution_id,
+                {"url": data.url, "active": data.active}, institution_id)
+    return row
+
+
+def alert_endpoint(session: Session, institution_id: str) -> InstitutionEndpoint:
+    """The institution's alert webhook; not found when none was set."""
+    row = session.get(InstitutionEndpoint, institution_id)
+    if row is None:
+        raise NotFound("alert-endpoint", institution_id, field="institution_id")
+    return row
