@@ -333,3 +333,21 @@ def test_a_count_of_stop_notices_is_unchanged_by_alerts(world):
         enqueue(session, institution_id="bank", agency_id="agA", debt_id="loan1", reason="settled", at=NOW)
         kinds = dict(session.execute(select(OutboxRow.kind, func.count()).group_by(OutboxRow.kind)).all())
     assert kinds == {"stop_notice": 1, "obligation_alert": 2}
+
+
+def test_the_real_calendar_is_alerted_once_a_day_as_the_pressing_calendar_lists_it(world):
+    """The lead's calendar (oversight.calendar) end to end: what a pass queues is exactly what
+    `collectguard obligations --due-within 30` lists (overdue, and due within 30 days), once a day."""
+    from collectguard.oversight.calendar import calendar
+
+    when = at("2026-12-15 10:00")  # the pre-expiry evaluation (by 30 November) is overdue, the yearly ones due
+    with world.read() as session:
+        pressing = calendar(session, "bank", when, due_within_days=30, pressing=True)
+    expected = sorted(f"bank:{i.key}:2026-12-15" for i in pressing.items)
+    assert pressing.counts["overdue"] >= 1 and len(expected) >= 2
+    units = Units(world, "sm3")
+    assert send_alerts(units, when, 30) == len(expected)
+    assert send_alerts(units, when + timedelta(hours=3), 30) == 0
+    assert sorted(r.dedupe_key for r in alerts(world)) == expected  # type: ignore[type-var]
+    assert send_alerts(units, when + timedelta(days=1), 30, only=["bank"]) == len(expected)
+    assert send_alerts(units, when + timedelta(days=2), 30, only=["nobody"]) == 0
