@@ -27,6 +27,7 @@ from collectguard.monitoring.schemas import (
     SchemeIn,
     ThresholdsIn,
 )
+from collectguard.registry.models import Institution
 from collectguard.registry.unit import Unit
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.vocabulary import CollectorStatus
@@ -39,7 +40,9 @@ REQUIRED = {"compliance": "合规", "complaints": "投诉", "information_securit
 
 # == thresholds ======================================================================================
 def set_thresholds(unit: Unit, institution_id: str, data: ThresholdsIn) -> MonitoringThresholds:
-    """Replace the institution's thresholds (a limit not sent is no longer watched)."""
+    """Replace the institution's thresholds (a limit not sent is no longer watched). Writers of one institution's
+    monitoring settings are serialised on its row (two first settings never race to insert)."""
+    unit.lock(Institution.id, institution_id)
     row = repo.thresholds(unit.session, institution_id, lock=True)
     if row is None:
         row = MonitoringThresholds(institution_id=institution_id)
@@ -163,6 +166,7 @@ def adopt_scheme(unit: Unit, institution_id: str, data: SchemeIn) -> Performance
     """A new version of the institution's performance scheme, refused (409, art6-performance-metrics) where the
     guideline forbids it. Every accepted version is kept and recorded."""
     check_scheme(data)
+    unit.lock(Institution.id, institution_id)  # two adoptions never take the same version
     current = repo.scheme(unit.session, institution_id)
     version = 1 if current is None else current.version + 1
     collector, agency = _text(data.collector.weights()), _text(data.agency.weights())
