@@ -8,10 +8,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from collectguard.collectors import models as cm
 from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
 from collectguard.errors import InvalidInput, NotFound
 from collectguard.ledger.tags import Tag
+from collectguard.registry import models as m
 from collectguard.registry import schemas as s
 from collectguard.registry import tenancy
 from collectguard.registry.schemas import EventOut
@@ -25,17 +28,28 @@ DAY_LABELS = {"date": ("培训日期", "the training day"), "pre_job_exam": ("�
               "last_training": ("最近培训日期", "the last training day")}
 
 
-def refuse_future_days(at: datetime, days: dict[str, date | None], *, code: str = "day-in-future") -> None:
-    """A qualification day may not be after today (China, Asia/Shanghai, where the request is made): a future exam or
-    training day would qualify a collector before it happened, and for ever after. The routes check what they are
-    sent; scenario files and imports may still describe exams to come, which the rulebook judges by the attempt's
-    day."""
-    today = local_date(at, TRAINING_ZONE)
+def refuse_future_days(at: datetime, days: dict[str, date | None], *, code: str = "day-in-future",
+                       zones: list[str] | None = None) -> None:
+    """A qualification day may not be after today: a future exam or training day would qualify a collector before
+    it happened, and for ever after. Today is the latest local date among `zones` — the zones of the institutions
+    the collector works for (default Asia/Shanghai): a day that has begun for one of them has happened. The routes
+    check what they are sent; scenario files and imports may still describe exams to come, which the rulebook
+    judges by the attempt's day."""
+    names = zones or [TRAINING_ZONE.key]
+    today, zone = max((local_date(at, ZoneInfo(z)), z) for z in names)
     for name, day in days.items():
         if day is not None and day > today:
             zh, en = DAY_LABELS[name]
-            raise InvalidInput(f"{zh} {day} 晚于今天（{today}）", f"{en} {day} is after today ({today}, Asia/Shanghai)",
+            raise InvalidInput(f"{zh} {day} 晚于今天（{today}，{zone}）", f"{en} {day} is after today ({today}, {zone})",
                                field=name, code=code)
+
+
+def zones_of(unit: Unit, institutions: list[str]) -> list[str]:
+    """The zones the institutions count their days in (institutions.timezone)."""
+    if not institutions:
+        return []
+    return sorted(set(unit.session.execute(select(m.Institution.timezone).where(
+        m.Institution.id.in_(institutions))).scalars()))
 
 
 def add_collector(unit: Unit, data: s.CollectorIn) -> cm.Collector:
@@ -92,8 +106,10 @@ def training(unit: Unit, data: TrainingIn, *, institution: str | None = None) ->
     by an institution for another organisation's collector it counts for that institution only. A day after
     today (in China, Asia/Shanghai, where the request is made) is refused: it would qualify the collector
     before the training took place, and for ever after."""
-    refuse_future_days(unit.at, {"date": data.date}, code="training-in-future")
     collector = unit.get(cm.Collector, data.collector, kind="collector", field="collector")
+    concerned = [institution] if institution is not None else tenancy.institutions_of_org(unit.session,
+                                                                                           collector.org_id)
+    refuse_future_days(unit.at, {"date": data.date}, code="training-in-future", zones=zones_of(unit, concerned))
     if institution is not None and collector.org_id != institution:
         unit.session.add(cm.Training(collector_id=collector.id, day=data.date, institution_id=institution))
         seq = unit.record(Tag.COLLECTOR_TRAINING_RECOGNISED, collector.id, {"date": data.date}, institution)
