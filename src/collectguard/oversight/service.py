@@ -257,7 +257,9 @@ def order(unit: Unit, data: RectificationOrderIn) -> om.RectificationOrder:
         if inspection.institution_id != data.institution:
             raise NotFound("inspection", data.inspection, field="inspection")
         if data.finding is not None:
-            finding = unit.session.get(om.InspectionFinding, (data.inspection, data.finding))
+            # Locked before it is checked: a concurrent order for the same finding waits, then sees it taken.
+            finding = unit.session.get(om.InspectionFinding, (data.inspection, data.finding), with_for_update=True,
+                                       populate_existing=True)
             if finding is None:
                 raise NotFound("finding", f"{data.inspection}#{data.finding}", field="finding")
             if finding.order_id is not None:
@@ -283,7 +285,8 @@ def order(unit: Unit, data: RectificationOrderIn) -> om.RectificationOrder:
 def done(unit: Unit, data: RectificationDoneIn, *, institution: str | None = None) -> om.RectificationOrder:
     """The rectification is done (late or on time): the order is met; collection resumes when no other order
     with stop is open. `institution`: the caller's, when it acts for one (another's order is not found)."""
-    row = unit.get(om.RectificationOrder, data.order, kind="rectification order", field="order")
+    unit.lock(om.RectificationOrder.id, data.order)  # two at once: the second waits, then finds it done
+    row = unit.fresh(om.RectificationOrder, data.order, kind="rectification order", field="order")
     if institution is not None and row.institution_id != institution:
         raise NotFound("rectification order", data.order, field="order")
     if row.done_at is not None:
