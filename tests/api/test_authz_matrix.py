@@ -31,19 +31,21 @@ def requests(role: str, template: str = "t-pending") -> dict[str, tuple[str, str
         "holds read": ("GET", "/v1/holds", None),
         "ledger": ("GET", "/v1/ledger", None),
         "keys": ("GET", "/v1/keys", None),
+        "oversight read": ("GET", "/v1/inspections", None),
+        "oversight write": ("POST", "/v1/inspections", {"institution": "bank", "kind": "self", "org": "bank"}),
     }
 
 
 FAMILIES = list(requests("x"))
 MATRIX = {  # columns in FAMILIES order
-    #                      read list write patch tpl  ask  gread outc evts hold-w hold-r ledgr keys
-    "institution_admin":  (200, 200, 201, 200, 200, 200, 200, 200, 200, 201, 200, 200, 200),
-    "compliance_officer": (200, 200, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403),
-    "auditor":            (200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 200, 403),
-    "agency_operator":    (200, 200, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403),
-    "integration":        (403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403),
-    "bank2_admin":        (404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200),
-    "bank2_agency":       (404, 200, 403, 403, 403, 404, 404, 404, 404, 403, 403, 403, 403),
+    #                      read list write patch tpl  ask  gread outc evts hold-w hold-r ledgr keys ov-r ov-w
+    "institution_admin":  (200, 200, 201, 200, 200, 200, 200, 200, 200, 201, 200, 200, 200, 200, 201),
+    "compliance_officer": (200, 200, 403, 403, 200, 403, 200, 403, 200, 201, 200, 200, 403, 200, 201),
+    "auditor":            (200, 200, 403, 403, 403, 403, 200, 403, 403, 403, 200, 200, 403, 200, 403),
+    "agency_operator":    (200, 200, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403, 200, 403),
+    "integration":        (403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403),
+    "bank2_admin":        (404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 200, 200, 200, 200, 404),
+    "bank2_agency":       (404, 200, 403, 403, 403, 404, 404, 404, 404, 403, 403, 403, 403, 200, 403),
 }
 # What bank2 must never see of bank: names, phone digits, amounts, products, bank's own name.
 BANK_DATA = ("张三", "张*", "13800138000", "138****8000", "3200", "cash-loan", "示例银行", "loan3", "colleague")
