@@ -20,6 +20,7 @@ from collectguard.oversight.schemas import (
     PERIODIC_CRITERIA,
     RectificationDoneIn,
     RectificationOrderIn,
+    TerminationIn,
 )
 from collectguard.registry.service import Registry
 from collectguard.registry.unit import Units
@@ -224,6 +225,30 @@ def test_the_gate_follows_listing_rectification_and_termination(c, clock):
         (debt, "bank", "agency_terminated")], notices
     # agA's debts are untouched: no notice for loan1.
     assert ok(client.get("/v1/notices", params={"agency": "agA"}, headers=h["auditor"])) == []
+
+
+
+def test_an_agency_terminated_twice_at_once_is_terminated_once(c, clock):
+    """The name-list row is locked before it is checked: on PostgreSQL the second of two terminations at once
+    terminated again, and queued a second stop notice for each debt."""
+    client, h = c
+    store = client.app.state.store  # type: ignore[attr-defined]
+    answers: list[Any] = []
+    body = {"institution": "bank", "agency": "agA", "reason": "serious_pi_leak"}
+    second = threading.Thread(target=lambda: answers.append(client.post(
+        "/v1/agency-terminations", json=body, headers=h["institution_admin"])), daemon=True)
+    with Units(store, "sm3").write(clock.now) as unit:  # the first, in flight
+        service.terminate(unit, TerminationIn.model_validate(body))
+        unit.session.flush()
+        second.start()
+        until_waiting(store, 1)
+    second.join(WAIT_S * 2)
+    assert answers, "the second request never got an answer"
+    assert answers[0].status_code == 409 and answers[0].json()["code"] == "already-terminated", answers[0].text
+    notices = ok(client.get("/v1/notices", params={"agency": "agA"}, headers=h["auditor"]))
+    assert [n["debt_id"] for n in notices] == ["loan1"]
+    records = client.get("/v1/ledger?kind=oversight:agency:terminated", headers=h["auditor"]).text.splitlines()
+    assert len(records) == 1
 
 
 # == 4. inspections and the orders that answer their findings ================================================

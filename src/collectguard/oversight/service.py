@@ -194,7 +194,9 @@ def terminate(unit: Unit, data: TerminationIn) -> EventOut:
     """End the entrustment at once (art. 18(四)): the gate denies the agency from this instant, and each debt of
     the institution placed with it today gets a stop notice (art. 11(五))."""
     _agency(unit, data.institution, data.agency)
-    current = repo.listing(unit.session, data.institution, data.agency)
+    # Locked before it is checked: a second termination at once waits, then finds the agency terminated.
+    current = unit.session.get(m.AgencyListing, (data.institution, data.agency), with_for_update=True,
+                               populate_existing=True)
     if current is not None and current.status == ListingStatus.TERMINATED:
         raise Conflict(f"{data.agency} 已终止委托", f"{data.agency} is already terminated", field="agency",
                        code="already-terminated")
