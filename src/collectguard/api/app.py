@@ -45,6 +45,7 @@ from collectguard.monitoring import endpoints as monitoring
 from collectguard.notices import endpoints as alert_endpoints
 from collectguard.oversight import endpoints as oversight
 from collectguard.oversight.alerts import AlertPass
+from collectguard.public import endpoints as public
 from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
 from collectguard.templates import endpoints as templates
@@ -97,7 +98,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
     for router in (qa.router, leases.router, gate.router, policy.router, holds.router, ledger.router,
                    keys.router, notices.router, alert_endpoints.router, figures.router,
                    institutions.router, agencies.router, collectors.router, tools.router, templates.router,
-                   debts.router, debts.refs,
+                   debts.router, debts.refs, public.router, public.pages,
                    monitoring.router, oversight.router,
                    docs.router):
         app.include_router(router)

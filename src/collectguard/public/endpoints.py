@@ -1,0 +1,147 @@
+"""公开信息 Public disclosure over HTTP (arts. 13, 23).
+
+`/v1/…`: an institution's complaint channels (set by its administrator: `registry:write`), an agency's public
+contact (set by the agency's own key, `agency_admin`). `/public/{institution}/…`: no key — the HTML page and the
+JSON of the agencies the institution entrusts today and of its complaint channels, computed live in one
+read-only unit; an unknown institution is a 404."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.responses import HTMLResponse
+
+from collectguard.api.common import PathId, Reader, Writer, own_institution
+from collectguard.api.deps import Now, UnitsDep, require
+from collectguard.api.responses import ERRORS, ErrorOut
+from collectguard.auth.roles import Permission, Principal
+from collectguard.auth.service import Forbidden
+from collectguard.errors import NotFound
+from collectguard.public import page, service
+from collectguard.public import repository as repo
+from collectguard.public.schemas import (
+    AgencyContactIn,
+    AgencyContactOut,
+    ComplaintChannelsIn,
+    ComplaintChannelsOut,
+    PublicAgencies,
+    PublicComplaints,
+)
+
+router = APIRouter(prefix="/v1")
+pages = APIRouter(prefix="/public")
+TAGS: list[str | Enum] = ["public 公开信息"]
+ContactWriter = Annotated[Principal, Depends(require(Permission.STAFF_WRITE))]
+ContactReader = Annotated[Principal, Depends(require(Permission.REGISTRY_READ, Permission.STAFF_WRITE))]
+
+CHANNEL_EXAMPLES = {"channels": {"summary": "电话、邮箱、地址与默认流程 Phone, e-mail, address and the default process",
+                                 "value": {"phones": ["95588"], "emails": ["complaints@bank.example.cn"],
+                                           "address": "北京市西城区复兴门内大街 1 号 100032",
+                                           "service_hours": "每日 9:00–21:00"}}}
+
+
+# == complaint channels (art. 23) =====================================================================
+@router.put("/institutions/{institution_id}/complaint-channels", response_model=ComplaintChannelsOut, tags=TAGS,
+            responses=ERRORS, summary="设置投诉渠道与流程 Set the complaint channels and process (art. 23)")
+def put_complaint_channels(institution_id: PathId,
+                           body: Annotated[ComplaintChannelsIn, Body(openapi_examples=CHANNEL_EXAMPLES)],
+                           p: Writer, units: UnitsDep, at: Now) -> ComplaintChannelsOut:
+    """The whole set, replacing the last (the institution administrator: `registry:write`). At least one channel;
+    phone numbers valid in China; the response time no longer than the policy's `complaint_days` (15 by
+    default). Published at once on `/public/{institution}/`; recorded in the ledger."""
+    own_institution(p, institution_id, "institution_id")
+    with units.write(at) as unit:
+        return service.channels_out(service.set_complaint_channels(unit, institution_id, body))
+
+
+@router.get("/institutions/{institution_id}/complaint-channels", response_model=ComplaintChannelsOut, tags=TAGS,
+            responses=ERRORS, summary="查看投诉渠道与流程 Read the complaint channels and process")
+def get_complaint_channels(institution_id: PathId, p: Reader, units: UnitsDep) -> ComplaintChannelsOut:
+    own_institution(p, institution_id, "institution_id")
+    with units.read() as session:
+        row = repo.channels(session, institution_id)
+        if row is None:
+            raise NotFound("complaint channels", institution_id, field="institution_id")
+        return service.channels_out(row)
+
+
+# == an agency's public contact (art. 13) =============================================================
+def _own_agency(p: Principal, agency_id: str) -> None:
+    """The agency's contact is its own shared record: only its own key (`agency_admin`) writes it over HTTP."""
+    if not p.is_agency_admin:
+        raise Forbidden("催收机构的对外联系方式由该机构自行维护（机构自有密钥或平台）",
+                        "an agency's public contact is the agency's own record: its own key (agency_admin) or the "
+                        "platform sets it")
+    if p.agency_id != agency_id:
+        raise NotFound("agency", agency_id, field="agency_id")
+
+
+@router.put("/agencies/{agency_id}/public-contact", response_model=AgencyContactOut, tags=TAGS, responses=ERRORS,
+            summary="设置催收机构对外联系方式 Set an agency's public contact (its own key)")
+def put_agency_contact(agency_id: PathId, body: AgencyContactIn, p: ContactWriter, units: UnitsDep,
+                       at: Now) -> AgencyContactOut:
+    """The phone and address every institution that entrusts the agency publishes beside its name (art. 13)."""
+    _own_agency(p, agency_id)
+    with units.write(at) as unit:
+        return service.contact_out(service.set_agency_contact(unit, agency_id, body))
+
+
+@router.get("/agencies/{agency_id}/public-contact", response_model=AgencyContactOut, tags=TAGS, responses=ERRORS,
+            summary="查看催收机构对外联系方式 Read an agency's public contact")
+def get_agency_contact(agency_id: PathId, p: ContactReader, units: UnitsDep) -> AgencyContactOut:
+    with units.read() as session:
+        if p.is_agency_admin:
+            _own_agency(p, agency_id)
+        else:
+            repo.visible_agency(session, p, agency_id)
+        row = repo.contact(session, agency_id)
+        if row is None:
+            raise NotFound("public contact", agency_id, field="agency_id")
+        return service.contact_out(row)
+
+
+# == the public pages: no key =========================================================================
+NOT_FOUND_JSON: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorOut, "description": "未知机构 Unknown institution"},
+    422: {"model": ErrorOut, "description": "机构编号格式错误 A malformed institution id"},
+    503: {"model": ErrorOut, "description": "数据库暂不可用，请重试 Database unavailable; retry"},
+}
+_JSON_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+NOT_FOUND_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "公示页面 The public page"},
+    404: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "未知机构 Unknown institution"},
+    # errors before the page: JSON, as everywhere else (ErrorOut is in the document's components: document_errors)
+    422: {"content": _JSON_ERROR, "description": "机构编号格式错误 A malformed institution id"},
+    503: {"content": _JSON_ERROR, "description": "数据库暂不可用，请重试 Database unavailable; retry"},
+}
+
+
+@pages.get("/{institution}/", response_class=HTMLResponse, tags=TAGS, responses=NOT_FOUND_HTML,
+           summary="公示页面 The public page: entrusted agencies, complaint channels and process")
+def public_page(institution: PathId, units: UnitsDep, at: Now) -> HTMLResponse:
+    with units.read() as session:
+        try:
+            agencies = service.public_agencies(session, institution, at)
+        except NotFound:
+            return HTMLResponse(page.not_found(institution), status_code=404)
+        complaints = service.public_complaints(session, institution)
+    return HTMLResponse(page.render(agencies, complaints))
+
+
+@pages.get("/{institution}/agencies.json", response_model=PublicAgencies, tags=TAGS, responses=NOT_FOUND_JSON,
+           summary="合作催收机构 The agencies entrusted today (art. 13)")
+def public_agencies(institution: PathId, units: UnitsDep, at: Now) -> PublicAgencies:
+    """On the institution's name list, active, under an agreement covering today in the institution's zone; with
+    each agency's public contact. `version` changes whenever the list does; `ledger_seq` is the latest change
+    to the name list in the ledger."""
+    with units.read() as session:
+        return service.public_agencies(session, institution, at)
+
+
+@pages.get("/{institution}/complaints.json", response_model=PublicComplaints, tags=TAGS, responses=NOT_FOUND_JSON,
+           summary="投诉渠道与流程 Complaint channels and process (art. 23)")
+def public_complaints(institution: PathId, units: UnitsDep) -> PublicComplaints:
+    with units.read() as session:
+        return service.public_complaints(session, institution)
