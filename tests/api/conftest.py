@@ -70,3 +70,20 @@ def api(db_url: str, clock: Clock) -> Iterator[tuple[TestClient, dict[str, str]]
 
 def auth(token: str, **extra: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **extra}
+
+
+ADMISSION_SCORES = {"licence": 90, "lawful_operation": 85, "going_concern": 80, "internal_control": 75,
+                    "professional_capability": 80, "information_security": 85, "premises_equipment": 70,
+                    "social_responsibility": 80, "reputation": 75}
+
+
+def admit(client: TestClient, headers: dict[str, str], institution: str, agency: str) -> None:
+    """What listing an agency needs (art. 17(一)(二)): a passed admission evaluation and the three commitments."""
+    evaluation = client.post("/v1/agency-evaluations", headers=headers, json={
+        "institution": institution, "agency": agency, "kind": "admission", "passed": True,
+        "scores": ADMISSION_SCORES})
+    assert evaluation.status_code == 201, evaluation.text
+    commitments = client.post("/v1/agency-commitments", headers=headers, json={
+        "institution": institution, "agency": agency,
+        "items": ["no_subcontracting", "confidentiality", "accept_inspection"]})
+    assert commitments.status_code == 201, commitments.text

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.api.conftest import auth
+from tests.api.conftest import admit, auth
 
 DEBTOR = {"ref": "d100", "name": "赵六", "phone": "13712345678", "id_number": "110101199003071234",
           "address": "北京市朝阳区建国路88号"}
@@ -135,6 +135,12 @@ def test_agency_create_makes_an_unlisted_record_listed_only_under_an_agreement(c
     created(client.post("/v1/agreements", json={"institution": "bank", "agency": agc, "from": "2026-01-01",
                                                 "to": "2026-12-31"}, headers=admin))
     assert client.get(f"/v1/agencies/{agc}", headers=h["auditor"]).json()["listing_status"] is None
+    # Then a passed admission evaluation and the three written commitments (art. 17(一)(二)).
+    unadmitted = client.post("/v1/agency-status", json={"institution": "bank", "agency": agc, "status": "active"},
+                             headers=admin)
+    assert unadmitted.status_code == 409, unadmitted.text
+    assert {d["rule"] for d in unadmitted.json()["details"]} == {"art17-agency-admission", "art17-commitments"}
+    admit(client, admin, "bank", agc)
     listed = client.post("/v1/agency-status", json={"institution": "bank", "agency": agc, "status": "active"},
                          headers=admin)
     assert listed.status_code == 200, listed.text

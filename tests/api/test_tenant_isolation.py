@@ -21,7 +21,7 @@ from collectguard.auth.service import issue
 from collectguard.db.store import Store
 from collectguard.registry import schemas as s
 from collectguard.registry.service import Registry
-from tests.api.conftest import Clock, auth, two_tenant_world
+from tests.api.conftest import Clock, admit, auth, two_tenant_world
 from tests.factories import at
 
 CALL = {"channel": "voice", "mode": "notification", "party": "d1", "debt": "loan1", "collector": "c1",
@@ -156,6 +156,7 @@ def test_no_institution_lists_an_agency_or_mints_its_keys_without_an_agreement(t
     agreement = client.post("/v1/agreements", json={"ref": "b2-agB", "institution": "bank2", "agency": "agB",
                                                     "from": "2026-01-01", "to": "2026-12-31"}, headers=auth(t["bank2"]))
     assert agreement.status_code == 201 and agreement.json()["id"] != "b2-agB", agreement.text
+    admit(client, auth(t["bank2"]), "bank2", "agB")  # bank's admission of agB is bank's own (art. 17)
     listed = client.post("/v1/agency-status", json={"institution": "bank2", "agency": "agB", "status": "active"},
                          headers=auth(t["bank2"]))
     assert listed.status_code == 200, listed.text

@@ -131,6 +131,15 @@ def _rules(raw: dict[str, Any], checks: Mapping[str, Check]) -> tuple[Rule, ...]
     )
 
 
+def _obligation(ident: str, meta: dict[str, Any]) -> Obligation:
+    """An obligation's metadata, exactly article, zh and en (a comma in an unquoted YAML flow value would have
+    split the text into a stray key)."""
+    if set(meta) != {"article", "zh", "en"} or not all(isinstance(meta[k], str) and meta[k] for k in ("zh", "en")):
+        raise ValueError(f"义务 {ident} 的元数据须恰为 article、zh、en / obligation {ident} needs exactly article, zh "
+                         f"and en, got {sorted(map(str, meta))}")
+    return Obligation(ident, str(meta["article"]), meta["zh"], meta["en"])
+
+
 @cache
 def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
     """Load a regulatory profile by name from the packaged parameter files, with the product rules."""
@@ -166,8 +175,6 @@ def load_profile(name: str = DEFAULT_PROFILE) -> Profile:
         debt_fields=frozenset(raw["debt_fields"]),
         references={k: v["reference"] for k, v in params.items()},
         rules=_rules(raw, CATALOGUE) + _rules(_read(PRODUCT_PROFILE), CATALOGUE),
-        obligations=MappingProxyType({
-            ident: Obligation(ident, str(meta["article"]), meta["zh"], meta["en"])
-            for ident, meta in raw.get("obligations", {}).items()
-        }),
+        obligations=MappingProxyType({ident: _obligation(ident, meta)
+                                      for ident, meta in raw.get("obligations", {}).items()}),
     )
