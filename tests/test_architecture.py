@@ -31,7 +31,7 @@ def test_rules_never_read_the_clock():
 
 # -- issue 10, restructure 5 (second half): the layers, and names that do not collide ------------------------
 SRC = RULEBOOK.parent
-DOMAINS = ("agencies", "collectors", "tools", "templates", "debts")
+DOMAINS = ("agencies", "collectors", "tools", "templates", "debts", "monitoring", "oversight", "public")
 
 
 def _contracts() -> str:

@@ -54,6 +54,16 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "POST /v1/templates": "a template is approved on its own route, never on creation",
     "PUT /v1/institutions/{institution_id}/policy": "a policy is never looser than the guideline",
     "GET /v1/ledger/verify": "checkpoints=true needs a server that keeps checkpoints (400)",
+    "GET /v1/agencies/{agency_id}/evidence": "`to` is not before `from`; the period is at most 366 days",
+    "GET /v1/monitoring/figures": "`to` is not before `from`; the period is at most 31 days",
+    "PUT /v1/monitoring/performance-scheme": "weights sum to 100 per subject; never recovery alone (art. 6(二)6, 409)",
+    "POST /v1/agency-evaluations": "the scores name exactly the kind's criteria; a pre-expiry evaluation names its "
+                                   "agreement; cited files are stored",
+    "POST /v1/evidence-files": "the file is not empty",
+    "POST /v1/inspections": "findings cite rule ids of RULES.md; the period is not reversed; a sample needs a period",
+    "POST /v1/rectification-orders": "`due` is not before today; `finding` comes with its `inspection`",
+    "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
+                                                               "the answer time within the policy's complaint_days",
 }
 
 

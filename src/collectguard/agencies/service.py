@@ -9,6 +9,7 @@ from collectguard.agencies import models as am
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.errors import Conflict
 from collectguard.ledger.tags import Tag
+from collectguard.public import service as disclosure
 from collectguard.registry import models as m
 from collectguard.registry import schemas as s
 from collectguard.registry.schemas import EventOut
@@ -62,6 +63,8 @@ def add_agreement(unit: Unit, data: s.AgreementIn) -> am.Agreement:
     )
     unit.new(row, "agreement", data.id, Tag.AGREEMENT_CREATED, data.model_dump(mode="json", by_alias=True),
              data.institution)
+    if unit.session.get(am.AgencyListing, (data.institution, data.agency)) is not None:
+        disclosure.record_disclosure(unit, data.institution)  # a listed agency's new agreement may publish it
     return row
 
 
@@ -69,6 +72,7 @@ def update_agreement(unit: Unit, ident: str, changes: dict[str, Any]) -> am.Agre
     row = unit.get(am.Agreement, ident, kind="agreement")
     check_period(changes.get("valid_from", row.valid_from), changes.get("valid_to", row.valid_to), "to")
     unit.update(row, Tag.AGREEMENT_UPDATED, ident, changes, row.institution_id)
+    disclosure.record_disclosure(unit, row.institution_id)
     return row
 
 
@@ -84,4 +88,5 @@ def agency_status(unit: Unit, data: AgencyStatusIn) -> EventOut:
     listing.status = data.status
     listing.since = unit.at
     seq = unit.record(Tag.AGENCY_LISTING_CHANGED, data.agency, {"status": data.status}, data.institution)
+    disclosure.record_disclosure(unit, data.institution)  # the public list follows the name list (art. 13)
     return EventOut(kind=Tag.AGENCY_LISTING_CHANGED, subject=data.agency, ledger_seq=seq)

@@ -1,6 +1,7 @@
 """A year of oversight history for the demo lender, so a new user's calendar shows something real: the two
 entrusted agencies' admission evaluations (with their reports stored as evidence files) and written commitments
-before their agreements began, inspections with findings, one rectification done on time and one overdue, and a
+before their agreements began, the published complaint channels and agency contacts (arts. 13, 23), collectors'
+monitoring thresholds and a performance scheme that never pays on recovery alone (art. 6), inspections with findings, one rectification done on time and one overdue, and a
 self-inspection that is now more than a year old. With the collectors whose training lapsed (organisations.py)
 the calendar at the world's day has overdue items of three kinds (self-inspection, rectification, training).
 
@@ -18,6 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from collectguard.demo import organisations as orgs
+from collectguard.monitoring import service as monitoring
+from collectguard.monitoring.schemas import SchemeIn, ThresholdsIn
 from collectguard.oversight import files
 from collectguard.oversight import service as oversight
 from collectguard.oversight.schemas import (
@@ -28,6 +31,8 @@ from collectguard.oversight.schemas import (
     RectificationOrderIn,
     StaffIn,
 )
+from collectguard.public import service as disclosure
+from collectguard.public.schemas import AgencyContactIn, ComplaintChannelsIn
 from collectguard.registry.unit import Unit
 
 # Days before the world's day on which each event happened.
@@ -122,8 +127,36 @@ def record_history(session: Session, start: date, algorithm: str = "sm3") -> His
         id="rect-hengyuan-1", institution=lender, agency=orgs.HENGYUAN, reason="illegal_collection",
         due=start - timedelta(days=7), inspection="insp-hengyuan-scheduled-1", finding=1,
         note="补齐录音并整改外呼系统 restore recordings and fix the dialer"))
+    _published(unit(398), start)
+    u = unit(390)
+    monitoring.set_thresholds(u, lender, ThresholdsIn(max_denials_per_day=20, max_after_deny_per_day=3,
+                                                      max_against_deny_per_day=0, max_qa_findings_per_day=5))
+    monitoring.adopt_scheme(u, lender, SchemeIn.model_validate(PERFORMANCE_SCHEME))
     session.flush()
     return HistorySummary(events=events, evaluations=len(ADMISSION_BEFORE), inspections=5, orders=2)
+
+
+# Art. 6(二)6: recovery never counts alone; compliance, complaints and information security all weigh.
+PERFORMANCE_SCHEME = {
+    "collector": {"recovery": 40, "compliance": 30, "complaints": 15, "information_security": 15},
+    "agency": {"recovery": 30, "compliance": 25, "complaints": 15, "information_security": 10, "task_quality": 10,
+               "records": 10},
+}
+AGENCY_CONTACTS = {
+    orgs.QINGHE: ("021-5000-0000", "上海市浦东新区世纪大道 100 号 青禾大厦 12 层"),
+    orgs.HENGYUAN: ("0755-8000-0000", "深圳市南山区科技园 8 号 衡远中心 5 层"),
+    orgs.QIMING: ("400-000-0000", "杭州市西湖区文三路 20 号"),
+}
+
+
+def _published(u: Unit, start: date) -> None:
+    """What arts. 13 and 23 make public: the complaint channels and process, and each agency's contact."""
+    disclosure.set_complaint_channels(u, orgs.LENDER, ComplaintChannelsIn(
+        phones=["400-000-0000"], emails=["complaints@yunlan-cf.example.cn"],
+        address="上海市黄浦区中山东一路 1 号 云岚消费金融 客户投诉中心 200002",
+        service_hours="每日 9:00–21:00 daily", response_days=15))
+    for agency, (phone, address) in AGENCY_CONTACTS.items():
+        disclosure.set_agency_contact(u, agency, AgencyContactIn(phone=phone, address=address))
 
 
 def _inspection(ident: str, agency: str, kind: str, start: date, before: int,

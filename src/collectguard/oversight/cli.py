@@ -78,7 +78,8 @@ def obligations(
             from collectguard.oversight.alerts import send_alerts
             from collectguard.registry.unit import Units
 
-            queued = send_alerts(Units(store, _algorithm()), when, due_within if due_within is not None else 30)
+            queued = send_alerts(Units(store, _algorithm()), when, due_within if due_within is not None else 30,
+                                 only=[institution])
             if not as_json:
                 typer.echo(f"已排队提醒 alerts queued: {queued}")
     finally:
