@@ -5,6 +5,7 @@ in tests/api/test_oversight_roles.py."""
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime
 from typing import Any
@@ -387,6 +388,10 @@ def test_evidence_files_are_stored_by_hash_and_cited_by_it(c):
     assert stored["size"] == len(content) and stored["media_type"] == "application/pdf"
     assert ok(upload(client, h["compliance_officer"], content, "copy.pdf"), 201)["hash"] == stored["hash"]
     assert ok(upload(client, admin, content + b"!"), 201)["hash"] != stored["hash"]
+    records = client.get("/v1/ledger?kind=oversight:evidence-file:stored", headers=h["auditor"])
+    payloads = [json.loads(line)["body"]["payload"] for line in records.text.splitlines()]
+    assert len(payloads) == 2 and payloads[0] == {"name": "admission report.pdf", "size": len(content),
+                                                  "media_type": "application/pdf"}  # stored once; never the bytes
     got = client.get(f"/v1/evidence-files/{stored['hash']}", headers=h["auditor"])
     assert got.status_code == 200 and got.content == content
     assert got.headers["content-type"].startswith("application/pdf")
