@@ -18,8 +18,8 @@ from collectguard.monitoring.cli import app as monitor_app
 from collectguard.oversight.cli import app as oversight_app
 from collectguard.oversight.cli import obligations as obligations_command
 from collectguard.qa.cli import app as qa_app
+from collectguard.registry.cli import DbOption, _db, policy_app
 from collectguard.registry.cli import init as init_command
-from collectguard.registry.cli import policy_app
 
 app = typer.Typer(
     help="催收合规网关 CollectGuard — compliance gate for consumer-credit collection (NIFA 2024).",
@@ -43,16 +43,6 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(oversight_app, name="oversight")
 app.command("obligations")(obligations_command)
 app.command("init")(init_command)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="数据库 URL (default: $COLLECTGUARD_DB or sqlite:///collectguard.db)"),
-]
-
-
-def _db(url: str | None) -> str:
-    return url or Settings.from_env().db_url
-
 
 @scenario_app.command("run")
 def scenario_run(

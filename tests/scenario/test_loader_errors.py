@@ -137,9 +137,9 @@ steps:
 @pytest.mark.parametrize(
     ("old", "new", "line", "reason"),
     [
-        ("reputation: 75}", "}", 9, "missing: reputation"),
-        ("reputation: 75}", "reputation: 75, charm: 3}", 9, "unknown criteria"),
-        ("kind: admission", "kind: pre_expiry", 9, "missing: compliance"),
+        ("reputation: 75}", "}", 14, "missing: reputation"),
+        ("reputation: 75}", "reputation: 75, charm: 3}", 14, "unknown criteria"),
+        ("kind: admission", "kind: pre_expiry", 9, "names its `agreement`"),
         ("    expect: {overdue: [art12-self-inspection:bank]}\n", "", 15, "expect: {overdue"),
         ("art12-self-inspection:bank", "art99-nothing:bank", 17, "unknown obligation key"),
         ("agency: agA\n      kind", "agency: agZ\n      kind", 11, "unknown agency"),

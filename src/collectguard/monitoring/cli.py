@@ -13,14 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
+from collectguard.registry.cli import DbOption
+
 app = typer.Typer(help="监测 Monitoring: flags for collectors above their institution's thresholds.",
                   no_args_is_help=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="数据库 URL (default: $COLLECTGUARD_DB or sqlite:///collectguard.db)"),
-]
-
 
 def _day(value: str | None) -> date | None:
     if value is None:

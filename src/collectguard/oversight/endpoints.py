@@ -8,7 +8,7 @@ anything else answers like an unknown id (art. 19(五))."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
@@ -50,6 +50,7 @@ from collectguard.registry.schemas import EventOut, Ident, Strict
 from collectguard.rulebook.obligations import Status
 
 router = APIRouter(prefix="/v1", tags=["oversight 监督"], responses=ERRORS)
+T = TypeVar("T")
 Reader = Annotated[Principal, Depends(require(Permission.OVERSIGHT_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.OVERSIGHT_WRITE))]
 
@@ -62,6 +63,15 @@ def _own(p: Principal, institution: str, field: str = "institution") -> None:
 def _agency_scope(p: Principal) -> list[str] | None:
     """The agencies an agency-bound reader may see (its own); None for the institution's own people."""
     return [p.agency_id] if p.agency_id is not None else None
+
+
+def _readable(p: Principal, row: T | None, agency: str | None, kind: str, ident: str) -> T:
+    """The row if the caller may read it — its institution's; for an agency operator, its own agency's — else
+    the same 404 as an id that does not exist (art. 19(五))."""
+    if row is None or getattr(row, "institution_id", None) != p.institution_id or (
+            p.agency_id is not None and agency != p.agency_id):
+        raise NotFound(kind, ident, field="id")
+    return row
 
 
 def _works_with(session: object, p: Principal, agency: str, field: str = "agency") -> None:
@@ -77,7 +87,9 @@ def create_staff(body: StaffCreate, p: Writer, units: UnitsDep, at: Now) -> Staf
     data = body.with_new_id()
     with units.write(at) as unit:
         if data.org != p.institution_id:
-            _works_with(unit.session, p, data.org, "org")
+            _works_with(unit.session, p, data.org, "org")  # anything else is not found
+            # An agency's people are the agency's own record (docs/tenancy.md): the institution keeps its own.
+            raise InvalidInput("只能登记本机构的人员", "an institution registers its own staff only", field="org")
         row = service.add_staff(unit, data)
         tenancy.remember_ref(unit.session, p.institution_id, "staff", body.ref, row.id)
         return StaffOut.model_validate(row)
@@ -156,10 +168,8 @@ def list_evaluations(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offs
 def get_evaluation(evaluation_id: PathId, p: Reader, units: UnitsDep) -> EvaluationOut:
     with units.read() as session:
         row = session.get(om.AgencyEvaluation, evaluation_id)
-        if row is None or row.institution_id != p.institution_id or (
-                p.agency_id is not None and row.agency_id != p.agency_id):
-            raise NotFound("evaluation", evaluation_id, field="id")
-        return EvaluationOut.model_validate(row)
+        return EvaluationOut.model_validate(_readable(p, row, row.agency_id if row else None, "evaluation",
+                                                      evaluation_id))
 
 
 @router.post("/agency-commitments", response_model=list[CommitmentOut], status_code=201,
@@ -246,10 +256,7 @@ def list_inspections(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offs
 
 def _inspection(session: object, p: Principal, inspection_id: str) -> om.Inspection:
     row = session.get(om.Inspection, inspection_id)  # type: ignore[attr-defined]
-    if row is None or row.institution_id != p.institution_id or (
-            p.agency_id is not None and row.org_id != p.agency_id):
-        raise NotFound("inspection", inspection_id, field="id")
-    return row  # type: ignore[no-any-return]
+    return _readable(p, row, row.org_id if row else None, "inspection", inspection_id)
 
 
 @router.get("/inspections/{inspection_id}", response_model=InspectionOut, summary="查看检查 Read an inspection")
@@ -304,10 +311,8 @@ def list_orders(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offset = 
 def get_order(order_id: PathId, p: Reader, units: UnitsDep) -> OrderOut:
     with units.read() as session:
         row = session.get(om.RectificationOrder, order_id)
-        if row is None or row.institution_id != p.institution_id or (
-                p.agency_id is not None and row.agency_id != p.agency_id):
-            raise NotFound("rectification order", order_id, field="id")
-        return OrderOut.model_validate(row)
+        return OrderOut.model_validate(_readable(p, row, row.agency_id if row else None, "rectification order",
+                                                 order_id))
 
 
 class DoneBody(Strict):

@@ -8,7 +8,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from collectguard.fields import WHOLE, Flag, Name, Note, StrictDate
 from collectguard.registry.create import ServerMade
@@ -84,27 +92,37 @@ class EvaluationIn(Strict):
     institution: Ident
     agency: Ident
     kind: EvaluationKind
-    agreement: Ident | None = None
+    agreement: Ident | None = Field(default=None, validate_default=True, description="协议（到期前评估必填）the "
+                                    "agreement (required for a pre-expiry evaluation)")
     scores: dict[str, Score] = Field(description="评估项 → 0–100 criterion → score (all of the kind's criteria)")
     passed: Flag
     evaluator: Name | None = None
     evidence: list[EvidenceRef] = Field(default=[], max_length=100)
     note: Note | None = None
 
-    @model_validator(mode="after")
-    def _criteria(self) -> EvaluationIn:
-        wanted = CRITERIA[self.kind]
-        missing = [c for c in wanted if c not in self.scores]
-        unknown = sorted(set(self.scores) - set(wanted))
-        if missing:
-            raise ValueError(f"{self.kind.value} 评估缺少评估项 {', '.join(missing)} / a {self.kind.value} evaluation "
-                             f"must score {', '.join(wanted)}; missing: {', '.join(missing)}")
-        if unknown:
-            raise ValueError(f"未知评估项 {', '.join(unknown)} / unknown criteria for a {self.kind.value} evaluation: "
-                             f"{', '.join(unknown)} (criteria: {', '.join(wanted)})")
-        if self.kind is EvaluationKind.PRE_EXPIRY and self.agreement is None:
+    @field_validator("agreement")
+    @classmethod
+    def _agreement(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("kind") is EvaluationKind.PRE_EXPIRY and value is None:
             raise ValueError("协议到期前评估须指明协议 / a pre_expiry evaluation names its `agreement`")
-        return self
+        return value
+
+    @field_validator("scores")
+    @classmethod
+    def _criteria(cls, scores: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+        kind = info.data.get("kind")
+        if kind is None:
+            return scores
+        wanted = CRITERIA[kind]
+        missing = [c for c in wanted if c not in scores]
+        unknown = sorted(set(scores) - set(wanted))
+        if missing:
+            raise ValueError(f"{kind.value} 评估缺少评估项 {', '.join(missing)} / the {kind.value} evaluation must score "
+                             f"{', '.join(wanted)}; missing: {', '.join(missing)}")
+        if unknown:
+            raise ValueError(f"未知评估项 {', '.join(unknown)} / unknown criteria for the {kind.value} evaluation: "
+                             f"{', '.join(unknown)} (criteria: {', '.join(wanted)})")
+        return scores
 
 
 class CommitmentsIn(Strict):

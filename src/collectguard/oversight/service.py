@@ -258,6 +258,9 @@ def order(unit: Unit, data: RectificationOrderIn) -> om.RectificationOrder:
         inspection = unit.get(om.Inspection, data.inspection, kind="inspection", field="inspection")
         if inspection.institution_id != data.institution:
             raise NotFound("inspection", data.inspection, field="inspection")
+        if inspection.org_id != data.agency:
+            raise InvalidInput(f"该检查针对 {inspection.org_id}，不是 {data.agency}",
+                               f"the inspection is of {inspection.org_id}, not of {data.agency}", field="inspection")
         if data.finding is not None:
             # Locked before it is checked: a concurrent order for the same finding waits, then sees it taken.
             finding = unit.session.get(om.InspectionFinding, (data.inspection, data.finding), with_for_update=True,
