@@ -16,9 +16,9 @@ h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.2em;margin:1.6em 0 .6em;border-b
 padding-bottom:.2em}
 .en{color:#57606a;font-size:.92em;margin-left:.5em}
 section{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:16px 20px;margin:16px 0}
-table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:8px;border-bottom:1px solid #eaeef2;
+table{border-collapse:collapse;width:100%}.tel{white-space:nowrap}th,td{text-align:left;padding:8px;border-bottom:1px solid #eaeef2;
 vertical-align:top}
-th{background:#f6f8fa;font-weight:600}ol{padding-left:1.4em}li{margin:.3em 0}
+section>h2:first-child{margin-top:0}th{background:#f6f8fa;font-weight:600}ol{padding-left:1.4em}li{margin:.3em 0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 16px;margin:0}dt{font-weight:600}dd{margin:0}
 .muted{color:#57606a}footer{margin-top:32px;font-size:.85em;color:#57606a}
 """
@@ -47,7 +47,7 @@ def _agencies(data: PublicAgencies) -> str:
             f"<tr><td>{escape(a.name)}"
             + (f'<br><span class="muted">{_bi("转委托，上级机构：" + a.subcontractor_of, "subcontractor of " + a.subcontractor_of)}'
                f"</span>" if a.subcontractor_of else "")
-            + f"</td><td>{_text(a.phone)}</td><td>{_text(a.address)}</td></tr>"
+            + f'</td><td class="tel">{_text(a.phone)}</td><td>{_text(a.address)}</td></tr>'
             for a in data.agencies)
     return (f'<section id="agencies">\n<h2>{_bi("合作催收机构", "Entrusted collection agencies")}</h2>\n'
             f'<p class="muted">{_bi(f"截至 {data.as_of}（{data.zone}）", f"as of {data.as_of} ({data.zone})")}</p>\n'
