@@ -60,6 +60,7 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "POST /v1/agency-evaluations": "the scores name exactly the kind's criteria; a pre-expiry evaluation names its "
                                    "agreement; cited files are stored",
     "POST /v1/evidence-files": "the file is not empty",
+    "POST /v1/staff": "`org` is the caller's own institution (an agency's people are the agency's own record)",
     "POST /v1/inspections": "findings cite rule ids of RULES.md; the period is not reversed; a sample needs a period",
     "POST /v1/rectification-orders": "`due` is not before today; `finding` comes with its `inspection`",
     "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
