@@ -89,3 +89,18 @@ def test_delisting_an_agency_that_is_not_listed_is_refused_and_changes_nothing(e
     assert refused.value.code == "not-listed"
     with store.read() as session:
         assert session.execute(select(LedgerRecord.seq).order_by(LedgerRecord.seq.desc())).scalars().first() == before
+
+
+def test_the_recorded_seed_is_the_one_the_sample_shows_even_with_leading_zeros(events, store):
+    from collectguard.oversight.models import Inspection
+    from collectguard.oversight.sampling import draw
+
+    events.inspection(InspectionIn(id="in0", institution="bank", kind="agency_surprise", org="agA",
+                                   period_from="2026-02-01", period_to="2026-02-28", sample_size=5,
+                                   seed="000abc"), at("2026-03-01 09:00"))
+    with store.read() as session:
+        row = session.get(Inspection, "in0")
+        assert row is not None and row.seed == "abc"
+        sample = draw(session, institution_id="bank", org_id="agA", period_from=row.period_from,
+                      period_to=row.period_to, size=5, seed=row.seed)
+    assert sample.seed == row.seed

@@ -162,7 +162,7 @@ class InspectionIn(Strict):
     period_from: StrictDate | None = None
     period_to: StrictDate | None = None
     sample_size: Annotated[int, Field(ge=1, le=10_000), WHOLE] | None = None
-    seed: Annotated[str, Field(pattern=r"^[0-9a-f]{8,64}$", max_length=64)] | None = None
+    seed: Annotated[str, Field(pattern=r"^[0-9a-f]{1,64}$", max_length=64)] | None = None
     evidence: list[EvidenceRef] = Field(default=[], max_length=100)
     note: Note | None = None
 

@@ -40,6 +40,7 @@ from collectguard.registry import models as m
 from collectguard.registry.schemas import EventOut
 from collectguard.registry.unit import Unit
 from collectguard.rulebook.profile import DEFAULT_PROFILE, load_profile
+from collectguard.rulebook.sampling import canonical_seed
 from collectguard.rulebook.vocabulary import ListingStatus
 
 # RULES.md's conduct rules (checked on content: templates before use, transcripts after).
@@ -235,7 +236,8 @@ def inspect(unit: Unit, data: InspectionIn, *, known_rules: frozenset[str]) -> o
         if f.rule not in known_rules:
             raise InvalidInput(f"未知规则编号 {f.rule}", f"unknown rule id {f.rule!r}", field=f"findings.{i}.rule")
     _check_files(unit, data.institution, [e.hash for e in data.evidence])
-    seed = data.seed or (secrets.token_hex(16) if data.sample_size else None)
+    # The seed as the sampler writes it (hex without leading zeros): the one recorded is the one a sample shows.
+    seed = canonical_seed(data.seed or secrets.token_hex(16)) if data.sample_size else None
     payload = {**data.model_dump(mode="json"), "seed": seed}
     row = om.Inspection(
         id=data.id, institution_id=data.institution, kind=data.kind, org_id=data.org, inspector=data.inspector,
