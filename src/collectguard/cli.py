@@ -20,6 +20,7 @@ from collectguard.oversight.cli import obligations as obligations_command
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import DbOption, _db, policy_app
 from collectguard.registry.cli import init as init_command
+from collectguard.users.cli import app as users_app
 
 app = typer.Typer(
     help="催收合规网关 CollectGuard — compliance gate for consumer-credit collection (NIFA 2024).",
@@ -41,6 +42,7 @@ app.add_typer(leases_app, name="leases")
 app.add_typer(policy_app, name="policy")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(oversight_app, name="oversight")
+app.add_typer(users_app, name="users")
 app.command("obligations")(obligations_command)
 app.command("init")(init_command)
 

@@ -104,6 +104,14 @@ class Tag(StrEnum):
     KEY_REVOKED = "auth:key:revoked"
     QA_CALL_INSPECTED = "qa:call:inspected"
 
+    # -- people's accounts in the console (users/): sign-in, sessions, second factor -------------------------
+    USER_CREATED = "users:user:created"
+    SIGN_IN_SUCCEEDED = "users:sign-in:succeeded"
+    SIGN_IN_FAILED = "users:sign-in:failed"
+    SIGN_IN_LOCKED = "users:sign-in:locked"
+    SESSION_ENDED = "users:session:ended"
+    TOTP_ENABLED = "users:totp:enabled"
+
     @property
     def source(self) -> str:
         return self.value.split(":", 1)[0]
