@@ -199,7 +199,20 @@ def test_totp_is_optional_for_other_roles_and_confirmed_explicitly(units):
     with units.write(T0) as unit:
         service.confirm_totp(unit, service.get_user(unit, "alice"), totp.at(T0))
     assert sign_in(units, T0).error is not None
-    assert sign_in(units, T0, code=totp.at(T0)).token
+    replayed = sign_in(units, T0, code=totp.at(T0)).error  # the confirming code, used again
+    assert isinstance(replayed, Unauthenticated) and replayed.field == "totp_code"
+    assert sign_in(units, T0 + timedelta(seconds=30), code=totp.at(T0 + timedelta(seconds=30))).token
+
+
+def test_a_one_time_code_is_never_accepted_twice(units):
+    make(units, "admin", Role.INSTITUTION_ADMIN)
+    totp = enroll(units, "admin")
+    code = totp.at(T0)
+    assert sign_in(units, T0, "admin", code=code).token
+    assert sign_in(units, T0 + timedelta(seconds=20), "admin", code=code).error is not None
+    # Nor an older step's code after a newer one was used.
+    assert sign_in(units, T0 + timedelta(seconds=30), "admin", code=totp.at(T0 + timedelta(seconds=30))).token
+    assert sign_in(units, T0 + timedelta(seconds=30), "admin", code=code).error is not None
 
 
 def lookup(units: Units, token: str | None, when: datetime) -> service.ActiveSession | None:

@@ -24,6 +24,7 @@ class UserRow(Base):
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string
     totp_secret: Mapped[str | None] = mapped_column(String(400))  # encrypted at rest (privacy.crypto), cg1.…
     totp_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last 30-second step used: no replay
     failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column()
     active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -78,14 +78,9 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-_dummy: list[str] = []
-
-
-def _dummy_hash() -> str:
-    """A hash nobody knows the password of, verified against when the username is unknown: the same work."""
-    if not _dummy:
-        _dummy.append(HASHER.hash(secrets.token_urlsafe(24)))
-    return _dummy[0]
+# A hash nobody knows the password of, verified against when the username is unknown: the same work. Made at
+# import, so that even a process's first sign-in with an unknown username takes no longer than with a known one.
+_DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(24))
 
 
 def _record(unit: Unit, tag: Tag, user: UserRow, payload: dict[str, Any]) -> None:
@@ -170,8 +165,18 @@ def _totp(unit: Unit, user: UserRow) -> pyotp.TOTP | None:
     return pyotp.TOTP(decrypt(keyring_of(unit.session), user.totp_secret, context=_context(user)), interval=30)
 
 
-def _code_ok(totp: pyotp.TOTP, code: str | None, at: datetime) -> bool:
-    return bool(code) and totp.verify(str(code).strip(), for_time=at, valid_window=1)
+def _code_ok(user: UserRow, totp: pyotp.TOTP, code: str | None, at: datetime) -> bool:
+    """The code of the current 30-second step or of one either side (valid_window=1), and of a later step than the
+    last code accepted: a code, once used, is never accepted again (RFC 6238 §5.2)."""
+    if not code:
+        return False
+    now = totp.timecode(at)
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), str(code).strip()) and (
+                user.totp_last_step is None or step > user.totp_last_step):
+            user.totp_last_step = step
+            return True
+    return False
 
 
 def enroll_totp(unit: Unit, user: UserRow, *, issuer: str = "CollectGuard") -> str:
@@ -181,6 +186,7 @@ def enroll_totp(unit: Unit, user: UserRow, *, issuer: str = "CollectGuard") -> s
         raise Conflict("已启用动态口令", "TOTP is already enabled for this user", field="username",
                        code="totp-enabled")
     secret = pyotp.random_base32()
+    user.totp_last_step = None
     user.totp_secret = encrypt(keyring_of(unit.session), secret, context=_context(user))
     return pyotp.TOTP(secret, interval=30).provisioning_uri(name=user.username, issuer_name=issuer)
 
@@ -189,7 +195,7 @@ def confirm_totp(unit: Unit, user: UserRow, code: str) -> None:
     totp = _totp(unit, user)
     if totp is None:
         raise Conflict("尚未登记动态口令", "no TOTP secret enrolled", field="totp_code", code="totp-not-enrolled")
-    if not _code_ok(totp, code, unit.at):
+    if not _code_ok(user, totp, code, unit.at):
         raise InvalidInput("动态口令错误", "wrong one-time code", field="totp_code")
     _enable(unit, user)
 
@@ -232,7 +238,7 @@ def sign_in(unit: Unit, username: str, password: str, totp_code: str | None = No
     session = unit.session
     user = repository.by_username(session, username)
     try:
-        matches: bool = HASHER.verify(user.password_hash if user is not None else _dummy_hash(), password)
+        matches: bool = HASHER.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         matches = False
     if user is None or not user.active:
@@ -254,7 +260,7 @@ def sign_in(unit: Unit, username: str, password: str, totp_code: str | None = No
                                       "(collectguard users totp-enroll)", field="totp_code",
                                       code="totp-enrollment-required"))
     if totp is not None and (user.totp_enabled or Role(user.role) in TOTP_REQUIRED or totp_code):
-        if not _code_ok(totp, totp_code, unit.at):
+        if not _code_ok(user, totp, totp_code, unit.at):
             error = Unauthenticated("缺少或错误的动态口令", "missing or wrong one-time code", field="totp_code",
                                     code="totp-required")
             return _fail(unit, user, "totp", SignIn(error=error), policy)

@@ -27,6 +27,7 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('totp_secret', sa.String(length=400), nullable=True),
     sa.Column('totp_enabled', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('failed_attempts', sa.Integer(), nullable=False),
     sa.Column('locked_until', collectguard.db.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
