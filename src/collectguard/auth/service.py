@@ -50,6 +50,28 @@ class IssuedKey:
     expires_at: datetime | None
 
 
+def check_binding(unit: Unit, role: Role, institution_id: str | None, agency_id: str | None) -> None:
+    """Who a key or a person acts for, by role: an `agency_admin` for one agency and no institution; every other
+    role for an institution — an agency operator also for one agency the institution entrusts (on its name list
+    under an agreement, or approved as its subcontractor). Shared by API keys and console users."""
+    if role is Role.AGENCY_ADMIN:
+        if agency_id is None or institution_id is not None:
+            raise InvalidInput("催收机构管理员只属于一家催收机构，不属于任何金融机构",
+                               "an agency_admin belongs to one agency and to no institution", field="agency")
+        unit.get(m.Agency, agency_id, kind="agency", field="agency")
+        return
+    if institution_id is None:
+        raise InvalidInput("须指定金融机构", "an institution is required", field="institution")
+    unit.get(m.Institution, institution_id, kind="institution", field="institution")
+    if role is Role.AGENCY_OPERATOR and agency_id is None:
+        raise InvalidInput("催收机构操作员须指定催收机构", "an agency_operator needs an agency", field="agency")
+    if agency_id is not None:
+        unit.get(m.Agency, agency_id, kind="agency", field="agency")
+        if not entrusts(unit.session, institution_id, agency_id):
+            raise InvalidInput("该催收机构不在本机构名单中或无委托协议",
+                               "the agency is not on this institution's list under an agreement", field="agency")
+
+
 def issue(
     registry: Unit,
     *,
@@ -64,22 +86,7 @@ def issue(
     the agency on its name list under an agreement (or approved as its subcontractor): an institution cannot
     mint itself a key for an agency it does not entrust."""
     session = registry.session
-    if role is Role.AGENCY_ADMIN:
-        if agency_id is None or institution_id is not None:
-            raise InvalidInput("催收机构管理员密钥只属于一家催收机构，不属于任何金融机构",
-                               "an agency_admin key belongs to one agency and to no institution", field="agency")
-        registry.get(m.Agency, agency_id, kind="agency", field="agency")
-    else:
-        if institution_id is None:
-            raise InvalidInput("须指定金融机构", "an institution is required", field="institution")
-        registry.get(m.Institution, institution_id, kind="institution", field="institution")
-    if role is Role.AGENCY_OPERATOR and agency_id is None:
-        raise InvalidInput("催收机构操作员密钥须指定机构", "an agency_operator key needs an agency", field="agency")
-    if agency_id is not None and institution_id is not None:
-        registry.get(m.Agency, agency_id, kind="agency", field="agency")
-        if not entrusts(session, institution_id, agency_id):
-            raise InvalidInput("该催收机构不在本机构名单中或无委托协议",
-                               "the agency is not on this institution's list under an agreement", field="agency")
+    check_binding(registry, role, institution_id, agency_id)
     if expires_at is not None and expires_at <= registry.at:
         raise InvalidInput("到期时间须在未来", "expires_at must be in the future", field="expires_at")
     key_id = secrets.token_hex(8)

@@ -24,12 +24,11 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from collectguard.auth.roles import AGENCY_ROLES, Principal, Role
-from collectguard.auth.service import entrusts
+from collectguard.auth.roles import Principal, Role
+from collectguard.auth.service import check_binding
 from collectguard.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from collectguard.ledger.tags import Tag
 from collectguard.privacy.crypto import decrypt, encrypt
-from collectguard.registry import models as m
 from collectguard.registry.personal import keyring_of
 from collectguard.registry.unit import Unit
 from collectguard.users import repository
@@ -116,22 +115,7 @@ def create_user(unit: Unit, *, username: str, role: Role | str, password: str, i
         raise InvalidInput("接入密钥角色（integration）不能登录控制台", "an integration role cannot sign in: it is "
                            "for machines, with an API key", field="role")
     session = unit.session
-    if role is Role.AGENCY_ADMIN:
-        if agency_id is None or institution_id is not None:
-            raise InvalidInput("催收机构管理员只属于一家催收机构，不属于任何金融机构",
-                               "an agency_admin belongs to one agency and to no institution", field="agency")
-        unit.get(m.Agency, agency_id, kind="agency", field="agency")
-    else:
-        if institution_id is None:
-            raise InvalidInput("须指定金融机构", "an institution is required", field="institution")
-        unit.get(m.Institution, institution_id, kind="institution", field="institution")
-        if role in AGENCY_ROLES and agency_id is None:
-            raise InvalidInput("催收机构操作员须指定机构", "an agency_operator needs an agency", field="agency")
-        if agency_id is not None:
-            unit.get(m.Agency, agency_id, kind="agency", field="agency")
-            if not entrusts(session, institution_id, agency_id):
-                raise InvalidInput("该催收机构不在本机构名单中或无委托协议",
-                                   "the agency is not on this institution's list under an agreement", field="agency")
+    check_binding(unit, role, institution_id, agency_id)
     check_password(password)
     if repository.by_username(session, username) is not None:
         raise Conflict(f"用户名 {username} 已存在", f"username {username} already exists", field="username",
