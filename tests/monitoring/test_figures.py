@@ -4,6 +4,7 @@ contacts against a deny, QA findings — read from the ledger's tables in two st
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import event
 from tests.factories import at
@@ -113,4 +114,4 @@ def test_after_deny_is_per_collector_party_and_day():
             R("4", "x", "p", "2026-05-20 09:00", True),  # another collector
             R("5", "c", "p", "2026-05-21 09:00", True),  # another day
             R("6", "c", "p", "2026-05-20 10:00", False)]
-    assert repo.after_deny(sorted(rows, key=lambda r: (r.at, r.id)), repo.INSTITUTION_ZONE) == {"2", "6"}
+    assert repo.after_deny(sorted(rows, key=lambda r: (r.at, r.id)), ZoneInfo("Asia/Shanghai")) == {"2", "6"}

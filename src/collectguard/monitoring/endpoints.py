@@ -54,6 +54,7 @@ from collectguard.monitoring.schemas import (
     ThresholdsIn,
     ThresholdsOut,
 )
+from collectguard.registry.repository import institution_zone
 from collectguard.registry.schemas import Ident
 
 T = TypeVar("T")
@@ -128,7 +129,7 @@ def figures(p: Reader, units: UnitsDep, at: Now, day_from: DayFrom = None, day_t
         first, last = _days(first, day_to or first, MAX_FIGURE_DAYS)
         tallies = repo.collector_days(session, p.institution_id, first, last, orgs=_orgs(session, p))
         return FiguresOut(
-            institution_id=p.institution_id, zone=str(repo.institution_zone(session, p.institution_id)),
+            institution_id=p.institution_id, zone=str(institution_zone(session, p.institution_id)),
             day_from=first, day_to=last,
             collectors=[CollectorDayOut(collector=t.collector, agency=t.agency, day=t.day, **t.counts())
                         for t in tallies],

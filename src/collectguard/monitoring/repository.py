@@ -2,7 +2,7 @@
 many collectors), its thresholds, flags and performance scheme, and what a caller may see of them (an agency's
 operator: its own agency's and its subcontractors' collectors only; anything else is not found, art. 19(五)).
 
-Definitions (natural days in the institution's zone, `institution_zone`):
+Definitions (natural days in the institution's zone, `registry.repository.institution_zone`):
 
 - an attempt counts on the day it was **asked** (`attempts`, `allowed`, `denied`, `denials_by_rule`: a denied
   attempt counts once under each rule it failed);
@@ -36,20 +36,12 @@ from collectguard.gate.models import AttemptRow
 from collectguard.monitoring.models import CollectorFlag, MonitoringThresholds, PerformanceScheme
 from collectguard.monitoring.schemas import Metric
 from collectguard.qa.storage import QaFindingRow
-from collectguard.registry.models import Institution
+from collectguard.registry.repository import institution_zone
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.usage import counted_at
 from collectguard.rulebook.vocabulary import Channel, Mode
 
-INSTITUTION_ZONE = ZoneInfo("Asia/Shanghai")
 RECORDED_CHANNELS = frozenset({Channel.VOICE.value, Channel.VIDEO.value})
-
-
-def institution_zone(session: Session, institution_id: str) -> ZoneInfo:
-    """The zone an institution's natural days are counted in: its `timezone` (Asia/Shanghai unless set; migration
-    0013). The one place monitoring asks."""
-    zone = session.execute(select(Institution.timezone).where(Institution.id == institution_id)).scalar()
-    return ZoneInfo(zone) if zone else INSTITUTION_ZONE
 
 
 def period(session: Session, institution_id: str, first: date, last: date) -> tuple[ZoneInfo, datetime, datetime]:

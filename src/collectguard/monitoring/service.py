@@ -28,6 +28,7 @@ from collectguard.monitoring.schemas import (
     ThresholdsIn,
 )
 from collectguard.registry.models import Institution
+from collectguard.registry.repository import institution_zone
 from collectguard.registry.unit import Unit
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.vocabulary import CollectorStatus
@@ -191,7 +192,7 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
     and visits that declared their recording (the attempt's `recording`, art. 16(一)2; outcomes carry no recording
     reference), complaints (0 until complaints are registered) — and the suggested grades (monitoring.scoring)."""
     orgs = family(session, agency_id)
-    zone = repo.institution_zone(session, institution_id)
+    zone = institution_zone(session, institution_id)
     rows = repo.attempt_rows(session, institution_id, since, until, orgs)
     asked = repo.asked_in(rows, since, until)
     denied = [r for r in asked if not r.allowed]
@@ -231,7 +232,7 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
 
 def local_today(at: datetime, session: Session, institution_id: str) -> date:
     """Today in the institution's zone."""
-    return local_date(at, repo.institution_zone(session, institution_id))
+    return local_date(at, institution_zone(session, institution_id))
 
 
 def flag_payload(row: CollectorFlag) -> dict[str, Any]:

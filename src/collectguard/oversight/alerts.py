@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from collectguard.ledger.tags import Tag
 from collectguard.notices import outbox
-from collectguard.oversight.repository import zone_of
 from collectguard.registry.models import Institution
+from collectguard.registry.repository import institution_zone
 from collectguard.registry.unit import Unit, Units
 from collectguard.rulebook.calendar import local_date
 
@@ -82,7 +82,7 @@ def queue_alerts(unit: Unit, institution_id: str, items: Iterable[Item], *, due_
     """Queue one alert per overdue item, and per due item whose deadline is within `due_within_days` local days,
     not yet queued today; each queued one is recorded in the ledger. Returns how many were queued. Never
     commits."""
-    day = local_date(unit.at, zone_of(unit.session, institution_id))
+    day = local_date(unit.at, institution_zone(unit.session, institution_id))
     queued = 0
     for item in items:
         status = _status(item)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from collectguard.errors import NotFound
 from collectguard.oversight import models as om
-from collectguard.oversight import repository as repo
 from collectguard.oversight.schemas import (
     EvaluationKind,
     EvidenceOut,
@@ -30,6 +29,7 @@ from collectguard.oversight.schemas import (
     ObligationsOut,
 )
 from collectguard.registry import models as m
+from collectguard.registry.repository import institution_zone
 from collectguard.registry.service import to_policy
 from collectguard.rulebook import obligations as ob
 from collectguard.rulebook.policy import InstitutionPolicy
@@ -50,7 +50,7 @@ def facts(session: Session, institution_id: str, at: datetime) -> ob.OversightFa
     inst = session.get(m.Institution, institution_id)
     if inst is None:
         raise NotFound("institution", institution_id, field="institution")
-    zone = repo.zone_of(session, institution_id)
+    zone = institution_zone(session, institution_id)
     today = ob.local_day(at, zone)
     profile = load_profile(inst.profile)
     policy = to_policy(inst.policy)
@@ -146,7 +146,9 @@ def obligations(session: Session, institution_id: str, at: datetime, *,
                 due_within_days: int = ob.DEFAULT_DUE_WITHIN_DAYS) -> list[ObligationOut]:
     """Every obligation item of the institution at `at`, with its article, titles and evidence."""
     found = facts(session, institution_id, at)
-    meta = load_profile(_profile_of(session, institution_id)).obligations
+    institution = session.get(m.Institution, institution_id)  # read by `facts` already: the identity map has it
+    assert institution is not None
+    meta = load_profile(institution.profile).obligations
     return [_out(item, meta) for item in ob.compute(found, at, due_within_days=due_within_days)]
 
 
@@ -160,13 +162,13 @@ def calendar(session: Session, institution_id: str, at: datetime, *,
     if agency is not None:
         items = [i for i in items if i.agency == agency]
     counts = {s.value: sum(1 for i in items if i.status == s.value) for s in ob.Status}
+    zone = institution_zone(session, institution_id)
     if pressing:
-        today = ob.local_day(at, repo.zone_of(session, institution_id))
+        today = ob.local_day(at, zone)
         items = [i for i in items if i.status == "overdue" or (i.status == "due" and _within(i, at, today,
                                                                                              due_within_days))]
     if status is not None:
         items = [i for i in items if i.status == status]
-    zone = repo.zone_of(session, institution_id)
     return ObligationsOut(institution=institution_id, at=at, day=ob.local_day(at, zone), timezone=zone.key,
                           due_within_days=due_within_days, counts=counts, items=items)
 
@@ -177,8 +179,6 @@ def _within(item: ObligationOut, at: datetime, today: date, days: int) -> bool:
     return item.due_date is None or (item.due_date - today).days <= days
 
 
-def _profile_of(session: Session, institution_id: str) -> str:
-    return session.execute(select(m.Institution.profile).where(m.Institution.id == institution_id)).scalar_one()
 
 
 def _out(item: ob.Item, meta: Any) -> ObligationOut:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
@@ -15,19 +14,12 @@ from collectguard.debts.models import Debt, Placement
 from collectguard.oversight import models as om
 from collectguard.oversight.schemas import Commitment, EvaluationKind
 from collectguard.registry import models as m
+from collectguard.registry.repository import institution_zone
 from collectguard.rulebook.vocabulary import ListingStatus
-
-DEFAULT_ZONE = "Asia/Shanghai"
-
-
-def zone_of(session: Session, institution_id: str) -> ZoneInfo:
-    """The zone the institution's days are counted in (its obligations' deadlines)."""
-    name = session.execute(select(m.Institution.timezone).where(m.Institution.id == institution_id)).scalar()
-    return ZoneInfo(name or DEFAULT_ZONE)
 
 
 def local_day(session: Session, institution_id: str, at: datetime) -> date:
-    return at.astimezone(zone_of(session, institution_id)).date()
+    return at.astimezone(institution_zone(session, institution_id)).date()
 
 
 def listing(session: Session, institution_id: str, agency_id: str) -> m.AgencyListing | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -32,6 +33,13 @@ def tenant_row(session: Session, model: Any, ident: Any, p: Principal, kind: str
 
 def institution(session: Session, institution_id: str) -> Institution | None:
     return session.get(Institution, institution_id)
+
+
+def institution_zone(session: Session, institution_id: str) -> ZoneInfo:
+    """The zone an institution's days are counted in (`institutions.timezone`, Asia/Shanghai unless it names
+    another): obligations' deadlines, monitoring's natural days, alerts' once-a-day keys."""
+    name = session.execute(select(Institution.timezone).where(Institution.id == institution_id)).scalar()
+    return ZoneInfo(name or "Asia/Shanghai")
 
 
 def institutions(session: Session, p: Principal, limit: int, offset: int) -> tuple[Sequence[Institution], int]:
