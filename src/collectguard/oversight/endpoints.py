@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from collectguard.api.common import Limit, Page, PathId
+from collectguard.api.common import Limit, Page, PathId, page
 from collectguard.api.deps import Now, UnitsDep, require
 from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
@@ -98,9 +98,8 @@ def create_staff(body: StaffCreate, p: Writer, units: UnitsDep, at: Now) -> Staf
 @router.get("/staff", response_model=Page[StaffOut], summary="监督人员 People of the institution")
 def list_staff(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offset = 0) -> Page[StaffOut]:
     with units.read() as session:
-        rows, total = repo.staff(session, _agency_scope(p) or [p.institution_id], limit, offset)
-        return Page[StaffOut](items=[StaffOut.model_validate(r) for r in rows], total=total, limit=limit,
-                              offset=offset)
+        return page(repo.staff(session, _agency_scope(p) or [p.institution_id], limit, offset), limit, offset,
+                    StaffOut.model_validate)
 
 
 @router.post("/evidence-files", response_model=FileOut, status_code=201,
@@ -158,10 +157,8 @@ def list_evaluations(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offs
                      agency: Annotated[Ident | None, Query()] = None,
                      kind: Annotated[EvaluationKind | None, Query()] = None) -> Page[EvaluationOut]:
     with units.read() as session:
-        rows, total = repo.evaluations(session, p.institution_id, agency_id=agency, agencies=_agency_scope(p),
-                                       kind=kind, limit=limit, offset=offset)
-        return Page[EvaluationOut](items=[EvaluationOut.model_validate(r) for r in rows], total=total, limit=limit,
-                                   offset=offset)
+        return page(repo.evaluations(session, p.institution_id, agency_id=agency, agencies=_agency_scope(p),
+                                     kind=kind, limit=limit, offset=offset), limit, offset, EvaluationOut.model_validate)
 
 
 @router.get("/agency-evaluations/{evaluation_id}", response_model=EvaluationOut, summary="查看评估 Read an evaluation")
@@ -250,8 +247,7 @@ def list_inspections(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offs
     with units.read() as session:
         rows, total = repo.inspections(session, p.institution_id, orgs=_agency_scope(p), limit=limit, offset=offset)
         found = repo.findings(session, [r.id for r in rows])
-        return Page[InspectionOut](items=[_inspection_out(r, found[r.id]) for r in rows], total=total, limit=limit,
-                                   offset=offset)
+        return page((rows, total), limit, offset, lambda r: _inspection_out(r, found[r.id]))
 
 
 def _inspection(session: object, p: Principal, inspection_id: str) -> om.Inspection:
@@ -301,10 +297,8 @@ def list_orders(p: Reader, units: UnitsDep, limit: Limit = 50, offset: Offset = 
                 agency: Annotated[Ident | None, Query()] = None,
                 open_only: Annotated[bool, Query(alias="open")] = False) -> Page[OrderOut]:
     with units.read() as session:
-        rows, total = repo.orders(session, p.institution_id, agency_id=agency, agencies=_agency_scope(p),
-                                  open_only=open_only, limit=limit, offset=offset)
-        return Page[OrderOut](items=[OrderOut.model_validate(r) for r in rows], total=total, limit=limit,
-                              offset=offset)
+        return page(repo.orders(session, p.institution_id, agency_id=agency, agencies=_agency_scope(p),
+                                open_only=open_only, limit=limit, offset=offset), limit, offset, OrderOut.model_validate)
 
 
 @router.get("/rectification-orders/{order_id}", response_model=OrderOut, summary="查看整改单 Read an order")
