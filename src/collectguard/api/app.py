@@ -12,7 +12,7 @@ from typing import Any
 import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -35,6 +35,7 @@ from collectguard.api.routes import (
 from collectguard.api.sweeper import LeaseSweeper
 from collectguard.collectors import endpoints as collectors
 from collectguard.config import Settings
+from collectguard.console import endpoints as console
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.debts import endpoints as debts
@@ -102,6 +103,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
                    monitoring.router, oversight.router,
                    docs.router):
         app.include_router(router)
+    console.install(app)  # the web console under /console, in the same process (console/endpoints.py)
     _errors(app)
     document_errors(app)
 
@@ -145,7 +147,9 @@ def _allowed_methods(app: FastAPI, request: Request) -> str:
 
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(CollectGuardError)
-    async def domain_error(_: Request, exc: CollectGuardError) -> JSONResponse:
+    async def domain_error(request: Request, exc: CollectGuardError) -> Response:
+        if console.is_console(request):
+            return console.error_page(request, exc)
         return JSONResponse(exc.as_dict(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)

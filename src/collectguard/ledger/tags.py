@@ -111,6 +111,8 @@ class Tag(StrEnum):
     SIGN_IN_LOCKED = "users:sign-in:locked"
     SESSION_ENDED = "users:session:ended"
     TOTP_ENABLED = "users:totp:enabled"
+    PASSWORD_SET = "users:password:set"
+    TOTP_RESET = "users:totp:reset"
 
     @property
     def source(self) -> str:

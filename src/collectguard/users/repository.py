@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from collectguard.users.models import UserRow, UserSessionRow
@@ -27,3 +29,11 @@ def list_users(session: Session, *, institution_id: str | None = None, agency_id
     if agency_id is not None:
         query = query.where(UserRow.agency_id == agency_id)
     return list(session.execute(query).scalars())
+
+
+def end_sessions(session: Session, user_id: str, at: datetime) -> int:
+    """Revoke every open session of a user; how many were open."""
+    result = session.execute(update(UserSessionRow).where(UserSessionRow.user_id == user_id,
+                                                          UserSessionRow.revoked_at.is_(None))
+                             .values(revoked_at=at))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -131,6 +131,17 @@ def create_user(unit: Unit, *, username: str, role: Role | str, password: str, i
     return user
 
 
+def set_password(unit: Unit, user: UserRow, password: str) -> None:
+    """A new password (a reset by an administrator, or the demo's fresh one): the lock and failure count are
+    cleared and every open session of the user ends."""
+    check_password(password)
+    user.password_hash = HASHER.hash(password)
+    user.failed_attempts = 0
+    user.locked_until = None
+    ended = repository.end_sessions(unit.session, user.id, unit.at)
+    _record(unit, Tag.PASSWORD_SET, user, {"sessions_ended": ended})
+
+
 def get_user(unit: Unit, username: str) -> UserRow:
     user = repository.by_username(unit.session, username)
     if user is None:
@@ -173,6 +184,14 @@ def enroll_totp(unit: Unit, user: UserRow, *, issuer: str = "CollectGuard") -> s
     user.totp_last_step = None
     user.totp_secret = encrypt(keyring_of(unit.session), secret, context=_context(user))
     return pyotp.TOTP(secret, interval=30).provisioning_uri(name=user.username, issuer_name=issuer)
+
+
+def reset_totp(unit: Unit, user: UserRow) -> None:
+    """Forget the user's second factor (a lost phone): the next `enroll_totp` starts afresh."""
+    user.totp_secret = None
+    user.totp_enabled = False
+    user.totp_last_step = None
+    _record(unit, Tag.TOTP_RESET, user, {})
 
 
 def confirm_totp(unit: Unit, user: UserRow, code: str) -> None:
@@ -301,7 +320,12 @@ def session_for(unit: Unit, token: str | None, *, policy: Policy = DEFAULT_POLIC
 
 def check_csrf(session: ActiveSession, token: str | None) -> bool:
     """Whether a form's CSRF token is the session's (constant-time)."""
-    return hmac.compare_digest(session.csrf_hash, _sha256(token or ""))
+    return check_csrf_hash(session.csrf_hash, token)
+
+
+def check_csrf_hash(csrf_hash: str, token: str | None) -> bool:
+    """Whether `token` is the one whose SHA-256 is `csrf_hash` (constant-time); an empty token never is."""
+    return bool(token) and hmac.compare_digest(csrf_hash, _sha256(token or ""))
 
 
 def sign_out(unit: Unit, token: str | None) -> bool:

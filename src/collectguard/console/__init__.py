@@ -1,0 +1,1 @@
+"""合规控制台 The web console: server-rendered pages for compliance officers, agency managers and auditors."""
