@@ -13,8 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from collectguard.console import web
-from collectguard.console import pages
+from collectguard.console import pages, web
 from collectguard.console.pages import signin
 from collectguard.errors import CollectGuardError
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from collectguard.db.store import Store
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
+from collectguard.gate import daily
 from collectguard.gate import schemas as g
 from collectguard.gate.models import AttemptRow
 from collectguard.gate.repository import (
@@ -120,7 +121,14 @@ def run_batch(
     if writes.attempts:
         conn.execute(cast(Table, AttemptRow.__table__).insert(), writes.attempts)
     append_many(session, writes.ledger, algorithm=algorithm)
+    # The daily figures, in the same transaction (after the ledger head's lock: no wait on them without it).
+    daily.record_batch(session, writes.attempts, writes.settled, lambda c: _org_of(snap, c))
     return decided, settled
+
+
+def _org_of(snap: RegistrySnapshot, collector_id: str) -> str | None:
+    collector = snap.collectors.get(collector_id)
+    return collector.org_id if collector is not None else None
 
 
 def _max_history_days(limits: LimitsCache, decides: Sequence[tuple[g.AttemptIn, datetime]], rows: DebtorRows,

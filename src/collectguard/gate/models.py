@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Numeric, String, false
+from sqlalchemy import JSON, Boolean, Date, Index, Integer, Numeric, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from collectguard.db.base import Base, Id
@@ -49,3 +49,36 @@ Index("ix_attempts_counting", AttemptRow.institution_id, AttemptRow.debtor_id, A
 Index("ix_attempts_held", AttemptRow.lease_state, AttemptRow.lease_expires_at)
 # The gate reads a batch's debtors' recent attempts (every institution: leases expire per debtor).
 Index("ix_attempts_debtor_at", AttemptRow.debtor_id, AttemptRow.at)
+
+
+class DailyFigures(Base):
+    """What was asked and answered, and what happened, per institution, local day (the day of the attempt's
+    `at` in the institution's zone), organisation (the collector's: an agency, or the institution itself),
+    collector and channel. Maintained by the gate in the same transaction as the decisions and outcomes
+    (gate/daily.py); an outcome counts on its attempt's row."""
+
+    __tablename__ = "daily_figures"
+    institution_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    org_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    collector_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    allowed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    denied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    outcomes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    connected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    against_deny: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class DailyDenials(Base):
+    """Denied attempts per failing rule, on the same key as `daily_figures` (one per failing rule id)."""
+
+    __tablename__ = "daily_denials"
+    institution_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    org_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    collector_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
