@@ -174,7 +174,9 @@ def demo(
     from collectguard.auth.service import issue
     from collectguard.db.migrate import upgrade
     from collectguard.db.store import Store
+    from collectguard.demo.organisations import HENGYUAN, QINGHE
     from collectguard.demo.organisations import LENDER as LENDER_ID
+    from collectguard.demo.users import demo_users
     from collectguard.demo.world import load_demo
     from collectguard.registry import models as m
     from collectguard.registry.service import Registry
@@ -205,11 +207,20 @@ def demo(
                               label="demo", agency_id=agency if role in AGENCY_ROLES else None).token
             for role in Role
         }
+        people = demo_users(registry, LENDER_ID, QINGHE, HENGYUAN)  # fresh passwords on every run
     store.dispose()
     base = f"http://{host}:{port}"
     typer.echo("\n演示密钥 Demo keys (shown once):")
     for role, token in tokens.items():
         typer.echo(f"  {role:<20} {token}")
+    typer.echo(f"\n合规控制台 Console: {base}/console/  —  演示用户 demo users (passwords shown once):")
+    for person in people:
+        scope = person.agency if person.role in AGENCY_ROLES else person.institution
+        typer.echo(f"  {person.username:<18} {person.password:<24} {person.role.value} ({scope})")
+        if person.totp_uri:
+            secret = person.totp_uri.split("secret=")[1].split("&")[0]
+            typer.echo(f"  {'':<18} 动态口令 TOTP: add {person.totp_uri} to an authenticator app, or\n"
+                       f"  {'':<18} python -c \"import pyotp; print(pyotp.TOTP('{secret}').now())\"")
     typer.echo(f"\n在线文档 Docs: {base}/docs")
     if example:
         attempt = json.dumps({**example, "id": "demo-call-1"}, ensure_ascii=False)
