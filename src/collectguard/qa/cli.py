@@ -91,7 +91,8 @@ def scan(
             continue
         findings = inspector.inspect(item.call)
         if record:
-            scanned.append(ScannedCall(item.file, item.line, item.call.id, item.call.attempt_id, findings))
+            scanned.append(ScannedCall(item.file, item.line, item.call.id, item.call.attempt_id, findings,
+                                       item.call.audience, [t.model_dump() for t in item.call.turns]))
         calls += 1
         total += len(findings)
         flagged += bool(findings)

@@ -25,6 +25,8 @@ class ScannedCall:
     call_id: str
     attempt_id: str | None
     findings: list[Finding]
+    audience: str | None = None
+    turns: list[dict[str, Any]] | None = None  #: kept beside the findings, masked (storage.QaCallRow)
 
 
 @dataclass(slots=True)
@@ -72,7 +74,8 @@ def record_calls(url: str, calls: Iterable[ScannedCall], at: datetime | None = N
                 report.unattached.append(call)
                 continue
             inspected = storage.Inspected(call_id=call.call_id, attempt_id=call.attempt_id,
-                                          findings=[f.to_output() for f in call.findings])
+                                          findings=[f.to_output() for f in call.findings],
+                                          audience=call.audience, turns=call.turns)
             try:
                 with store.transaction() as session:
                     storage.record(session, inspected, at=when, algorithm=alg)

@@ -1,5 +1,6 @@
 """Findings into the ledger (art. 12(三)): each inspected call is attached to its attempt, so violations
-per collector and per agency per day can be read back."""
+per collector and per agency per day can be read back, and the call itself (its turns and findings, with
+phone numbers, ID numbers and e-mail addresses masked) can be shown beside them (the console's QA page)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint, column, func, select, table
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint, column, func, select, table
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from collectguard.db.base import Base, Id, UTCDateTime
 from collectguard.errors import Conflict, NotFound
 from collectguard.ledger import service as ledger
 from collectguard.ledger.tags import Tag
+from collectguard.privacy.redact import redact
 from collectguard.registry import models as m
 
 # The attempts table as QA reads it: only the columns it needs, declared here so that QA never imports the gate
@@ -42,13 +44,39 @@ class QaFindingRow(Base):
     severity: Mapped[str | None] = mapped_column(String(16))
 
 
+class QaCallRow(Base):
+    """One inspected call as it is shown: its turns and findings, personal data masked by shape (mobile and ID
+    numbers, e-mail addresses: `privacy.redact`) before it is stored. Names cannot be recognised in free text."""
+
+    __tablename__ = "qa_calls"
+    __table_args__ = (UniqueConstraint("attempt_id", "call_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id"), index=True)
+    call_id: Mapped[str] = mapped_column(String(200))
+    institution_id: Mapped[str] = mapped_column(Id, index=True)
+    audience: Mapped[str | None] = mapped_column(String(16))
+    turns: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # speaker, start, end, text
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # FORMAT.md findings, in seq order
+
+
 @dataclass(frozen=True)
 class Inspected:
-    """A call's findings as the inspector produced them (`Finding.to_output()` dicts)."""
+    """A call's findings as the inspector produced them (`Finding.to_output()` dicts), and, when known, the call's
+    audience and turns (`{"speaker", "start", "end", "text"}`) to keep beside them."""
 
     call_id: str
     attempt_id: str
     findings: list[dict[str, Any]]
+    audience: str | None = None
+    turns: list[dict[str, Any]] | None = None
+
+
+def masked_call(inspected: Inspected) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The call's turns and findings with mobile numbers, ID numbers and e-mail addresses masked."""
+    turns = [{"speaker": t.get("speaker"), "start": t.get("start"), "end": t.get("end"),
+              "text": redact(str(t.get("text") or ""))} for t in inspected.turns or ()]
+    findings = [{**f, "evidence": redact(str(f.get("evidence") or ""))} for f in inspected.findings]
+    return turns, findings
 
 
 def record(session: Session, inspected: Inspected, at: datetime, algorithm: str = "sm3") -> int:
@@ -80,6 +108,9 @@ def record(session: Session, inspected: Inspected, at: datetime, algorithm: str 
                      org_id=org, institution_id=attempt.institution_id, day=day)
     ]
     session.add_all(rows)
+    turns, findings = masked_call(inspected)
+    session.add(QaCallRow(attempt_id=attempt.id, call_id=inspected.call_id, institution_id=attempt.institution_id,
+                          audience=inspected.audience, turns=turns, findings=findings))
     return ledger.append(
         session, kind=Tag.QA_CALL_INSPECTED, subject=attempt.id, at=at, institution_id=attempt.institution_id,
         algorithm=algorithm,
