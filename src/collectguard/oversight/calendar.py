@@ -113,6 +113,12 @@ def facts(session: Session, institution_id: str, at: datetime) -> ob.OversightFa
         orders=tuple(orders), deadlined=tuple(extra))
 
 
+def collector_facts(session: Session, institution_id: str, orgs: list[str], today: date) -> list[ob.CollectorFacts]:
+    """The human collectors of the institution and of `orgs`, as the calendar reads them (the console's collectors
+    page: the same trainings, the same suspension by the institution)."""
+    return _collectors(session, institution_id, orgs, today)
+
+
 def _collectors(session: Session, institution_id: str, agencies: list[str], today: date) -> list[ob.CollectorFacts]:
     """Human collectors of the institution and of the agencies it has agreements with, each with the trainings
     this institution counts: the organisation's own (shared) and the institution's own recognitions."""

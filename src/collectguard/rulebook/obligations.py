@@ -196,6 +196,15 @@ def _yearly(obligation: str, subject: str, kind: SubjectKind, events: tuple[Date
     return Item(obligation, subject, kind, status, due_date=deadline, evidence=evidence, agency=agency)
 
 
+def annual_training(c: CollectorFacts, today: date, *, due_within_days: int = DEFAULT_DUE_WITHIN_DAYS,
+                    agency: str | None = None) -> Item:
+    """art6-annual-training of one collector: a year after its latest training on or before `today`, else a year
+    after its pre-job exam (what `compute` lists for each active human of the institution and its in-force
+    agencies; the console's collectors page asks it of any human it shows)."""
+    return _yearly(ANNUAL_TRAINING, c.id, SubjectKind.COLLECTOR, c.trainings, c.pre_job_exam, today,
+                   due_within_days, agency=agency)
+
+
 def _once(obligation: str, subject: str, kind: SubjectKind, deadline: date, met: Dated | None, today: date,
           opened: Evidence | None = None, agency: str | None = None) -> Item:
     """A duty done once by a deadline: met when done (on time or late), else due, then overdue."""
@@ -228,8 +237,8 @@ def compute(facts: OversightFacts, at: datetime, *, due_within_days: int = DEFAU
     orgs = {facts.institution_id} | {a.id for a in in_force}
     for c in facts.collectors:
         if c.human and c.active and c.org_id in orgs:
-            items.append(_yearly(ANNUAL_TRAINING, c.id, SubjectKind.COLLECTOR, c.trainings, c.pre_job_exam, today,
-                                 n, agency=c.org_id if c.org_id != facts.institution_id else None))
+            items.append(annual_training(c, today, due_within_days=n,
+                                         agency=c.org_id if c.org_id != facts.institution_id else None))
     items.append(_yearly(SELF_INSPECTION, facts.institution_id, SubjectKind.INSTITUTION, facts.self_inspections,
                          facts.since, today, n))
     for a in in_force:
