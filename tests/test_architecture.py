@@ -46,9 +46,20 @@ def test_the_layers_and_qa_contracts_are_checked_and_kept():
     report = _contracts()
     for contract in ("Each domain is layered: endpoints → service → repository → models (schemas beside them) KEPT",
                      "Services, repositories and models know nothing of HTTP KEPT",
-                     "Quality inspection never imports the gate (it reads attempts as a table) KEPT"):
+                     "Quality inspection never imports the gate (it reads attempts as a table) KEPT",
+                     "The console is layered: endpoints → pages → web → reads (a page's queries know nothing of HTTP) "
+                     "KEPT"):
         assert contract in report, report
     assert "The database layer is below every domain" in report and "BROKEN" not in report
+
+
+def test_the_console_has_its_layers():
+    """The console is the people's side of every domain: a module per page, its queries beside, templates."""
+    console = SRC / "console"
+    assert {"endpoints", "web"} <= {p.stem for p in console.glob("*.py")}
+    pages = {p.stem for p in (console / "pages").glob("*.py")} - {"__init__"}
+    assert {"signin", "overview"} <= pages
+    assert all((console / "templates" / f"{page}.html").exists() for page in pages - {"signin"} if page == "overview")
 
 
 def test_every_domain_has_its_layers():

@@ -39,7 +39,7 @@ from collectguard.console import endpoints as console
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.debts import endpoints as debts
-from collectguard.errors import CollectGuardError
+from collectguard.errors import CollectGuardError, InvalidInput
 from collectguard.gate.service import Gate
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.monitoring import endpoints as monitoring
@@ -153,9 +153,13 @@ def _errors(app: FastAPI) -> None:
         return JSONResponse(exc.as_dict(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def malformed(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def malformed(request: Request, exc: RequestValidationError) -> Response:
         first: dict[str, Any] = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", ())][1:] if first.get("loc") else []
+        if console.is_console(request):
+            return console.error_page(request, InvalidInput(f"请求格式错误：{first.get('msg', '')}",
+                                                            f"malformed request: {first.get('msg', '')}",
+                                                            field=".".join(loc) or None))
         return JSONResponse(
             {
                 "code": "invalid",
@@ -169,13 +173,18 @@ def _errors(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 400 and isinstance(exc.__cause__, (RecursionError, UnicodeDecodeError)):
             return _unparseable_body(exc.__cause__)
         headers = getattr(exc, "headers", None)
         if exc.status_code == 405:
             headers = {**(headers or {}), "Allow": _allowed_methods(app, request)}
         zh = {400: "请求无效", 404: "未找到", 405: "方法不允许"}.get(exc.status_code, "请求失败")
+        if console.is_console(request):
+            page = CollectGuardError(f"{zh}：{request.url.path}", f"{exc.detail}: {request.url.path}",
+                                     code=f"http-{exc.status_code}")
+            page.status = exc.status_code
+            return console.error_page(request, page)
         return JSONResponse(
             {"code": f"http-{exc.status_code}", "message_zh": f"{zh}：{exc.detail}", "message_en": str(exc.detail),
              "field": None},
