@@ -15,7 +15,7 @@ import json
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.errors import Forbidden
-from collectguard.registry.unit import Units
+from collectguard.registry.unit import Unit, Units
 from collectguard.users import service as users
 
 HERE = Path(__file__).parent
@@ -110,9 +110,19 @@ def policy_of(request: Request) -> users.Policy:
     return policy
 
 
+TOUCH_AFTER = timedelta(seconds=60)  # a session's last use is written at most once a minute
+
+
 def _session_of(request: Request) -> users.ActiveSession | None:
-    with units_of(request).write(now_of(request)) as unit:
-        return users.session_for(unit, request.cookies.get(SESSION_COOKIE), policy=policy_of(request))
+    """The live session of the request's cookie. A read-only look first (no write lock on SQLite for a page
+    view); the idle clock is moved in a write only when the last use is a minute old or more."""
+    token, now, policy = request.cookies.get(SESSION_COOKIE), now_of(request), policy_of(request)
+    with units_of(request).read() as session:
+        active = users.session_for(Unit(session, at=now), token, policy=policy, touch=False)
+    if active is None or now - active.last_seen_at < TOUCH_AFTER:
+        return active
+    with units_of(request).write(now) as unit:
+        return users.session_for(unit, token, policy=policy)
 
 
 async def viewer(request: Request) -> Viewer:

@@ -299,11 +299,13 @@ class ActiveSession:
     principal: Principal
     csrf_hash: str
     expires_at: datetime
+    last_seen_at: datetime
 
 
-def session_for(unit: Unit, token: str | None, *, policy: Policy = DEFAULT_POLICY) -> ActiveSession | None:
-    """The live session of a token, its last use moved to now; None when unknown, revoked, idle too long, past its
-    absolute limit, or its user is deactivated or locked."""
+def session_for(unit: Unit, token: str | None, *, policy: Policy = DEFAULT_POLICY,
+                touch: bool = True) -> ActiveSession | None:
+    """The live session of a token, its last use moved to now (unless `touch` is False: a read-only look);
+    None when unknown, revoked, idle too long, past its absolute limit, or its user is deactivated or locked."""
     if not token:
         return None
     row = repository.session_row(unit.session, _sha256(token))
@@ -314,8 +316,9 @@ def session_for(unit: Unit, token: str | None, *, policy: Policy = DEFAULT_POLIC
     user = repository.by_id(unit.session, row.user_id)
     if user is None or not user.active or (user.locked_until is not None and user.locked_until > unit.at):
         return None
-    row.last_seen_at = max(row.last_seen_at, unit.at)
-    return ActiveSession(row.id, user.id, principal_of(user), row.csrf_hash, row.expires_at)
+    if touch:
+        row.last_seen_at = max(row.last_seen_at, unit.at)
+    return ActiveSession(row.id, user.id, principal_of(user), row.csrf_hash, row.expires_at, row.last_seen_at)
 
 
 def check_csrf(session: ActiveSession, token: str | None) -> bool:
