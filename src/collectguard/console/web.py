@@ -26,6 +26,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
+from collectguard.agencies import repository as agencies
 from collectguard.auth.roles import Permission, Principal, Role
 from collectguard.errors import Forbidden
 from collectguard.registry.unit import Unit, Units
@@ -65,6 +66,9 @@ class Viewer:
     csrf_hash: str
     csrf_token: str
     lang: str = "zh"
+    # The organisations an agency-bound viewer sees: its agency and the subcontractors it engaged
+    # (agencies.repository.family, as the API scopes an agency's key); None for the institution's own people.
+    orgs: tuple[str, ...] | None = None
 
     def L(self, zh: str, en: str) -> str:  # noqa: N802 — reads like a marker in templates and code
         return en if self.lang == "en" else zh
@@ -81,9 +85,6 @@ class Viewer:
         """The agency an agency-bound viewer acts for (it sees only that agency); None for the institution's people."""
         return self.principal.agency_id
 
-    @property
-    def orgs(self) -> list[str] | None:
-        return [self.principal.agency_id] if self.principal.agency_id is not None else None
 
     @property
     def role_name(self) -> str:
@@ -113,25 +114,30 @@ def policy_of(request: Request) -> users.Policy:
 TOUCH_AFTER = timedelta(seconds=60)  # a session's last use is written at most once a minute
 
 
-def _session_of(request: Request) -> users.ActiveSession | None:
+def _session_of(request: Request) -> tuple[users.ActiveSession, tuple[str, ...] | None] | None:
     """The live session of the request's cookie. A read-only look first (no write lock on SQLite for a page
     view); the idle clock is moved in a write only when the last use is a minute old or more."""
     token, now, policy = request.cookies.get(SESSION_COOKIE), now_of(request), policy_of(request)
     with units_of(request).read() as session:
         active = users.session_for(Unit(session, at=now), token, policy=policy, touch=False)
-    if active is None or now - active.last_seen_at < TOUCH_AFTER:
-        return active
-    with units_of(request).write(now) as unit:
-        return users.session_for(unit, token, policy=policy)
+        if active is None:
+            return None
+        agency = active.principal.agency_id
+        orgs = tuple(sorted(agencies.family(session, agency))) if agency is not None else None
+    if now - active.last_seen_at >= TOUCH_AFTER:
+        with units_of(request).write(now) as unit:
+            active = users.session_for(unit, token, policy=policy)
+    return (active, orgs) if active is not None else None
 
 
 async def viewer(request: Request) -> Viewer:
     """The signed-in person, or a redirect to the sign-in form. Moves the session's idle clock."""
-    active = await run_in_threadpool(_session_of, request)
-    if active is None:
+    found = await run_in_threadpool(_session_of, request)
+    if found is None:
         raise SignInRequired()
+    active, orgs = found
     v = Viewer(active.principal, active.principal.label or "", active.id, active.csrf_hash,
-               request.cookies.get(CSRF_COOKIE, ""), lang_of(request))
+               request.cookies.get(CSRF_COOKIE, ""), lang_of(request), orgs)
     request.state.viewer = v
     return v
 
