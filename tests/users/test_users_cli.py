@@ -63,3 +63,30 @@ def test_totp_enroll_prints_the_uri_once_and_an_admin_signs_in_with_a_code(store
     assert again.exit_code == 2 and "already enabled" in again.output
     unknown = runner.invoke(app, ["users", "totp-enroll", "--username", "nobody", "--db", db_url])
     assert unknown.exit_code == 2
+
+
+def test_set_password_deactivate_and_totp_reset(store, db_url):
+    build(store)
+    runner.invoke(app, ["users", "create", "--username", "erin", "--role", "auditor", "--institution", "bank",
+                        "--db", db_url], input=PASSWORD + "\n")
+    with Units(store, "sm3").write(datetime.now(UTC)) as unit:
+        token = service.sign_in(unit, "erin", PASSWORD).unwrap().token
+    changed = runner.invoke(app, ["users", "set-password", "--username", "erin", "--db", db_url],
+                            input="An0ther good one\n")
+    assert changed.exit_code == 0, changed.output
+    with Units(store, "sm3").write(datetime.now(UTC)) as unit:
+        assert service.session_for(unit, token) is None  # a new password ends the open sessions
+        assert service.sign_in(unit, "erin", PASSWORD).error is not None
+        second = service.sign_in(unit, "erin", "An0ther good one").unwrap().token
+    assert runner.invoke(app, ["users", "deactivate", "--username", "erin", "--db", db_url]).exit_code == 0
+    with Units(store, "sm3").write(datetime.now(UTC)) as unit:
+        assert service.session_for(unit, second) is None
+        assert service.sign_in(unit, "erin", "An0ther good one").error is not None
+    enrolled = runner.invoke(app, ["users", "totp-enroll", "--username", "erin", "--db", db_url])
+    assert enrolled.output.startswith("otpauth://")
+    assert runner.invoke(app, ["users", "totp-reset", "--username", "erin", "--db", db_url]).exit_code == 0
+    with store.read() as session:
+        row = session.execute(select(UserRow).where(UserRow.username == "erin")).scalar_one()
+        assert row.totp_secret is None and not row.active
+    unknown = runner.invoke(app, ["users", "deactivate", "--username", "nobody", "--db", db_url])
+    assert unknown.exit_code == 2 and "nobody" in unknown.output

@@ -112,6 +112,7 @@ class Tag(StrEnum):
     SESSION_ENDED = "users:session:ended"
     TOTP_ENABLED = "users:totp:enabled"
     PASSWORD_SET = "users:password:set"
+    USER_DEACTIVATED = "users:user:deactivated"
     TOTP_RESET = "users:totp:reset"
 
     @property

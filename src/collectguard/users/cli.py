@@ -1,4 +1,4 @@
-"""`collectguard users create|totp-enroll|list`: people's accounts for the console.
+"""`collectguard users create|list|set-password|deactivate|totp-enroll|totp-reset`: people's accounts for the console.
 
 The password is read from standard input, never from an argument (arguments show in `ps` and shell history):
 prompted twice without echo when standard input is a terminal, else one line (`printf '%s\\n' "$PW" | …`)."""
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -17,6 +18,7 @@ from collectguard.registry.cli import DbOption, _db
 app = typer.Typer(help="用户 People's accounts for the console: passwords (argon2id), TOTP, roles.",
                   no_args_is_help=True)
 
+T = TypeVar("T")
 UsernameOption = Annotated[str, typer.Option("--username", help="用户名 username")]
 
 
@@ -63,10 +65,8 @@ def create(
         typer.echo(f"须登记动态口令 TOTP required before signing in: collectguard users totp-enroll --username {username}")
 
 
-@app.command("totp-enroll")
-def totp_enroll(username: UsernameOption, db: DbOption = None) -> None:
-    """登记动态口令 Enroll a TOTP second factor: prints the otpauth:// URI once (scan it; the first valid code
-    at sign-in enables it)."""
+def _on_user(db: str | None, username: str, act: Callable[[Any, Any], T]) -> T:
+    """Run `act(unit, user)` in one unit of work (recorded in the ledger); a refusal is printed, exit 2."""
     from collectguard.config import Settings
     from collectguard.db.store import Store
     from collectguard.errors import CollectGuardError
@@ -76,13 +76,49 @@ def totp_enroll(username: UsernameOption, db: DbOption = None) -> None:
     store = Store(_db(db))
     try:
         with Units(store, Settings.from_env().ledger_hash).write(datetime.now(UTC)) as unit:
-            uri = service.enroll_totp(unit, service.get_user(unit, username))
+            return act(unit, service.get_user(unit, username))
     except CollectGuardError as exc:
         typer.echo(f"错误 error: {exc}", err=True)
         raise typer.Exit(2) from None
     finally:
         store.dispose()
-    typer.echo(uri)
+
+
+@app.command("totp-enroll")
+def totp_enroll(username: UsernameOption, db: DbOption = None) -> None:
+    """登记动态口令 Enroll a TOTP second factor: prints the otpauth:// URI once (scan it; the first valid code
+    at sign-in enables it)."""
+    from collectguard.users import service
+
+    typer.echo(_on_user(db, username, service.enroll_totp))
+
+
+@app.command("totp-reset")
+def totp_reset(username: UsernameOption, db: DbOption = None) -> None:
+    """重置动态口令 Forget a user's second factor (a lost phone); enroll a new one with totp-enroll."""
+    from collectguard.users import service
+
+    _on_user(db, username, service.reset_totp)
+    typer.echo(f"已重置 reset: collectguard users totp-enroll --username {username}")
+
+
+@app.command("set-password")
+def set_password(username: UsernameOption, db: DbOption = None) -> None:
+    """重设密码 Set a new password (read from standard input); unlocks the account and ends its sessions."""
+    from collectguard.users import service
+
+    password = _read_password()
+    _on_user(db, username, lambda unit, user: service.set_password(unit, user, password))
+    typer.echo(f"已重设密码 password set for {username}; its sessions ended")
+
+
+@app.command("deactivate")
+def deactivate(username: UsernameOption, db: DbOption = None) -> None:
+    """停用用户 Deactivate a user: it can no longer sign in and its sessions end (the account stays on record)."""
+    from collectguard.users import service
+
+    _on_user(db, username, service.deactivate)
+    typer.echo(f"已停用 deactivated {username}")
 
 
 @app.command("list")

@@ -142,6 +142,13 @@ def set_password(unit: Unit, user: UserRow, password: str) -> None:
     _record(unit, Tag.PASSWORD_SET, user, {"sessions_ended": ended})
 
 
+def deactivate(unit: Unit, user: UserRow) -> None:
+    """The user can no longer sign in (the account stays, for the record); its open sessions end now."""
+    user.active = False
+    ended = repository.end_sessions(unit.session, user.id, unit.at)
+    _record(unit, Tag.USER_DEACTIVATED, user, {"sessions_ended": ended})
+
+
 def get_user(unit: Unit, username: str) -> UserRow:
     user = repository.by_username(unit.session, username)
     if user is None:
