@@ -1,0 +1,253 @@
+"""账本 What the ledger page reads: the head, the institution's records (newest first, by sequence number — the
+primary key, so a page costs the same on millions of records), counts by kind kept up to date incrementally, the
+export (JSON Lines, as GET /v1/ledger writes them) and the verification run in a background thread
+(`ledger.service.verify`, the same function as GET /v1/ledger/verify and `collectguard ledger verify`).
+
+Records are the viewer's institution's, as GET /v1/ledger shows them; the verification and the head are the whole
+chain's (a chain has one head). Bodies hold ids, codes and amounts, not personal data in plain (registry/personal
+keeps that encrypted outside the ledger); what the page shows of them still goes through `privacy.redact`, so a
+phone number, an ID number or an e-mail address that a free-text note carried is masked on screen."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from collectguard.ledger.chain import GENESIS
+from collectguard.ledger.models import LedgerHead, LedgerRecord
+from collectguard.ledger.service import HEAD_ID, Verification, verify
+from collectguard.privacy.redact import redact
+from collectguard.registry.unit import Units
+
+EXPORT_MAX = 1_000_000  # records in one export
+EXPORT_BATCH = 5_000
+SOURCES = ("registry:", "gate:", "oversight:", "monitoring:", "public:", "users:", "privacy:", "qa:", "auth:",
+           "notice:", "hold:", "collector:", "template:", "debt:", "debtor:", "contact:", "agency:")
+
+
+@dataclass(frozen=True)
+class Head:
+    seq: int
+    hash: str
+    algorithm: str | None  # of the last record (each record names its own); None for an empty ledger
+    at: datetime | None  # when the last record was recorded
+
+
+def head(session: Session) -> Head:
+    row = session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == HEAD_ID)).first()
+    seq, hashed = (int(row[0]), str(row[1])) if row else (0, GENESIS)
+    last = session.execute(select(func.substr(LedgerRecord.body, 1, 24), LedgerRecord.recorded_at)
+                           .where(LedgerRecord.seq == seq)).first() if seq else None
+    algorithm = None
+    if last is not None and last[0].startswith('{"alg":"'):
+        algorithm = last[0][8:].split('"', 1)[0]
+    return Head(seq, hashed, algorithm, last[1] if last else None)
+
+
+# -- records -------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Row:
+    seq: int
+    kind: str
+    subject: str
+    at: datetime
+    recorded_at: datetime
+    hash: str
+    prev_hash: str
+    body: str  # pretty, redacted
+
+
+@dataclass(frozen=True)
+class Records:
+    rows: list[Row]
+    older: int | None  # `before` for the next page of older records, None when none
+    newer: int | None  # `after` for the page of newer records, None when this is the newest
+
+
+def _kind_prefix(stmt: Select[Any], prefix: str) -> Select[Any]:
+    """Kinds starting with `prefix`, as a range on the kind's index (every kind is ASCII) and the exact test."""
+    return stmt.where(and_(LedgerRecord.kind >= prefix, LedgerRecord.kind < prefix + "\x7f",
+                           LedgerRecord.kind.startswith(prefix, autoescape=True)))
+
+
+def _scoped(stmt: Select[Any], institution: str, kind: str, subject: str) -> Select[Any]:
+    stmt = stmt.where(LedgerRecord.institution_id == institution)
+    if kind:
+        stmt = _kind_prefix(stmt, kind)
+    if subject:
+        stmt = stmt.where(LedgerRecord.subject == subject)
+    return stmt
+
+
+def shown(body: str) -> str:
+    """A body as the page shows it: indented, every string passed through the log redaction."""
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return redact(body)
+    return redact(json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True))
+
+
+def records(session: Session, institution: str, *, kind: str = "", subject: str = "", before: int | None = None,
+            after: int | None = None, size: int = 25) -> Records:
+    """A page of the institution's records, newest first: those below `before`, or the `size` just above `after`
+    (the page before, going back towards the newest), or the newest."""
+    cols = select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.at,
+                  LedgerRecord.recorded_at, LedgerRecord.hash, LedgerRecord.prev_hash, LedgerRecord.body)
+    stmt = _scoped(cols, institution, kind, subject)
+    if after is not None:
+        got = list(session.execute(stmt.where(LedgerRecord.seq > after).order_by(LedgerRecord.seq)
+                                   .limit(size + 1)))
+        more_newer = len(got) > size
+        got = list(reversed(got[:size]))
+    else:
+        if before is not None:
+            stmt = stmt.where(LedgerRecord.seq < before)
+        got = list(session.execute(stmt.order_by(LedgerRecord.seq.desc()).limit(size + 1)))
+        more_newer = before is not None and session.execute(
+            _scoped(select(LedgerRecord.seq), institution, kind, subject)
+            .where(LedgerRecord.seq >= before).limit(1)).first() is not None
+        more_older = len(got) > size
+        got = got[:size]
+    if after is not None:
+        more_older = bool(got) and session.execute(
+            _scoped(select(LedgerRecord.seq), institution, kind, subject)
+            .where(LedgerRecord.seq < got[-1][0]).limit(1)).first() is not None
+    rows = [Row(seq, k, s, at, rec, h, p, shown(body)) for seq, k, s, at, rec, h, p, body in got]
+    return Records(rows, rows[-1].seq if rows and more_older else None, rows[0].seq if rows and more_newer else None)
+
+
+# -- counts by kind, kept incrementally -------------------------------------------------------------------------
+@dataclass
+class KindCounts:
+    """Records per kind of each institution, counted once and then only for what was appended since (a range on
+    the primary key), so the count on a ledger of millions costs one scan per process, not one per page."""
+
+    _seen: dict[str, tuple[int, Counter[str]]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def of(self, session: Session, institution: str) -> tuple[int, list[tuple[str, int]]]:
+        """(the sequence number counted up to, [(kind, records)] most first)."""
+        with self._lock:
+            upto, counts = self._seen.get(institution, (0, Counter()))
+            last = session.execute(select(func.max(LedgerRecord.seq))).scalar() or 0
+            if last > upto:
+                counts = counts.copy()
+                for kind, n in session.execute(
+                        select(LedgerRecord.kind, func.count()).where(
+                            LedgerRecord.institution_id == institution, LedgerRecord.seq > upto,
+                            LedgerRecord.seq <= last).group_by(LedgerRecord.kind)):
+                    counts[kind] += n
+                self._seen[institution] = (last, counts)
+            elif last < upto:  # the ledger was emptied (a test database reused): count again
+                self._seen.pop(institution, None)
+                return self.of_unlocked(session, institution)
+            return last, counts.most_common()
+
+    def of_unlocked(self, session: Session, institution: str) -> tuple[int, list[tuple[str, int]]]:
+        last = session.execute(select(func.max(LedgerRecord.seq))).scalar() or 0
+        counts: Counter[str] = Counter(dict(session.execute(
+            select(LedgerRecord.kind, func.count()).where(LedgerRecord.institution_id == institution,
+                                                          LedgerRecord.seq <= last)
+            .group_by(LedgerRecord.kind)).all()))
+        self._seen[institution] = (last, counts)
+        return last, counts.most_common()
+
+
+# -- export --------------------------------------------------------------------------------------------------
+def export_lines(units: Units, institution: str, first: int, last: int, *, kind: str = "",
+                 subject: str = "") -> Iterator[bytes]:
+    """The institution's records with `first` <= seq <= `last` as JSON Lines, exactly as GET /v1/ledger writes
+    them (seq, kind, subject, at, hash, prev_hash, body), read in batches of EXPORT_BATCH, each in its own
+    read unit (no cursor held across the response's writes)."""
+    after = first - 1
+    while after < last:
+        with units.read() as session:
+            got = session.execute(_scoped(select(LedgerRecord), institution, kind, subject)
+                                  .where(LedgerRecord.seq > after, LedgerRecord.seq <= last)
+                                  .order_by(LedgerRecord.seq).limit(EXPORT_BATCH)).scalars().all()
+            lines = [json.dumps({"seq": r.seq, "kind": r.kind, "subject": r.subject, "at": r.at.isoformat(),
+                                 "hash": r.hash, "prev_hash": r.prev_hash, "body": json.loads(r.body)},
+                                ensure_ascii=False) + "\n" for r in got]
+        if not got:
+            return
+        yield "".join(lines).encode()
+        after = got[-1].seq
+
+
+# -- verification in the background -----------------------------------------------------------------------------
+@dataclass
+class Job:
+    id: str
+    by: str
+    started_at: datetime
+    total: int  # the head's sequence number when it started
+    started: float = field(default_factory=time.monotonic)
+    seconds: float | None = None  # how long it took, once finished
+    result: Verification | None = None
+    error: str | None = None
+
+    @property
+    def state(self) -> str:
+        if self.error is not None:
+            return "failed"
+        if self.result is None:
+            return "running"
+        return "ok" if self.result.ok else "broken"
+
+    @property
+    def elapsed(self) -> float:
+        return self.seconds if self.seconds is not None else time.monotonic() - self.started
+
+
+@dataclass
+class Verifier:
+    """One verification at a time per process: starting while one runs answers the running one. Jobs are kept
+    (the last `keep`) so each viewer's page can poll the one it started and show the latest result."""
+
+    keep: int = 20
+    jobs: dict[str, Job] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def latest(self) -> Job | None:
+        with self._lock:
+            return next(reversed(self.jobs.values()), None)
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self.jobs.get(job_id)
+
+    def start(self, units: Units, by: str, at: datetime) -> Job:
+        with self._lock:
+            running = next((j for j in self.jobs.values() if j.state == "running"), None)
+            if running is not None:
+                return running
+            with units.read() as session:
+                total = head(session).seq
+            job = Job(uuid.uuid4().hex[:16], by, at, total)
+            self.jobs[job.id] = job
+            while len(self.jobs) > self.keep:
+                self.jobs.pop(next(iter(self.jobs)))
+        threading.Thread(target=self._run, args=(units, job), name=f"ledger-verify-{job.id}", daemon=True).start()
+        return job
+
+    @staticmethod
+    def _run(units: Units, job: Job) -> None:
+        try:
+            with units.read() as session:
+                result = verify(session)
+        except Exception as exc:  # the database gone: said on the page, never a crashed thread
+            job.error = type(exc).__name__
+        else:
+            job.result = result
+        job.seconds = time.monotonic() - job.started
