@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -121,9 +122,12 @@ class Listing:
     figures: bool
 
 
+def _zone(session: Session, scope: Scope) -> ZoneInfo:
+    return institution_zone(session, scope.institution) if scope.institution else TRAINING_ZONE
+
+
 def _today(session: Session, scope: Scope, now: datetime) -> date:
-    zone = institution_zone(session, scope.institution) if scope.institution else TRAINING_ZONE
-    return ob.local_day(now, zone)
+    return ob.local_day(now, _zone(session, scope))
 
 
 def org_names(session: Session, ids: Collection[str]) -> dict[str, str]:
@@ -288,6 +292,7 @@ class Detail:
     flags: list[CollectorFlag]
     history: list[Event]
     figures: bool
+    zone: str  # the zone days and times are shown in
     window: daily.Totals = field(default_factory=lambda: daily.Totals("window"))
 
 
@@ -352,7 +357,7 @@ def detail(session: Session, p: Principal, collector_id: str, now: datetime) -> 
               allowed=window.allowed, denied=window.denied, findings=n_findings, open_flags=open_flags)
     return Detail(row=row, today=today, first_day=first, trainings=trainings, per_day=per_day, by_rule=by_rule,
                   findings=found, flags=flags, history=_history(session, scope, c.id), figures=scope.figures,
-                  window=window)
+                  zone=_zone(session, scope).key, window=window)
 
 
 def flag_of(session: Session, p: Principal, collector_id: str, flag_id: int) -> CollectorFlag:
