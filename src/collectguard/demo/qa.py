@@ -12,7 +12,7 @@ masked, as every transcript is). The same attempts always get the same transcrip
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +25,7 @@ from collectguard.qa.inspector import Inspector
 from collectguard.qa.models import Call
 
 CALLS = 160  # the most recent connected voice calls that get a transcript
+INSPECTED_AFTER = timedelta(minutes=20)  # a call is transcribed and inspected this long after it was asked for
 VIOLATING_SHARE = 0.22
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
@@ -93,9 +94,10 @@ def transcript(attempt_id: str, org: str, party_kind: str, seed: int = 2026) -> 
 
 def record_inspections(session: Session, at: datetime, *, seed: int = 2026, calls: int = CALLS) -> int:
     """Inspect and record a transcript for the most recent connected voice calls of the demo lender (those not
-    inspected yet); the number recorded. Nothing when no call was recorded."""
+    inspected yet), each 20 minutes after its attempt and not before `at`; the number recorded. Nothing when no
+    call was recorded."""
     rows = session.execute(
-        select(AttemptRow.id, AttemptRow.party_kind, AttemptRow.collector_id)
+        select(AttemptRow.id, AttemptRow.party_kind, AttemptRow.collector_id, AttemptRow.at)
         .where(AttemptRow.institution_id == LENDER, AttemptRow.channel == "voice", AttemptRow.connected.is_(True))
         .order_by(AttemptRow.at.desc(), AttemptRow.id).limit(calls)).all()
     done = set(session.execute(select(storage.QaCallRow.attempt_id)
@@ -103,7 +105,7 @@ def record_inspections(session: Session, at: datetime, *, seed: int = 2026, call
     from collectguard.registry import models as m
 
     orgs = dict(session.execute(select(m.Collector.id, m.Collector.org_id)
-                                .where(m.Collector.id.in_({r.collector_id for r in rows}))).tuples().all())
+                                .where(m.Collector.id.in_({r.collector_id for r in rows}))).all())
     inspector = Inspector.default()
     recorded = 0
     for row in rows:
@@ -113,6 +115,13 @@ def record_inspections(session: Session, at: datetime, *, seed: int = 2026, call
         call = Call.model_validate(data)
         findings = [f.to_output() for f in inspector.inspect(call)]
         storage.record(session, storage.Inspected(call_id=call.id, attempt_id=row.id, findings=findings,
-                                                  audience=call.audience, turns=data["turns"]), at=at)
+                                                  audience=call.audience, turns=data["turns"]),
+                       at=max(at, row.at + INSPECTED_AFTER))
         recorded += 1
     return recorded
+
+
+def record(session: Session, at: datetime) -> int:
+    """The demo's QA: transcripts for the connected voice calls recorded so far (call it after the demo's attempts
+    are recorded); the number of calls inspected."""
+    return record_inspections(session, at)

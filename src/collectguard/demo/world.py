@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
 from collectguard.demo import organisations as orgs
+from collectguard.demo import qa as demo_qa
 from collectguard.demo.attempts import labelled_attempts, sample_attempts
 from collectguard.demo.organisations import build_day
 from collectguard.demo.oversight import record_history
@@ -123,6 +124,7 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
         with store.transaction() as session:
             Registry(session, at=loaded_at(start)).load_world(world)
             history = record_history(session, start)
+            demo_qa.record(session, loaded_at(start))  # transcripts of the connected calls recorded (demo/qa.py)
     finally:
         store.dispose()
     t3 = time.perf_counter()
