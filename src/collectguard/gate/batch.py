@@ -122,13 +122,8 @@ def run_batch(
         conn.execute(cast(Table, AttemptRow.__table__).insert(), writes.attempts)
     append_many(session, writes.ledger, algorithm=algorithm)
     # The daily figures, in the same transaction (after the ledger head's lock: no wait on them without it).
-    daily.record_batch(session, writes.attempts, writes.settled, lambda c: _org_of(snap, c))
+    daily.record_batch(session, writes.attempts, writes.settled, snap)
     return decided, settled
-
-
-def _org_of(snap: RegistrySnapshot, collector_id: str) -> str | None:
-    collector = snap.collectors.get(collector_id)
-    return collector.org_id if collector is not None else None
 
 
 def _max_history_days(limits: LimitsCache, decides: Sequence[tuple[g.AttemptIn, datetime]], rows: DebtorRows,

@@ -26,11 +26,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Connection, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from collectguard.gate.models import AttemptRow, DailyDenials, DailyFigures
+from collectguard.gate.snapshot import RegistrySnapshot
 from collectguard.registry import models as m
 from collectguard.registry.repository import institution_zone
 
@@ -41,6 +42,7 @@ DENIALS = cast(Table, DailyDenials.__table__)
 
 Key = tuple[str, date, str, str, str]  # institution, day, org, collector, channel
 RuleKey = tuple[str, date, str, str, str, str]  # the same, and the failing rule
+DEFAULT_ZONE = "Asia/Shanghai"  # an institution's zone unless it names another (registry.repository.institution_zone)
 
 
 class Counted(NamedTuple):
@@ -86,65 +88,71 @@ class Tally:
         return bool(self.figures)
 
 
-def _insert(dialect: str, table: Table) -> Any:
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+def _upserts(dialect: str, figures: Any, denials: Any) -> tuple[Any, Any]:
+    """INSERT … ON CONFLICT (key) DO UPDATE SET counter = counter + excluded.counter, for both tables."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    add_figures = insert(figures)
+    add_figures = add_figures.on_conflict_do_update(
+        index_elements=list(KEY), set_={c: figures.c[c] + add_figures.excluded[c] for c in COUNTERS})
+    add_denials = insert(denials)
+    add_denials = add_denials.on_conflict_do_update(
+        index_elements=[*KEY, "rule"], set_={"n": denials.c.n + add_denials.excluded.n})
+    return add_figures, add_denials
 
 
-def write(connection: Connection, tally: Tally, *, figures: Any = FIGURES, denials: Any = DENIALS) -> None:
-    """Upsert the tally's increments, in key order (both tables), in the caller's transaction. `figures` and
-    `denials`: the tables as a migration defines them (migration 0018's backfill), the models' by default."""
+UPSERTS = {dialect: _upserts(dialect, FIGURES, DENIALS) for dialect in ("sqlite", "postgresql")}  # built once
+
+
+def write(connection: Connection, tally: Tally, *, tables: tuple[Any, Any] | None = None) -> None:
+    """Upsert the tally's increments, in key order (both tables), in the caller's transaction. `tables`:
+    (figures, denials) as a migration defines them (migration 0018's backfill), the models' by default."""
     dialect = connection.dialect.name
+    add_figures, add_denials = _upserts(dialect, *tables) if tables else UPSERTS[dialect]
     if tally.figures:
-        stmt = _insert(dialect, figures)
-        stmt = stmt.on_conflict_do_update(index_elements=list(KEY),
-                                          set_={c: figures.c[c] + stmt.excluded[c] for c in COUNTERS})
-        connection.execute(stmt, [{**dict(zip(KEY, key, strict=True)), **dict(zip(COUNTERS, counts, strict=True))}
-                                  for key, counts in sorted(tally.figures.items())])
+        connection.execute(add_figures, [{**dict(zip(KEY, key, strict=True)), **dict(zip(COUNTERS, counts, strict=True))}
+                                         for key, counts in sorted(tally.figures.items())])
     if tally.denials:
-        stmt = _insert(dialect, denials)
-        stmt = stmt.on_conflict_do_update(index_elements=[*KEY, "rule"], set_={"n": denials.c.n + stmt.excluded.n})
-        connection.execute(stmt, [{**dict(zip((*KEY, "rule"), key, strict=True)), "n": n}
-                                  for key, n in sorted(tally.denials.items())])
+        connection.execute(add_denials, [{**dict(zip((*KEY, "rule"), key, strict=True)), "n": n}
+                                         for key, n in sorted(tally.denials.items())])
 
 
-class Zones:
-    """Institutions' zones, each read once (`institution_zone`) for the lifetime of this object (a batch)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._zones: dict[str, ZoneInfo] = {}
-
-    def __call__(self, institution_id: str) -> ZoneInfo:
-        zone = self._zones.get(institution_id)
-        if zone is None:
-            zone = self._zones[institution_id] = institution_zone(self.session, institution_id)
-        return zone
+def _zone(snap: RegistrySnapshot, session: Session, institution_id: str) -> ZoneInfo:
+    """The institution's zone, read once per registry snapshot (an institution's change moves the registry
+    version, so a new snapshot reads it again)."""
+    zones: dict[str, ZoneInfo] = snap.extra.setdefault("daily_zones", {})
+    zone = zones.get(institution_id)
+    if zone is None:
+        zone = zones[institution_id] = institution_zone(session, institution_id)
+    return zone
 
 
 SETTLED = select(AttemptRow.id, AttemptRow.institution_id, AttemptRow.collector_id, AttemptRow.channel,
-                 AttemptRow.at, AttemptRow.allowed, m.Collector.org_id) \
-    .outerjoin(m.Collector, m.Collector.id == AttemptRow.collector_id)
+                 AttemptRow.at, AttemptRow.allowed, m.Collector.org_id, m.Institution.timezone) \
+    .outerjoin(m.Collector, m.Collector.id == AttemptRow.collector_id) \
+    .outerjoin(m.Institution, m.Institution.id == AttemptRow.institution_id) \
+    .where(AttemptRow.id.in_(bindparam("ids", expanding=True)))
 
 
 def record_batch(session: Session, decided: Sequence[Mapping[str, Any]], settled: Sequence[Mapping[str, Any]],
-                 org_of: Callable[[str], str | None]) -> None:
-    """The gate's batch (gate/batch.py), after its writes: count the attempt rows it inserted (`decided`) and
-    the outcomes it settled (`settled`: id, connected, against_deny), and upsert the sums."""
+                 snap: RegistrySnapshot) -> None:
+    """The gate's batch (gate/batch.py), after its writes: count the attempt rows it inserted (`decided`, their
+    collectors' organisations from the registry snapshot) and the outcomes it settled (`settled`: id, connected,
+    against_deny; their attempts read with one query), and upsert the sums."""
     if not decided and not settled:
         return
-    zones, tally = Zones(session), Tally()
+    tally = Tally()
     for row in decided:
-        institution = row["institution_id"]
-        tally.add(Counted(institution, row["at"], org_of(row["collector_id"]) or institution, row["collector_id"],
+        institution, collector = row["institution_id"], snap.collectors.get(row["collector_id"])
+        tally.add(Counted(institution, row["at"], collector.org_id if collector else institution, row["collector_id"],
                           row["channel"], row["allowed"], row["failing"], None, False),
-                  zones(institution), decision=True, outcome=False)
+                  _zone(snap, session, institution), decision=True, outcome=False)
     if settled:
         outcomes = {s["id"]: s for s in settled}
-        for a in session.execute(SETTLED.where(AttemptRow.id.in_(list(outcomes)))):
+        for a in session.connection().execute(SETTLED, {"ids": list(outcomes)}):
             s = outcomes[a.id]
             tally.add(Counted(a.institution_id, a.at, a.org_id or a.institution_id, a.collector_id, a.channel,
                               a.allowed, (), s["connected"], s["against_deny"]),
-                      zones(a.institution_id), decision=False, outcome=True)
+                      ZoneInfo(a.timezone or DEFAULT_ZONE), decision=False, outcome=True)
     write(session.connection(), tally)
 
 

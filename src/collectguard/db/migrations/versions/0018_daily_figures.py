@@ -77,7 +77,7 @@ def _backfill(figures: sa.Table, denials: sa.Table) -> None:
     tally = Tally()
     for chunk in conn.execute(stmt.execution_options(yield_per=CHUNK)).partitions():
         count_attempts(chunk, zone_of, tally)
-    write(conn, tally, figures=figures, denials=denials)
+    write(conn, tally, tables=(figures, denials))
 
 
 def downgrade() -> None:
