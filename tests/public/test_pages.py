@@ -97,7 +97,7 @@ def test_every_text_on_the_page_is_escaped(public):
     assert r.status_code == 200, r.text
     page = public.client.get("/public/bank/").text
     assert "<script>" not in page and "<img" not in page and "<i>" not in page
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; Co" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Co" in page  # escaped by the template's autoescape
     assert "&lt;img src=x onerror=alert(1)&gt;路 1 号" in page and "&lt;i&gt;每日&lt;/i&gt;" in page
     assert "<script" not in page.lower()  # no script at all: the page needs none
 
@@ -128,3 +128,15 @@ def test_the_public_routes_need_no_key_and_are_documented(public):
     assert "text/html" in document["paths"]["/public/{institution}/"]["get"]["responses"]["200"]["content"]
     for path in ("/v1/institutions/{institution_id}/complaint-channels", "/v1/agencies/{agency_id}/public-contact"):
         assert {"get", "put"} <= set(document["paths"][path]), path
+
+
+def test_the_page_has_the_consoles_look_and_no_script(public):
+    page = public.client.get("/public/bank/")
+    assert '<link rel="stylesheet" href="/console/static/console.css">' in page.text
+    assert 'class="public-band"' in page.text and 'class="card" id="agencies"' in page.text
+    policy = page.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "style-src 'self'" in policy and "script" not in policy
+    assert "<script" not in page.text.lower() and " on" + "click" not in page.text and "set-cookie" not in page.headers
+    assert public.client.get("/console/static/console.css").status_code == 200  # served without signing in
+    missing = public.client.get("/public/nobank/")
+    assert missing.status_code == 404 and "default-src 'none'" in missing.headers["content-security-policy"]

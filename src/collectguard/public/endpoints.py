@@ -125,9 +125,9 @@ def public_page(institution: PathId, units: UnitsDep, at: Now) -> HTMLResponse:
         try:
             agencies = service.public_agencies(session, institution, at)
         except NotFound:
-            return HTMLResponse(page.not_found(institution), status_code=404)
+            return HTMLResponse(page.not_found(institution), status_code=404, headers=page.HEADERS)
         complaints = service.public_complaints(session, institution)
-    return HTMLResponse(page.render(agencies, complaints))
+    return HTMLResponse(page.render(agencies, complaints), headers=page.HEADERS)
 
 
 @pages.get("/{institution}/agencies.json", response_model=PublicAgencies, tags=TAGS, responses=NOT_FOUND_JSON,
