@@ -77,14 +77,18 @@ class Served:
     console: Console
     base: str  # http://127.0.0.1:<port>
     shots: Path  # where screenshots go
+    _landed: dict[str, bool] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
         return self.base + path
 
     def landed(self, path: str) -> bool:
-        """Whether the app has a page at `path` (the navigation names pages before they land)."""
-        return any(getattr(route, "path", None) == path.rstrip("/") or getattr(route, "path", None) == path
-                   for route in self.console.app.routes)  # type: ignore[attr-defined]
+        """Whether the app has a page at `path` (the navigation names pages before they land): signed out, a page
+        sends the visitor to the sign-in form, an unknown path is a 404."""
+        if path not in self._landed:
+            answer = httpx.get(self.url(path), follow_redirects=False, timeout=10)
+            self._landed[path] = answer.status_code != 404
+        return self._landed[path]
 
 
 def _free_port() -> int:
@@ -193,8 +197,16 @@ class Tab:
         assert self.page.locator("header.topbar .user").inner_text() == username
 
     def screenshot(self, name: str) -> Path:
+        """The whole page, 1280 wide. The window is made as tall as the page first, so the fixed sidebar reaches
+        the bottom as it does on screen (a plain full-page capture cuts fixed elements at the window's height)."""
         path = self.served.shots / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        height = int(self.page.evaluate("() => document.documentElement.scrollHeight"))
+        self.page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
+        try:
+            self.page.wait_for_timeout(100)  # charts follow the resize
+            self.page.screenshot(path=str(path), full_page=True)
+        finally:
+            self.page.set_viewport_size(VIEWPORT)
         return path
 
     def assert_clean(self) -> None:
