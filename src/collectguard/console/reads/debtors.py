@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, distinct, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.agencies import repository as agencies
@@ -79,7 +79,7 @@ def _debt_visible(session: Session, p: Principal, debt: Debt, at: datetime) -> b
 
 
 def _zones_today(session: Session, at: datetime) -> list[tuple[str, date]]:
-    return [(z, local_date(at, ZoneInfo(z))) for z in session.execute(select(distinct(Debtor.timezone))).scalars()]
+    return [(z, local_date(at, ZoneInfo(z))) for z in session.execute(select(Debtor.timezone).distinct()).scalars()]
 
 
 def agency_debtors(session: Session, p: Principal, at: datetime) -> ColumnElement[bool]:
