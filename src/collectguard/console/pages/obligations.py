@@ -31,7 +31,8 @@ def _read(request: Request, v: web.Viewer, t: web.Table, first: str | None, view
         ctx.update(rows=rows[t.offset:t.offset + t.size], total=len(rows))
     else:
         month = reads.month(cal.items, reads.parse_month(first, cal.day), cal.day)
-        ctx.update(month=month, month_counts=reads.in_month(cal.items, month.first))
+        ctx.update(month=month, month_counts=reads.in_month(cal.items, month.first),
+                   overdue=reads.ordered([i for i in cal.items if i.status == "overdue"], "due", False))
     return ctx
 
 

@@ -47,6 +47,8 @@ class Month:
     first: date
     weeks: list[list[Day]]
     undated: list[ObligationOut]  # items with no due date (nothing to put on a day)
+    earlier: date | None = None  # the latest due date before the month, to jump to
+    later: date | None = None  # the earliest due date after it
 
     @property
     def key(self) -> str:
@@ -147,7 +149,9 @@ def month(items: Sequence[ObligationOut], first: date, today: date) -> Month:
             week.append(Day(day, day.month == first.month, day == today, by_day.get(day, [])))
             day += timedelta(days=1)
         weeks.append(week)
-    return Month(first, weeks, undated)
+    dates = sorted(by_day)
+    return Month(first, weeks, undated, earlier=next((d for d in reversed(dates) if d < first), None),
+                 later=next((d for d in dates if d > last), None))
 
 
 def in_month(items: Sequence[ObligationOut], first: date) -> dict[str, int]:
