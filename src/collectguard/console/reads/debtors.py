@@ -41,6 +41,7 @@ from collectguard.registry import models as m
 from collectguard.registry.personal import find_debtors, keyring_of, read_personal
 from collectguard.rulebook.calendar import local_date
 from collectguard.rulebook.profile import DEFAULT_PROFILE, load_profile
+from collectguard.users.models import UserRow
 
 # -- who may see which debtor (the API's rule, debts/repository.py) ------------------------------------------
 
@@ -335,7 +336,19 @@ def _events(session: Session, p: Principal, debtor: Debtor, debts: Sequence[Debt
             if kind == Tag.PII_REVEALED and subject != debtor.id:
                 continue
             out.append(Item(names[Tag(kind)], when, f"l{seq}", {"subject": subject, "seq": seq, **payload}))
+    _who_revealed(session, [e for e in out if e.kind == "reveal"])
     return out
+
+
+def _who_revealed(session: Session, reveals: list[Item]) -> None:
+    """A console user's reveal names the person (`user:<id>` in the ledger); an API key's stays its key id."""
+    ids = {str(e.data.get("key_id", ""))[5:] for e in reveals if str(e.data.get("key_id", "")).startswith("user:")}
+    if not ids:
+        return
+    names = {i: n for i, n in session.execute(select(UserRow.id, UserRow.username).where(UserRow.id.in_(ids)))}
+    for e in reveals:
+        key = str(e.data.get("key_id", ""))
+        e.data["who"] = names.get(key[5:], key) if key.startswith("user:") else key
 
 
 def _rules(session: Session, institution_id: str) -> Any:
