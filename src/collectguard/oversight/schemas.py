@@ -136,6 +136,7 @@ class ListingIn(Strict):
     institution: Ident
     agency: Ident
     listed: Flag
+    note: Note | None = Field(default=None, description="理由（如移出名单的原因）the reason, e.g. why it is delisted")
 
 
 class TerminationIn(Strict):

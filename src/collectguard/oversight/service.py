@@ -162,13 +162,14 @@ def list_agency(unit: Unit, data: ListingIn) -> EventOut:
         if status in UNLISTED:
             raise Conflict(f"{data.agency} 不在本机构名单上", f"{data.agency} is not on the institution's name list",
                            field="agency", code="not-listed")
-        return _set_listing(unit, data.institution, data.agency, ListingStatus.DELISTED, Tag.AGENCY_DELISTED)
+        return _set_listing(unit, data.institution, data.agency, ListingStatus.DELISTED, Tag.AGENCY_DELISTED,
+                            data.note)
     refused = admission_refusals(unit, data.institution, data.agency)
     if refused:
         raise Refused(refused, field="agency")
     target = ListingStatus.RECTIFICATION_STOP if _open_stop(unit, data.institution, data.agency) \
         else ListingStatus.ACTIVE
-    return _set_listing(unit, data.institution, data.agency, target, Tag.AGENCY_LISTED)
+    return _set_listing(unit, data.institution, data.agency, target, Tag.AGENCY_LISTED, data.note)
 
 
 def change_status(unit: Unit, data: AgencyStatusIn) -> EventOut:
@@ -213,9 +214,10 @@ def terminate(unit: Unit, data: TerminationIn) -> EventOut:
                     detail={"listing_seq": event.ledger_seq, "stop_notices": debts})
 
 
-def _set_listing(unit: Unit, institution: str, agency: str, status: ListingStatus, tag: Tag) -> EventOut:
+def _set_listing(unit: Unit, institution: str, agency: str, status: ListingStatus, tag: Tag,
+                 note: str | None = None) -> EventOut:
     agencies.agency_status(unit, AgencyStatusIn(institution=institution, agency=agency, status=status))
-    seq = unit.record(tag, agency, {"status": status.value}, institution)
+    seq = unit.record(tag, agency, {"status": status.value, **({"note": note} if note else {})}, institution)
     return EventOut(kind=tag, subject=agency, ledger_seq=seq, detail={"status": status.value})
 
 
