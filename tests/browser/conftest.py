@@ -34,6 +34,7 @@ from tests.console.conftest import Console, build_console
 CHROMIUM_ENV = "COLLECTGUARD_CHROMIUM"
 SHOTS_ENV = "COLLECTGUARD_SCREENSHOTS"
 VIEWPORT = {"width": 1280, "height": 900}
+SESSION_COOKIES = ("cg_session", "cg_csrf")
 HERE = Path(__file__).parent
 REPO = HERE.parents[1]
 
@@ -78,6 +79,7 @@ class Served:
     base: str  # http://127.0.0.1:<port>
     shots: Path  # where screenshots go
     _landed: dict[str, bool] = field(default_factory=dict)
+    sessions: dict[str, list[Any]] = field(default_factory=dict)  # username → its session's cookies
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -178,9 +180,18 @@ class Tab:
     def expect(self, status: int) -> None:
         self.expected.add(status)
 
-    def sign_in(self, username: str) -> None:
+    def sign_in(self, username: str, *, form: bool = False) -> None:
         """Through the form, as a person would; the admin with its one-time code at the app's clock (a code is
-        accepted once per 30-second step, so the clock moves on a step first)."""
+        accepted once per 30-second step, so the clock moves on a step first). A person signed in by an earlier
+        test reuses that session's cookies (a password check costs the server an argon2id hash) unless `form`."""
+        kept = self.served.sessions.get(username)
+        if kept and not form:
+            self.page.context.add_cookies(kept)
+            answer = self.page.goto(self.served.url("/console/"), wait_until="load")
+            if "/sign-in" not in self.page.url and answer is not None and answer.ok:
+                assert self.page.locator("header.topbar .user").inner_text() == username
+                return
+            self.page.context.clear_cookies()
         console = self.served.console
         user = console.users[username]
         self.goto("/console/sign-in")
@@ -195,6 +206,7 @@ class Tab:
         assert self.page.url.startswith(self.served.url("/console/")) and "/sign-in" not in self.page.url, \
             self.page.url
         assert self.page.locator("header.topbar .user").inner_text() == username
+        self.served.sessions[username] = [c for c in self.page.context.cookies() if c["name"] in SESSION_COOKIES]
 
     def screenshot(self, name: str) -> Path:
         """The whole page, 1280 wide. The window is made as tall as the page first, so the fixed sidebar reaches

@@ -103,17 +103,38 @@ def _ledger_kinds(url: str, prefix: str) -> list[str]:
         store.dispose()
 
 
-# -- signing in ------------------------------------------------------------------------------------------------
+# -- signing in, every page -----------------------------------------------------------------------------------
+# POSTs that read rather than change: a debtor search by number (kept out of the URL), a ledger verification.
+READING_POSTS = {"/console/debtors", "/console/ledger/verify"}
+READERS = {"demo-auditor", "demo-agency", "demo-agency-2"}  # an auditor changes nothing; an agency nothing here
+
+
+def _acting_forms(tab: Tab) -> list[str]:
+    actions = tab.page.eval_on_selector_all(
+        "main form", "fs => fs.filter(f => f.method === 'post' || f.hasAttribute('hx-post'))"
+                     ".map(f => f.getAttribute('hx-post') || f.getAttribute('action'))")
+    return [a for a in actions if a not in READING_POSTS]
+
+
 @pytest.mark.parametrize("username", ROLES)
 def test_each_role_signs_in_and_every_page_it_is_offered_renders(username: str, tab: Tab) -> None:
+    """Each page of the navigation and the first item each list opens: no script error, no failed request, charts
+    with data; a reader (auditor, agency operator) is offered no form that acts."""
     if username == "demo-agency-admin" and not tab.served.landed("/console/collectors"):
         pytest.skip("an agency admin starts on the collectors page, which has not landed")
-    tab.sign_in(username)
+    tab.sign_in(username, form=True)
     nav = _nav(tab)
     assert all(path.startswith("/console/") for path, _ in nav), nav
     for path, _ in nav:
         _check_page(tab, path)
         assert tab.page.locator("nav.sidebar a.active").get_attribute("href") in (path, tab.served.url(path))
+        detail = _detail_link(tab, path) if path != "/console/" else None
+        if username in READERS:
+            assert not _acting_forms(tab), f"{username} is offered {_acting_forms(tab)} on {path}"
+        if detail is not None:
+            _check_page(tab, detail)
+            if username in READERS:
+                assert not _acting_forms(tab), f"{username} is offered {_acting_forms(tab)} on {detail}"
     tab.assert_clean()
     _skip_unlanded(tab)
 
@@ -144,7 +165,8 @@ def test_a_signed_out_visitor_is_sent_to_the_form_and_back(tab: Tab) -> None:
 
 
 def test_sign_out_ends_the_session(tab: Tab) -> None:
-    tab.sign_in("demo-compliance")
+    tab.sign_in("demo-compliance", form=True)
+    tab.served.sessions.pop("demo-compliance")  # ended here
     with tab.page.expect_navigation():
         tab.page.click("header.topbar form button[type=submit]")
     assert "/console/sign-in" in tab.page.url
@@ -209,6 +231,62 @@ def test_an_agency_sees_only_its_own_agency(open_tab: Callable[..., Tab]) -> Non
     other.goto("/console/agencies/hengyuan")
     other.goto("/console/agencies/qinghe", status=404)
     other.assert_clean()
+
+
+# -- HTMX ------------------------------------------------------------------------------------------------------
+def _same_document(tab: Tab) -> None:
+    tab.page.evaluate("() => { window.__stayed = true; }")
+
+
+def _stayed(tab: Tab) -> bool:
+    return bool(tab.page.evaluate("() => window.__stayed === true"))
+
+
+def test_a_table_filters_pages_and_sorts_in_place(tab: Tab) -> None:
+    """The debtors list: a filter swaps the table in place (HTMX, the URL follows), the pager and a sort link work."""
+    tab.sign_in("demo-compliance")
+    if "/console/debtors" not in dict(_nav(tab)):
+        pytest.skip("the debtors page has not landed")
+    tab.goto("/console/debtors")
+    first = tab.page.locator("#tbl tbody tr").first.inner_text()
+    pager = tab.page.locator("#tbl a[rel=next]")
+    assert pager.count() == 1, "300 debtors fit on one page?"
+    with tab.page.expect_navigation():
+        pager.click()
+    assert "page=2" in tab.page.url and tab.page.locator("#tbl tbody tr").first.inner_text() != first
+    tab.goto("/console/debtors")
+    _same_document(tab)
+    status = tab.page.locator("main form.filters select[name=status]")
+    wanted = status.locator("option").nth(2).get_attribute("value")
+    with tab.page.expect_response(lambda r: "status=" in r.url and r.request.headers.get("hx-request") == "true"):
+        status.select_option(wanted)
+    tab.page.wait_for_function(f"() => location.search.includes('status={wanted}')")
+    assert _stayed(tab), "the filter reloaded the whole page instead of swapping the table"
+    rows = tab.page.locator("#tbl tbody tr")
+    assert rows.count() >= 1
+    sort = tab.page.locator("#tbl thead a.sort").first
+    with tab.page.expect_navigation():
+        sort.click()
+    assert "sort=" in tab.page.url
+    tab.assert_clean()
+
+
+def test_the_ledger_verifies_in_place(tab: Tab) -> None:
+    """校验: an HTMX POST carrying the CSRF header, then the progress polls until the chain is found intact."""
+    tab.sign_in("demo-auditor")
+    if "/console/ledger" not in dict(_nav(tab)):
+        pytest.skip("the ledger page has not landed")
+    tab.goto("/console/ledger")
+    _same_document(tab)
+    button = tab.page.locator("main form[hx-post$='/ledger/verify'] button")
+    with tab.page.expect_request(lambda r: r.url.endswith("/ledger/verify") and r.method == "POST") as sent:
+        button.click()
+    assert sent.value.headers.get("x-csrf-token"), "the HTMX POST carried no CSRF header"
+    tab.page.wait_for_selector("#verify[data-state=ok], #verify[data-state=broken], #verify .alert.error",
+                               timeout=30_000)
+    assert tab.page.locator("#verify").get_attribute("data-state") == "ok", tab.page.locator("#verify").inner_text()
+    assert _stayed(tab)
+    tab.assert_clean()
 
 
 # -- language ----------------------------------------------------------------------------------------------------
