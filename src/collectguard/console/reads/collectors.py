@@ -22,7 +22,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.agencies import repository as agencies
@@ -161,18 +161,25 @@ def _acceptances(session: Session, scope: Scope, ids: Collection[str]) -> dict[s
         CollectorAcceptance.collector_id.in_(sorted(ids)))).all())
 
 
+# A finding, not a clean-call marker: `seq > 0` written as a literal, so that the planner knows the partial index
+# ix_qa_findings_found (qa/storage.py: institution, day, org, collector …, WHERE seq > 0) holds only findings and
+# counts from the index alone (a bound `seq > ?` reads every row's seq from the table: 95 ms against 7 ms for the
+# 8,000 findings of 30 days on SQLite).
+FOUND = QaFindingRow.seq > literal_column("0")
+
+
 def _institution_of_finding(institution: str) -> ColumnElement[bool]:
-    """The finding's institution, compared through an expression (`institution_id || ''`) so that no planner
-    walks the institution's index — every finding it ever had — instead of the day's or the collector's, which
-    bound the rows read (SQLite, without statistics, prefers the equality on the institution)."""
+    """The finding's institution compared through an expression (`institution_id || ''`), for a read bounded by
+    the collector's index instead: no planner then walks every finding of the institution to find one
+    collector's latest ten."""
     return QaFindingRow.institution_id.concat("") == institution
 
 
 def _findings(session: Session, scope: Scope, first: date, last: date,
               collector: str | None = None) -> dict[str, int]:
+    """Findings per collector over the days `first` … `last`: from ix_qa_findings_found alone."""
     stmt = select(QaFindingRow.collector_id, func.count()).where(
-        _institution_of_finding(scope.institution), QaFindingRow.day >= first, QaFindingRow.day <= last,
-        QaFindingRow.seq > 0)
+        QaFindingRow.institution_id == scope.institution, QaFindingRow.day >= first, QaFindingRow.day <= last, FOUND)
     if scope.orgs is not None:
         stmt = stmt.where(QaFindingRow.org_id.in_(sorted(scope.orgs)))
     if collector is not None:
@@ -350,7 +357,7 @@ def detail(session: Session, p: Principal, collector_id: str, now: datetime) -> 
             session, scope.institution, first, today, orgs=scope.orgs, collector=c.id)]
         n_findings = _findings(session, scope, first, today, collector=c.id).get(c.id, 0)
         recent = select(QaFindingRow).where(QaFindingRow.collector_id == c.id,
-                                            _institution_of_finding(scope.institution), QaFindingRow.seq > 0)
+                                            _institution_of_finding(scope.institution), FOUND)
         if scope.orgs is not None:
             recent = recent.where(QaFindingRow.org_id.in_(sorted(scope.orgs)))
         found = [Finding(f.id, f.attempt_id, f.day, f.rule, f.category, f.severity)
