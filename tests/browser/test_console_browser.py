@@ -72,6 +72,8 @@ def _check_page(tab: Tab, path: str) -> list[dict[str, Any]]:
     tab.goto(path)
     assert tab.page.locator("main h1").count() >= 1, f"{path}: no heading"
     assert "Traceback" not in tab.page.content()
+    wide, window = tab.page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide <= window, f"{path} is {wide} px wide in a {window} px window (it scrolls sideways)"
     charts: list[dict[str, Any]] = tab.page.evaluate(CHARTS_JS)
     for chart in charts:
         assert chart["ready"], f"{path}: chart {chart['id']} was not drawn"
@@ -286,6 +288,40 @@ def test_the_ledger_verifies_in_place(tab: Tab) -> None:
                                timeout=30_000)
     assert tab.page.locator("#verify").get_attribute("data-state") == "ok", tab.page.locator("#verify").inner_text()
     assert _stayed(tab)
+    tab.assert_clean()
+
+
+def test_a_dismissed_confirmation_sends_nothing(tab: Tab) -> None:
+    """A form that acts asks first (data-confirm, console.js): dismissing the question sends no request."""
+    tab.sign_in("demo-compliance")
+    for path, _ in _nav(tab):
+        tab.goto(path)
+        detail = _detail_link(tab, path) if path != "/console/" else None
+        for shown in [path] + ([detail] if detail else []):
+            if shown != path:
+                tab.goto(shown)
+            if tab.page.locator("main form[data-confirm]").count():
+                break
+        else:
+            continue
+        break
+    else:
+        pytest.skip("no page has a form that asks for confirmation yet")
+    form = tab.page.locator("main form[data-confirm]").first
+    sent: list[str] = []
+    tab.page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    questions: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        questions.append(dialog.message)
+        dialog.dismiss()
+
+    tab.page.once("dialog", dismiss)
+    form.evaluate("f => { for (const el of f.querySelectorAll('[required]')) { el.removeAttribute('required'); } }")
+    form.locator("button[type=submit], input[type=submit]").first.click()
+    tab.page.wait_for_timeout(300)
+    assert questions == [form.get_attribute("data-confirm")]
+    assert sent == [], f"a dismissed form was sent: {sent}"
     tab.assert_clean()
 
 
