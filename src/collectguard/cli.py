@@ -163,6 +163,8 @@ def demo(
     serve_it: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the API after building")] = True,
     day: Annotated[str | None, typer.Option("--day", help="the day the world is dated around, YYYY-MM-DD "
                                                         "(default: today in Beijing)")] = None,
+    history_days: Annotated[int, typer.Option("--history-days", min=0, help="days before it whose weekdays get "
+                                              "a history of attempts decided by the gate (0: none)")] = 30,
 ) -> None:
     """演示 Build a realistic synthetic world (one lender, three agencies, 50 collectors, 10,000 debtors —
     synthetic names and numbers, never real ones), print a key per role, and serve it."""
@@ -190,10 +192,13 @@ def demo(
         typer.echo(f"演示数据已存在 demo world already in {db}; reusing it")
         example = json.loads(example_file.read_text("utf-8")) if example_file.exists() else None
     else:
-        summary = load_demo(db, seed=seed, debtors=debtors, start=_day(day))
+        summary = load_demo(db, seed=seed, debtors=debtors, start=_day(day), history_days=history_days)
         counts = ", ".join(f"{k} {v}" for k, v in summary.counts.items())
         typer.echo(f"演示数据已生成 demo world built in {summary.load_seconds:.1f}s, dated around {summary.start} "
                    f"(placements and agreements in force from then to at least 30 days later): {counts}")
+        if summary.history is not None:
+            typer.echo(f"历史尝试 history decided by the gate over the {history_days} days before: "
+                       f"{summary.history.line()}")
         example = summary.example_attempt
         example_file.write_text(json.dumps(example, ensure_ascii=False), "utf-8")
     with store.transaction() as session:

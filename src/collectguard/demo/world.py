@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
+from collectguard.demo import history as past
 from collectguard.demo import organisations as orgs
 from collectguard.demo import qa as demo_qa
 from collectguard.demo.attempts import labelled_attempts, sample_attempts
@@ -85,6 +86,7 @@ class DemoSummary:
     tool: str
     template: str
     example_attempt: dict[str, Any] = field(default_factory=dict)
+    history: past.HistorySummary | None = None  # the attempts decided on the days before `start` (--history-days)
 
 
 def counts_of(world: World) -> dict[str, int]:
@@ -110,9 +112,11 @@ def _sample_ids(world: World) -> dict[str, str]:
     return {"debtor": debt.debtor, "debt": debt.id, "contact": contact}
 
 
-def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date | None = None) -> DemoSummary:
+def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date | None = None,
+              history_days: int = 0, history_per_day: int = past.PER_DAY) -> DemoSummary:
     """Migrate the database at `url`, then load the demo world (dated around `start`, default today) in one
-    transaction through the registry."""
+    transaction through the registry; with `history_days`, the gate then decides a history of attempts on the
+    weekdays of that many days before `start` (demo/history.py), whose connected calls are then inspected."""
     start = start or build_day()
     t0 = time.perf_counter()
     upgrade(url)
@@ -124,6 +128,9 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
         with store.transaction() as session:
             Registry(session, at=loaded_at(start)).load_world(world)
             history = record_history(session, start)
+        attempts = past.record_attempts(store, world, start, history_days, per_day=history_per_day, seed=seed) \
+            if history_days > 0 else None
+        with store.transaction() as session:
             demo_qa.record(session, loaded_at(start))  # transcripts of the connected calls recorded (demo/qa.py)
     finally:
         store.dispose()
@@ -148,5 +155,6 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
         tool=tool,
         template=template,
         example_attempt=example,
+        history=attempts,
         **ids,
     )
