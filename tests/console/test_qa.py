@@ -218,6 +218,7 @@ def test_an_agency_operator_sees_its_agency_only(qa_world: QaWorld) -> None:
     assert "待审批模板" not in page.text
     own = client.get(f"/console/qa/findings/{qa_world.findings[QINGHE]}")
     assert own.status_code == 200 and "<mark" in own.text
+    assert "/console/debtors/d" in own.text  # the call's debt is placed with 青禾 now: its debtor may be opened
     for other in (HENGYUAN, LENDER):
         assert client.get(f"/console/qa/findings/{qa_world.findings[other]}").status_code == 404
     assert client.get("/console/qa/findings/999999999").status_code == 404

@@ -77,18 +77,21 @@ def _list(request: Request, v: web.Viewer, t: web.Table) -> dict[str, Any]:
     with web.units_of(request).read() as session:
         today = qa.today(session, v.institution, web.now_of(request))
         f = filters_of(t, today)
-        rows, total = qa.findings(session, v.institution, v.orgs, f, sort=t.sort, desc=t.desc, limit=t.size,
-                                  offset=t.offset)
-        chart_rows = qa.by_rule(session, v.institution, v.orgs, f)
-        scope = qa.Filters(first=f.first, last=f.last, agency=f.agency, collector=f.collector)
-        in_scope = sum(r.n for r in qa.by_rule(session, v.institution, v.orgs, scope))
+        rows = qa.findings(session, v.institution, v.orgs, f, sort=t.sort, desc=t.desc, limit=t.size,
+                           offset=t.offset)
+        # one grouped count under the period, organisation and collector: the rate's numerator; the rule, category
+        # and severity filters then keep the chart's groups and the table's total
+        groups = qa.by_rule(session, v.institution, v.orgs, qa.Filters(first=f.first, last=f.last, agency=f.agency,
+                                                                         collector=f.collector))
         orgs = [f.agency] if f.agency else v.orgs
         if f.agency and v.orgs is not None and f.agency not in v.orgs:
             orgs = []
         calls = qa.calls(session, v.institution, f.first, f.last, orgs, f.collector)
-        choices = qa.choices(session, v.institution, v.orgs)
-    return {"rows": rows, "total": total, "f": f, "today": today, "rules_chart": _chart(chart_rows, v.lang),
-            "has_chart": bool(chart_rows), "in_scope": in_scope, "calls": calls,
+        choices = qa.choices(session, v.institution, v.orgs, f.first, f.last)
+    shown = qa.matching(groups, f)
+    in_scope = sum(g.n for g in groups)
+    return {"rows": rows, "total": sum(g.n for g in shown), "f": f, "today": today,
+            "rules_chart": _chart(shown, v.lang), "has_chart": bool(shown), "in_scope": in_scope, "calls": calls,
             "per_1000": in_scope * 1000 / calls if calls else None, "choices": choices}
 
 

@@ -135,16 +135,19 @@ def org_names(session: Session, ids: Collection[str]) -> dict[str, str]:
 
 
 def findings(session: Session, institution: str, orgs: Collection[str] | None, f: Filters, *, sort: str = "day",
-             desc: bool = True, limit: int = 25, offset: int = 0) -> tuple[list[FindingRow], int]:
-    """One page of findings (newest first by default) and the number of findings the filters match."""
-    where = _where(institution, orgs, f)
-    total = int(session.execute(select(func.count()).select_from(QaFindingRow).where(*where)).scalar() or 0)
+             desc: bool = True, limit: int = 25, offset: int = 0) -> list[FindingRow]:
+    """One page of findings (newest first by default); `by_rule` counts them."""
     keys = [k.desc() if desc else k.asc() for k in SORTS.get(sort, SORTS["day"])]
+    # the page's ids first (from the findings' index), then the kept calls of those rows only
+    ids = list(session.execute(select(QaFindingRow.id).where(*_where(institution, orgs, f)).order_by(*keys)
+                               .limit(limit).offset(offset)).scalars())
+    if not ids:
+        return []
     rows = session.execute(
         select(QaFindingRow, QaCallRow.id, QaCallRow.findings)
         .outerjoin(QaCallRow, and_(QaCallRow.attempt_id == QaFindingRow.attempt_id,
                                    QaCallRow.call_id == QaFindingRow.call_id))
-        .where(*where).order_by(*keys).limit(limit).offset(offset)).all()
+        .where(QaFindingRow.id.in_(ids)).order_by(*keys)).all()
     names = org_names(session, {r[0].org_id for r in rows})
     out = []
     for row, call, kept in rows:
@@ -154,7 +157,7 @@ def findings(session: Session, institution: str, orgs: Collection[str] | None, f
         out.append(FindingRow(row.id, row.attempt_id, row.call_id, call, row.seq, row.day, row.collector_id,
                               row.org_id, names.get(row.org_id, row.org_id), row.category or "", row.rule or "",
                               article(row.category), row.severity or "", evidence))
-    return out, total
+    return out
 
 
 @dataclass(frozen=True)
@@ -166,7 +169,8 @@ class RuleSeverity:
 
 
 def by_rule(session: Session, institution: str, orgs: Collection[str] | None, f: Filters) -> list[RuleSeverity]:
-    """Findings per category (and its rule) and severity under the same filters, most first."""
+    """Findings per category (and its rule) and severity under the filters, most first: one grouped query gives the
+    chart, the table's total (`matching`) and the rate's numerator."""
     n = func.count()
     rows = session.execute(
         select(QaFindingRow.rule, QaFindingRow.category, QaFindingRow.severity, n)
@@ -174,6 +178,12 @@ def by_rule(session: Session, institution: str, orgs: Collection[str] | None, f:
         .group_by(QaFindingRow.rule, QaFindingRow.category, QaFindingRow.severity)).all()
     return sorted((RuleSeverity(r or "", c or "", s or "", int(k)) for r, c, s, k in rows),
                   key=lambda x: (-x.n, x.category, x.severity))
+
+
+def matching(rows: Sequence[RuleSeverity], f: Filters) -> list[RuleSeverity]:
+    """The groups the rule, category and severity filters keep."""
+    return [r for r in rows if (not f.rule or r.rule == f.rule) and (not f.category or r.category == f.category)
+            and (not f.severity or r.severity == f.severity)]
 
 
 def calls(session: Session, institution: str, first: date, last: date, orgs: Collection[str] | None,
@@ -189,15 +199,12 @@ def today(session: Session, institution: str, now: datetime) -> date:
     return daily.today(session, institution, now)
 
 
-def choices(session: Session, institution: str, orgs: Collection[str] | None) -> list[tuple[str, str]]:
-    """The organisations a viewer may filter by: its own (agency-bound), else the institution and its agencies
-    that have findings recorded, with names."""
-    if orgs is not None:
-        ids: set[str] = set(orgs)
-    else:
-        ids = set(session.execute(select(QaFindingRow.org_id).where(QaFindingRow.institution_id == institution)
-                                  .distinct()).scalars())
-        ids.add(institution)
+def choices(session: Session, institution: str, orgs: Collection[str] | None, first: date,
+            last: date) -> list[tuple[str, str]]:
+    """The organisations a viewer may filter by: its own (agency-bound), else the institution and the organisations
+    that made attempts in the period (the daily figures), with names."""
+    ids = set(orgs) if orgs is not None else {institution, *(t.key for t in daily.by_org(session, institution, first,
+                                                                                          last))}
     names = org_names(session, ids)
     return sorted(((i, names.get(i, i)) for i in ids), key=lambda x: (x[0] != institution, x[0]))
 
@@ -290,12 +297,21 @@ def finding_call(session: Session, p: Principal, orgs: Collection[str] | None, f
     view = _call(session, row.attempt_id, row.call_id, row.collector_id, row.org_id)
     view.focus = row.seq
     view.zone = institution_zone(session, p.institution_id).key
-    try:
-        debts.debtor_visible(session, p, view.attempt.debtor_id, now)
-        view.debtor_visible = True
-    except NotFound:
-        view.debtor_visible = False
+    view.debtor_visible = _debtor_visible(session, p, view.attempt, now)
     return view
+
+
+def _debtor_visible(session: Session, p: Principal, attempt: AttemptRow, now: datetime) -> bool:
+    """Whether the viewer may open the debtor's page: the institution's people, the debtor as the API scopes it; an
+    agency, when this call's debt is placed with it now (one debt's check, not every debt placed with it)."""
+    try:
+        if p.agency_id is not None:
+            debts.debt(session, p, attempt.debt_id, now)
+        else:
+            debts.debtor_visible(session, p, attempt.debtor_id, now)
+    except NotFound:
+        return False
+    return True
 
 
 def _call(session: Session, attempt_id: str, call_id: str, collector_id: str, org_id: str) -> CallView:
