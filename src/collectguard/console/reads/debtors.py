@@ -173,6 +173,7 @@ def search(session: Session, p: Principal, at: datetime, text: str) -> tuple[str
     if not text:
         return "", []
     compact = re.sub(r"\s", "", text)
+    hits: list[tuple[Debtor, str, str | None]]
     if ID_NUMBER.match(compact):
         kind, hits = "id_number", [(d, "id_number", None) for d in find_debtors(session, id_number=compact)]
     elif PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 7:
@@ -188,7 +189,8 @@ def search(session: Session, p: Principal, at: datetime, text: str) -> tuple[str
             if debtor is not None:
                 hits.append((debtor, "contact_phone", c.id))
     elif IDENT.match(text):
-        kind, hits = "ident", []
+        kind = "ident"
+        hits = []
         debtor = session.get(Debtor, text)
         if debtor is not None:
             hits.append((debtor, "debtor_id", None))
@@ -369,7 +371,7 @@ def _cite(profile: Any, rule_id: str, violations: dict[str, dict[str, Any]], lan
 
 def _attempt_item(row: AttemptRow, profile: Any, lang: str) -> Item:
     decision = row.decision or {}
-    violations = {v.get("rule"): v for v in decision.get("violations", []) if isinstance(v, dict)}
+    violations = {str(v.get("rule")): v for v in decision.get("violations", []) if isinstance(v, dict)}
     request = row.request or {}
     quota = _cite(profile, row.quota_rule, {}, lang) if row.quota_rule else None
     return Item("attempt", row.at, f"a{row.id}", {
