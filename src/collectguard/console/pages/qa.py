@@ -21,7 +21,8 @@ from collectguard.templates import service as templates
 from collectguard.templates.schemas import TemplateApprovalIn
 
 router = APIRouter()
-BENCH_PAGES = ["/qa", "/qa?severity=critical", "/qa/templates"]
+# /qa/templates is not timed: an agency operator (the bench signs one in) may not read templates (403)
+BENCH_PAGES = ["/qa", "/qa?severity=critical", "/qa?collector={collector}"]
 WINDOW_DAYS = 30
 LONGEST_DAYS = 366
 SEVERITY_COLOURS = {"critical": "#c92a2a", "major": "#f08c00", "minor": "#868e96"}
