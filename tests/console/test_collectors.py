@@ -98,7 +98,8 @@ def test_training_overdue_is_the_calendars_answer(console: Console) -> None:
     assert all(i.startswith(("lender-c", "qinghe-c", "hengyuan-c", "qiming-c")) for i in shown)
     due_dates = {i.subject: i.due_date for i in items if i.obligation == "art6-annual-training"}
     for subject in overdue:
-        assert f"{due_dates[subject]} · 已逾期" in page.text
+        assert re.search(f'title="art6-annual-training">{due_dates[subject]}</span><br><span class="small '
+                         f'collectors-bad">已逾期', page.text), subject
 
 
 def test_sorts_by_training_due_and_english(console: Console) -> None:
