@@ -185,7 +185,10 @@ def test_evaluate_delist_and_rectify(fresh_console: Console) -> None:
     assert ordered.status_code == 303, ordered.text
     assert _listing(fresh_console.url, "qinghe") == "rectification_stop"
     assert "oversight:rectification:ordered" in client.get("/console/agencies/qinghe").text
-    delisted = client.post("/console/agencies/qinghe/listing", data={"action": "delist", "csrf_token": token},
-                           follow_redirects=False)
+    no_reason = client.post("/console/agencies/qinghe/listing", data={"action": "delist", "csrf_token": token})
+    assert no_reason.status_code == 422 and _listing(fresh_console.url, "qinghe") == "rectification_stop"
+    delisted = client.post("/console/agencies/qinghe/listing", data={
+        "action": "delist", "note": "多次违规 repeated breaches", "csrf_token": token}, follow_redirects=False)
     assert delisted.status_code == 303 and _listing(fresh_console.url, "qinghe") == "delisted"
     assert "oversight:listing:delisted" in _kinds(fresh_console.url, "qinghe")
+    assert "多次违规 repeated breaches" in client.get(delisted.headers["location"]).text  # the reason, from the ledger

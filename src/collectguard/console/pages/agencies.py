@@ -24,6 +24,7 @@ from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import entrusts
 from collectguard.console import web
 from collectguard.console.reads import agencies as reads
+from collectguard.console.reads import rules
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
 from collectguard.oversight import models as om
 from collectguard.oversight import service
@@ -103,12 +104,12 @@ NAMES = {"status_names": STATUS_NAMES, "stage_names": STAGE_NAMES, "kind_names":
 @router.get("/agencies")
 async def name_list(request: Request, v: Reader) -> Response:
     t = web.Table.of(request, sorts=reads.SORTS, default_sort="name", filters=["status"])
-    rows, total, today = await run_in_threadpool(_name_list, request, v.principal, t)
-    return web.render(request, "agencies.html", {"t": t, "rows": rows, "total": total, "today": today,
+    rows, total, today, zone = await run_in_threadpool(_name_list, request, v.principal, t)
+    return web.render(request, "agencies.html", {"t": t, "rows": rows, "total": total, "today": today, "zone": zone,
                                                  "statuses": reads.STATUSES, **NAMES}, v=v)
 
 
-def _name_list(request: Request, p: Principal, t: web.Table) -> tuple[list[reads.Row], int, date]:
+def _name_list(request: Request, p: Principal, t: web.Table) -> tuple[list[reads.Row], int, date, str]:
     with web.units_of(request).read() as session:
         return reads.name_list(session, p, web.now_of(request), sort=t.sort, desc=t.desc,
                                status=t.filters.get("status"), q=t.q, limit=t.size, offset=t.offset)
@@ -125,7 +126,8 @@ async def _page(request: Request, v: web.Viewer, agency_id: str, *, error: Colle
                 notice: tuple[str, str] | None = None, status: int = 200) -> Response:
     page = await run_in_threadpool(_agency_page, request, v.principal, agency_id)
     return web.render(request, "agencies_page.html", {
-        "page": page, "error": error, "notice": notice, "charts": _charts(page, v), "can_act": v.can(
+        "page": page, "error": error, "notice": notice, "charts": _charts(page, v),
+        "cited": [(rules.cite(rule), n) for rule, n in page.denials_by_rule[:12]], "can_act": v.can(
             Permission.OVERSIGHT_WRITE) and v.agency is None, "criteria": CRITERIA, "kinds": list(EvaluationKind),
         "order_reasons": list(RectificationReason), "termination_reasons": list(TerminationReason), **NAMES},
         v=v, status=status)
@@ -206,7 +208,11 @@ def _listing(unit: Unit, p: Principal, agency_id: str, form: FormData) -> str:
     _entrusted(unit, p, agency_id)
     action = _text(form, "action") or ""
     if action in ("list", "delist"):
-        service.list_agency(unit, ListingIn(institution=p.institution_id, agency=agency_id, listed=action == "list"))
+        if action == "delist" and not _text(form, "note"):
+            raise InvalidInput("移出名单须说明原因", "say why the agency is delisted", field="note")
+        service.list_agency(unit, ListingIn.model_validate({
+            "institution": p.institution_id, "agency": agency_id, "listed": action == "list",
+            "note": _text(form, "note")}))
     elif action in ("suspend", "reactivate"):
         status = ListingStatus.SUSPENDED if action == "suspend" else ListingStatus.ACTIVE
         service.change_status(unit, AgencyStatusIn(institution=p.institution_id, agency=agency_id, status=status))
@@ -268,7 +274,7 @@ async def _act(request: Request, v: web.Viewer, agency_id: str, done: str,
 
 @router.post("/agencies/{agency_id}/evaluate")
 async def evaluate(request: Request, agency_id: AgencyId, v: Actor) -> Response:
-    return await _act(request, v, agency_id, "evaluate", _evaluate)  # type: ignore[arg-type]
+    return await _act(request, v, agency_id, "evaluate", _evaluate)
 
 
 @router.post("/agencies/{agency_id}/listing")
@@ -278,14 +284,14 @@ async def listing(request: Request, agency_id: AgencyId, v: Actor) -> Response:
 
 @router.post("/agencies/{agency_id}/rectify")
 async def rectify(request: Request, agency_id: AgencyId, v: Actor) -> Response:
-    return await _act(request, v, agency_id, "rectify", _rectify)  # type: ignore[arg-type]
+    return await _act(request, v, agency_id, "rectify", _rectify)
 
 
 @router.post("/agencies/{agency_id}/order-done")
 async def order_done(request: Request, agency_id: AgencyId, v: Actor) -> Response:
-    return await _act(request, v, agency_id, "order-done", _order_done)  # type: ignore[arg-type]
+    return await _act(request, v, agency_id, "order-done", _order_done)
 
 
 @router.post("/agencies/{agency_id}/terminate")
 async def terminate(request: Request, agency_id: AgencyId, v: Actor) -> Response:
-    return await _act(request, v, agency_id, "terminate", _terminate)  # type: ignore[arg-type]
+    return await _act(request, v, agency_id, "terminate", _terminate)

@@ -141,10 +141,6 @@ class Page:
 
 
 # -- the name list ---------------------------------------------------------------------------------------------
-def local_today(session: Session, institution_id: str, now: datetime) -> date:
-    return now.astimezone(institution_zone(session, institution_id)).date()
-
-
 def _status_expr() -> ColumnElement[str]:
     return case(
         (AgencyListing.status.is_(None), case((Agency.parent_id.is_not(None), "subcontractor"), else_="applied")),
@@ -162,10 +158,13 @@ def _scope(p: Principal) -> list[ColumnElement[bool]]:
 
 
 def name_list(session: Session, p: Principal, now: datetime, *, sort: str = "name", desc: bool = False,
-              status: str | None = None, q: str = "", limit: int = 25, offset: int = 0) -> tuple[list[Row], int, date]:
-    """A page of the institution's name list, sorted and filtered in SQL, and the total; with the local day."""
+              status: str | None = None, q: str = "", limit: int = 25,
+              offset: int = 0) -> tuple[list[Row], int, date, str]:
+    """A page of the institution's name list, sorted and filtered in SQL, and the total; with the local day and
+    the institution's zone."""
     inst = p.institution_id
-    today = local_today(session, inst, now)
+    zone = institution_zone(session, inst)
+    today = now.astimezone(zone).date()
     first = today - timedelta(days=DAYS - 1)
     status_expr = _status_expr()
     stmt = (select(Agency, AgencyListing.since, status_expr.label("status"))
@@ -189,7 +188,7 @@ def name_list(session: Session, p: Principal, now: datetime, *, sort: str = "nam
     rows = [Row(a.id, a.name, a.parent_id, st, since, agreements.get(a.id), evaluations.get(a.id),
                 inspections.get(a.id), *orders.get(a.id, (0, 0, 0)), figures.get(a.id, Figures()))
             for a, since, st in found]
-    return rows, total, today
+    return rows, total, today, zone.key
 
 
 def _sort_expr(sort: str, inst: str, first: date, today: date, status_expr: ColumnElement[str]) -> ColumnElement[Any]:
