@@ -12,8 +12,12 @@
 3. verify_records_per_s / verify_ratio — ledger verification vs hashing the same bodies (bench.ledger_verify).
 4. cap_violations — 16 threads racing connected calls on one debtor through the in-process Gate on a SQLite
    file; connected allowed calls above the daily cap (must be 0).
+5. console_* — every console page (BENCH_PAGES) as a compliance officer and an agency operator on the demo world
+   with 10,000 debtors and 1,000,000 attempts (--quick: 100,000), p50/p95 beside GET /console/static/console.css
+   (bench.console_pages; the world is cached under $TMPDIR/cg-bench-console: the first run builds it, minutes).
 
---quick finishes in about 2–3 minutes on 2 cores; the full run in under 20. Progress goes to stderr.
+--quick finishes in about 2–3 minutes on 2 cores; the full run in under 20. The first run of each also builds the
+console's world (minutes: bench.console_pages; cached afterwards). Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
-from bench import gate_decide, http_load, ledger_verify
+from bench import console_pages, gate_decide, http_load, ledger_verify
 from bench.common import DEFAULT_PG, log, pg_reachable, ratio, sqlite_url, throwaway_pg
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
@@ -230,6 +234,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # 4. caps under concurrency
     log("caps: 16 threads racing connected calls on one debtor")
     out.update(cap_check())
+
+    # 5. console pages at scale
+    try:
+        attempts = console_pages.QUICK_ATTEMPTS if quick else console_pages.FULL_ATTEMPTS
+        out.update(console_pages.run(attempts, repeat=10 if quick else 20))
+        if out["console_pages_over_budget"]:
+            out["notes"].append(f"控制台页面 p95 超过 {console_pages.BUDGET_MS:g} ms / console pages over "
+                                f"{console_pages.BUDGET_MS:g} ms p95: {out['console_pages_over_budget']}")
+    except Exception as exc:  # noqa: BLE001
+        out["notes"].append(f"控制台页面失败 / console pages failed: {type(exc).__name__}: {exc}")
+        log(out["notes"][-1])
     out["loadavg_end"] = round(os.getloadavg()[0], 2)
     if out["loadavg_start"] > (os.cpu_count() or 1) * 0.5:
         out["notes"].append(
@@ -279,6 +294,10 @@ ROWS = [
     ("  基线：单核仅哈希", "  baseline: digest loop on one core", "baseline_digest_per_s", "records/s"),
     ("  比值（并行 / 串行）", "  ratio verify/digest (parallel / serial)", ("verify_ratio", "verify_serial_ratio"), ""),
     ("超限通话（须为 0）", "connected calls above the daily cap (must be 0)", "cap_violations", ""),
+    ("控制台页面（尝试数）", "console pages: attempts in the world", "console_attempts", ""),
+    ("  最差 p95 / 静态文件 p95", "  worst page p95 / static file p95",
+     ("console_pages_worst_p95_ms", "console_static_p95_ms"), "ms"),
+    ("  比值（最差 p95 / 静态 p95）", "  ratio worst p95 / static p95", "console_worst_ratio", ""),
     ("总耗时", "wall time", "wall_s", "s"),
 ]
 
