@@ -24,7 +24,7 @@ from collectguard.qa import storage
 from collectguard.qa.inspector import Inspector
 from collectguard.qa.models import Call
 
-CALLS = 160  # the most recent connected voice calls that get a transcript
+CALLS = 600  # connected voice calls that get a transcript, spread evenly over the recorded ones
 INSPECTED_AFTER = timedelta(minutes=20)  # a call is transcribed and inspected this long after it was asked for
 VIOLATING_SHARE = 0.22
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -93,13 +93,17 @@ def transcript(attempt_id: str, org: str, party_kind: str, seed: int = 2026) -> 
 
 
 def record_inspections(session: Session, at: datetime, *, seed: int = 2026, calls: int = CALLS) -> int:
-    """Inspect and record a transcript for the most recent connected voice calls of the demo lender (those not
-    inspected yet), each 20 minutes after its attempt and not before `at`; the number recorded. Nothing when no
-    call was recorded."""
-    rows = session.execute(
+    """Inspect and record a transcript for up to `calls` connected voice calls of the demo lender, spread evenly over
+    all of them from the most recent (every one when there are fewer; those inspected already are skipped), each 20
+    minutes after its attempt and not before `at`; the number recorded. Nothing when no call was recorded.
+
+    A product inspects every call; the demo inspects a sample to keep `collectguard demo` quick (recording one
+    call takes a few milliseconds), so its findings per 1,000 connected calls read lower than its transcripts'."""
+    every = session.execute(
         select(AttemptRow.id, AttemptRow.party_kind, AttemptRow.collector_id, AttemptRow.at)
         .where(AttemptRow.institution_id == LENDER, AttemptRow.channel == "voice", AttemptRow.connected.is_(True))
-        .order_by(AttemptRow.at.desc(), AttemptRow.id).limit(calls)).all()
+        .order_by(AttemptRow.at.desc(), AttemptRow.id)).all()
+    rows = every[::-(-len(every) // calls)] if calls > 0 and every else []
     done = set(session.execute(select(storage.QaCallRow.attempt_id)
                                .where(storage.QaCallRow.attempt_id.in_([r.id for r in rows]))).scalars())
     from collectguard.registry import models as m
