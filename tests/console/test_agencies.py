@@ -71,6 +71,7 @@ def test_an_agency_operator_sees_only_its_own_agency(console: Console) -> None:
     own = client.get("/console/agencies/qinghe")
     assert own.status_code == 200 and "青禾" in own.text
     assert "/terminate" not in own.text and "csrf_token" not in own.text.split("<main", 1)[1]
+    assert "oversight:inspection:recorded" in own.text and "账本 #" not in own.text  # no ledger:read: no seq
 
 
 def test_another_agency_by_url_is_not_found_like_an_unknown_id(console: Console) -> None:
@@ -90,7 +91,7 @@ def test_an_agency_page_shows_its_lifecycle_records_and_figures(console: Console
     assert "衡远资产管理有限公司" in text
     assert "oversight:evaluation:recorded" in text and "oversight:rectification:ordered" in text  # the timeline
     assert "insp-hengyuan-scheduled-1" in text and "rect-hengyuan-1" in text  # inspection and the overdue order
-    assert "已逾期" in text
+    assert "已逾期" in text and "账本 #" in text
     assert 'data-chart="' in text and 'id="agency-daily"' in text
     assert "/console/agencies/hengyuan/terminate" in text and "data-confirm=" in text  # compliance may act
 
