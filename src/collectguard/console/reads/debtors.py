@@ -268,12 +268,10 @@ def _family_collectors(session: Session, p: Principal) -> Any:
     return select(m.Collector.id).where(m.Collector.org_id.in_(agencies.family(session, p.agency_id)))
 
 
-def _attempts_where(session: Session, p: Principal, debtor_id: str, denied_only: bool) -> list[ColumnElement[bool]]:
+def _attempts_where(session: Session, p: Principal, debtor_id: str) -> list[ColumnElement[bool]]:
     where = [AttemptRow.institution_id == p.institution_id, AttemptRow.debtor_id == debtor_id]
     if p.agency_id is not None:  # its own and its subcontractors' work only, as GET /v1/attempts/{id}
         where.append(AttemptRow.collector_id.in_(_family_collectors(session, p)))
-    if denied_only:
-        where.append(AttemptRow.allowed.is_(False))
     return where
 
 
@@ -401,16 +399,22 @@ def timeline(session: Session, p: Principal, debtor: Debtor, debts: Sequence[Deb
     events. Only the first `offset + limit` attempts' keys are read (the index gives them in order), then the
     page's attempts in full."""
     events = [] if show in ("attempts", "denied") else _events(session, p, debtor, debts, at)
-    where = _attempts_where(session, p, debtor.id, denied_only=show == "denied")
-    if show == "events":
-        keys: list[tuple[datetime, str]] = []
-        attempts = 0
-    else:
+    where = _attempts_where(session, p, debtor.id)
+    if show == "denied":
+        where.append(AttemptRow.allowed.is_(False))
+    keys: list[tuple[datetime, str]] = []
+    attempts = denied = 0
+    if show != "events":
         keys = [(when, ident) for when, ident in session.execute(
             select(AttemptRow.at, AttemptRow.id).where(*where)
             .order_by(AttemptRow.at.desc(), AttemptRow.id.desc()).limit(offset + limit))]
-        attempts = len(keys) if len(keys) < offset + limit else session.execute(
-            select(func.count()).select_from(AttemptRow).where(*where)).scalar_one()
+        if show == "all":  # both counts in one pass over the debtor's index range
+            attempts, denied = session.execute(select(
+                func.count(), func.count().filter(AttemptRow.allowed.is_(False))).where(*where)).one()
+        elif len(keys) < offset + limit:
+            attempts = len(keys)
+        else:
+            attempts = session.execute(select(func.count()).select_from(AttemptRow).where(*where)).scalar_one()
     merged = sorted([(when, "a" + ident, None) for when, ident in keys] + [(e.at, e.key, e) for e in events],
                     key=lambda t: (t[0], t[1]), reverse=True)[offset:offset + limit]
     wanted = [k[1:] for _, k, e in merged if e is None]
@@ -418,8 +422,4 @@ def timeline(session: Session, p: Principal, debtor: Debtor, debts: Sequence[Deb
         if wanted else {}
     profile = _rules(session, p.institution_id) if wanted else None
     items = [e if e is not None else _attempt_item(rows[k[1:]], profile, lang) for _, k, e in merged]
-    denied = 0
-    if show == "all":
-        denied = session.execute(select(func.count()).select_from(AttemptRow)
-                                 .where(*_attempts_where(session, p, debtor.id, True))).scalar_one()
     return Timeline(items, attempts + len(events), attempts, denied)
