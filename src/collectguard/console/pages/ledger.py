@@ -87,8 +87,8 @@ async def ledger(request: Request, v: Reader) -> Response:
 
 def _counts(request: Request, v: web.Viewer) -> dict[str, Any]:
     with web.units_of(request).read() as session:
-        upto, kinds = _kind_counts(request).of(session, v.institution)
-    return {"upto": upto, "kinds": kinds, "total": sum(n for _, n in kinds)}
+        first, upto, kinds = _kind_counts(request).of(session, v.institution)
+    return {"first": first, "upto": upto, "kinds": kinds, "total": sum(n for _, n in kinds)}
 
 
 @router.get("/ledger/kinds")
