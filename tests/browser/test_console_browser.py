@@ -236,6 +236,10 @@ def test_an_agency_sees_only_its_own_agency(open_tab: Callable[..., Tab]) -> Non
     tab.goto("/console/agencies/hengyuan", status=404)
     assert tab.page.locator("main h1").inner_text().startswith("未找到")
     tab.goto("/console/agencies/no-such-agency", status=404)  # the same answer as another agency's
+    if tab.served.landed("/console/collectors"):
+        tab.goto("/console/collectors/qinghe-c01")
+        tab.goto("/console/collectors/hengyuan-c01", status=404)  # another agency's collector, by URL
+        assert tab.page.locator("main h1").inner_text().startswith("未找到")
     tab.assert_clean()
     other = open_tab()
     other.sign_in("demo-agency-2")
