@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -100,7 +100,9 @@ class FindingRow:
 
 
 def _where(institution: str, orgs: Collection[str] | None, f: Filters) -> list[ColumnElement[bool]]:
-    where = [QaFindingRow.institution_id == institution, QaFindingRow.seq > 0,
+    # `seq > 0` written as a constant, not a bound parameter: so the planner (PostgreSQL's generic plans too) can
+    # match the partial index ix_qa_findings_found (findings, not clean-call markers)
+    where = [QaFindingRow.institution_id == institution, QaFindingRow.seq > literal_column("0"),
              QaFindingRow.day >= f.first, QaFindingRow.day <= f.last]
     if orgs is not None:
         where.append(QaFindingRow.org_id.in_(sorted(orgs)))
