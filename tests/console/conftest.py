@@ -1,4 +1,4 @@
-"""A small demo world (300 debtors, a year of oversight history, the demo's recorded attempts) served with the
+"""A small demo world (300 debtors, a year of oversight history, two weeks of attempts decided by the gate) served with the
 console, on SQLite and on PostgreSQL, and a signed-in client per demo user.
 
 The world is built once per backend and test process; tests that change something build their own
@@ -28,6 +28,7 @@ from tests.conftest import ADMIN_URL, _pg_unavailable_reason
 
 DAY = date(2026, 6, 10)
 DEBTORS = 300
+HISTORY_DAYS, HISTORY_PER_DAY = 14, 120  # the gate decides 10 weekdays of attempts before the day (demo/history.py)
 
 
 class Clock:
@@ -52,7 +53,10 @@ class Console:
         """A client signed in as `username` (once per world; the admin with a fresh one-time code)."""
         if username not in self.clients:
             self.clients[username] = self.sign_in(username)
-        return self.clients[username]
+        client = self.clients[username]
+        for cookie in [c for c in client.cookies.jar if c.name == "cg_lang"]:  # each test starts in Chinese
+            client.cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
+        return client
 
     def anonymous(self) -> TestClient:
         return TestClient(self.app, base_url="http://testserver")  # type: ignore[arg-type]
@@ -78,7 +82,7 @@ class Console:
 
 
 def build_console(url: str) -> Console:
-    load_demo(url, debtors=DEBTORS, start=DAY)
+    load_demo(url, debtors=DEBTORS, start=DAY, history_days=HISTORY_DAYS, history_per_day=HISTORY_PER_DAY)
     store = Store(url)
     try:
         with Units(store, Settings().ledger_hash).write(loaded_at(DAY)) as unit:

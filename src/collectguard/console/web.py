@@ -225,14 +225,14 @@ ENV = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select
 ENV.globals.update(L=_L, PREFIX=PREFIX, Permission=Permission)
 ENV.filters.update(tojson_attr=_tojson_attr, when=_when, num=_num, urlquote=lambda s: quote(str(s), safe=""))
 
-NAV = (  # (path, zh, en, permission needed)
-    ("/", "总览", "Overview", Permission.GATE_READ),
-    ("/agencies", "机构", "Agencies", Permission.OVERSIGHT_READ),
-    ("/collectors", "催收员", "Collectors", Permission.REGISTRY_READ),
-    ("/debtors", "债务人", "Debtors", Permission.GATE_READ),
-    ("/obligations", "义务日历", "Obligations", Permission.OVERSIGHT_READ),
-    ("/qa", "质检", "QA", Permission.GATE_READ),
-    ("/ledger", "账本", "Ledger", Permission.LEDGER_READ),
+NAV = (  # (path, zh, en, the permissions that open the page: any one of them — as the page's own dependency)
+    ("/", "总览", "Overview", (Permission.GATE_READ,)),
+    ("/agencies", "机构", "Agencies", (Permission.OVERSIGHT_READ,)),
+    ("/collectors", "催收员", "Collectors", (Permission.REGISTRY_READ, Permission.STAFF_WRITE)),
+    ("/debtors", "债务人", "Debtors", (Permission.REGISTRY_READ,)),
+    ("/obligations", "义务日历", "Obligations", (Permission.OVERSIGHT_READ,)),
+    ("/qa", "质检", "QA", (Permission.GATE_READ,)),
+    ("/ledger", "账本", "Ledger", (Permission.LEDGER_READ,)),
 )
 
 
@@ -241,8 +241,8 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
     """A page (or, for an HTMX request, the same template's fragment if it defines one) as an HTML response."""
     v = v or getattr(request.state, "viewer", None)
     lang = v.lang if v is not None else lang_of(request)
-    nav = [(PREFIX + path if path != "/" else PREFIX + "/", zh, en) for path, zh, en, perm in NAV
-           if v is not None and v.can(perm)]
+    nav = [(PREFIX + path if path != "/" else PREFIX + "/", zh, en) for path, zh, en, perms in NAV
+           if v is not None and any(v.can(p) for p in perms)]
     ctx = {"request": request, "viewer": v, "lang": lang, "nav": nav, "path": request.url.path,
            "htmx": request.headers.get("hx-request") == "true", **(context or {})}
     html = ENV.get_template(template).render(ctx)

@@ -7,7 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from collectguard.console.reads.rules import Cited, cite
@@ -59,7 +59,7 @@ def _sum(rows: list[daily.Totals], key: object) -> daily.Totals:
 def _findings(session: Session, institution: str, first: date, last: date, orgs: Collection[str] | None) -> int:
     query = select(func.count()).select_from(QaFindingRow).where(
         QaFindingRow.institution_id == institution, QaFindingRow.day >= first, QaFindingRow.day <= last,
-        QaFindingRow.seq > 0)
+        QaFindingRow.seq > literal_column("0"))  # a literal: the partial index ix_qa_findings_found matches it
     if orgs is not None:
         query = query.where(QaFindingRow.org_id.in_(sorted(orgs)))
     return int(session.execute(query).scalar() or 0)
