@@ -2,6 +2,7 @@
 beside a static file of the same server measured in the same run (issue 12: p95 ≤ 300 ms on 2 cores).
 
     python -m bench.console_pages [--attempts N] [--debtors N] [--repeat N] [--quick] [--cache DIR] [--json]
+    python -m bench.console_pages --db sqlite:///demo.db   # a world built already, measured as it is
 
 1. The world (cached under --cache, default $TMPDIR/cg-bench-console, keyed by debtors, attempts and day): the demo
    world dated today (`load_demo`, with the gate deciding 30 days of history), grown to --attempts by copying
@@ -43,6 +44,7 @@ QUICK_ATTEMPTS = 100_000
 DEBTORS = 10_000
 ROLES = {"compliance": "demo-compliance", "agency": "demo-agency"}
 STATIC = "/console/static/console.css"
+TIMEOUT_S = 300  # a page slower than this fails the run
 
 
 def pct_ms(values: list[float], q: float) -> float:
@@ -95,6 +97,23 @@ def build_world(cache: Path, debtors: int, attempts: int) -> tuple[str, dict[str
     return url, built
 
 
+def counts(url: str) -> tuple[int, int]:
+    """The attempts and debtors of a world."""
+    from sqlalchemy import func, select
+
+    from collectguard.db.store import Store
+    from collectguard.gate.models import AttemptRow
+    from collectguard.registry import models as m
+
+    store = Store(url)
+    try:
+        with store.read() as session:
+            return (int(session.execute(select(func.count()).select_from(AttemptRow)).scalar_one()),
+                    int(session.execute(select(func.count()).select_from(m.Debtor)).scalar_one()))
+    finally:
+        store.dispose()
+
+
 def demo_ids(url: str) -> dict[str, str]:
     """The busiest agency, collector and debtor the agency operator (青禾) may see, for the page placeholders."""
     from sqlalchemy import func, select
@@ -143,7 +162,7 @@ class Browser:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT_S)
         self.cookies: dict[str, str] = {}
 
     def request(self, method: str, path: str, body: str | None = None) -> tuple[int, bytes, float]:
@@ -156,9 +175,9 @@ class Browser:
         try:
             self.conn.request(method, path, body=body, headers=headers)
             answer = self.conn.getresponse()
-        except (http.client.HTTPException, OSError):  # the server closed the connection: once more, on a new one
-            self.conn.close()
-            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        except (http.client.RemoteDisconnected, ConnectionError):  # the server closed the idle connection: once
+            self.conn.close()                                            # more, on a new one (a timeout is not retried)
+            self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=TIMEOUT_S)
             self.conn.request(method, path, body=body, headers=headers)
             answer = self.conn.getresponse()
         data = answer.read()
@@ -248,10 +267,13 @@ def measure(port: int, users: dict[str, str], pages: list[str], ids: dict[str, s
     }
 
 
-def run(attempts: int, *, debtors: int = DEBTORS, repeat: int = 20, cache: Path | None = None) -> dict[str, Any]:
-    """Build or reuse the world, serve it, measure; always stop the server."""
+def run(attempts: int, *, debtors: int = DEBTORS, repeat: int = 20, cache: Path | None = None,
+        db: str | None = None) -> dict[str, Any]:
+    """Build or reuse the world (or take `db`, a demo world as it is), serve it, measure; always stop the server."""
     cache = cache or Path(tempfile.gettempdir()) / "cg-bench-console"
-    url, built = build_world(cache, debtors, attempts)
+    url, built = (db, {"given": db}) if db else build_world(cache, debtors, attempts)
+    if db:
+        attempts, debtors = counts(db)
     pages = bench_pages()
     ids = demo_ids(url)
     users = fresh_users(url)
@@ -297,6 +319,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--cache", type=Path, help="where built worlds are kept (default $TMPDIR/cg-bench-console)")
     parser.add_argument("--rebuild", action="store_true", help="build the world again even if cached")
+    parser.add_argument("--db", help="measure this demo world as it is (built by load_demo), building nothing")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     attempts = args.attempts or (QUICK_ATTEMPTS if args.quick else FULL_ATTEMPTS)
@@ -304,7 +327,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.rebuild:
         for built in cache.glob("console-*"):
             built.unlink()
-    out = run(attempts, debtors=args.debtors, repeat=args.repeat or (10 if args.quick else 20), cache=cache)
+    out = run(attempts, debtors=args.debtors, repeat=args.repeat or (10 if args.quick else 20), cache=cache,
+              db=args.db)
     sys.stdout.write((json.dumps(out, ensure_ascii=False) if args.json else table(out)) + "\n")
     return out
 
