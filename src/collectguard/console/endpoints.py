@@ -10,7 +10,7 @@ import pkgutil
 from types import ModuleType
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from collectguard.console import pages, web
@@ -30,6 +30,10 @@ def install(app: FastAPI) -> None:
         router.include_router(module.router)
         BENCH_PAGES.extend(p for p in getattr(module, "BENCH_PAGES", ()) if p not in BENCH_PAGES)
     app.include_router(router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:  # what a browser asks for on a page that names no icon (the API's JSON, /docs)
+        return FileResponse(web.HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     @app.get(web.PREFIX, include_in_schema=False)
     def console_root() -> Response:
