@@ -11,6 +11,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from collectguard.api.app import create_app
 from collectguard.db.store import Store
 from collectguard.ledger.models import LedgerHead, LedgerRecord
 from collectguard.ledger.service import append
@@ -130,8 +131,8 @@ def test_verify_from_the_page_then_a_tampered_record_is_found(fresh_console: Con
     assert refused.status_code == 403 and "CSRF" in refused.text
     job = _start(fresh_console, client)
     result = _wait(client, job)
-    (head,), = _db(fresh_console, select(LedgerHead.seq))
-    assert 'data-state="ok"' in result and f'class="ledger-checked">{head:,}<' in result
+    (head,), = _db(fresh_console, select(LedgerHead.seq))  # the verification's own record came after it
+    assert 'data-state="ok"' in result and f'class="ledger-checked">{head - 1:,}<' in result
     assert 'data-state="ok"' in client.get(f"/console/ledger?job={job}").text  # the page shows the result
     # someone edits one record's body in the database
     (seq, body), = _db(fresh_console, select(LedgerRecord.seq, LedgerRecord.body).where(
@@ -189,3 +190,25 @@ def test_who_may_see_verify_and_export(console: Console) -> None:
     anonymous = console.anonymous()
     assert anonymous.get("/console/ledger", follow_redirects=False).status_code == 303
     assert anonymous.get("/console/ledger/export", follow_redirects=False).status_code == 303
+
+
+def test_a_verification_is_recorded_and_seen_by_every_worker(fresh_console: Console) -> None:
+    """The result goes into the ledger (who, when, what it found), so a poll that reaches another worker of the
+    server — another process, another app — shows it too; until then that worker shows it running."""
+    client = fresh_console.sign_in("demo-auditor")
+    job = _start(fresh_console, client)
+    assert 'data-state="ok"' in _wait(client, job)
+    (body,), = _db(fresh_console, select(LedgerRecord.body).where(LedgerRecord.kind == "ledger:chain:verified",
+                                                                  LedgerRecord.subject == f"verification:{job}"))
+    payload = json.loads(body)["payload"]
+    assert payload["by"] == "demo-auditor" and payload["ok"] is True and payload["count"] == payload["head_seq"]
+    other = create_app(fresh_console.url, migrate=False, clock=fresh_console.clock, lease_sweep_s=0)
+    try:
+        worker = TestClient(other)
+        worker.cookies = client.cookies  # the session lives in the database: any worker knows it
+        seen = worker.get(f"/console/ledger/verify/{job}", headers={"HX-Request": "true"})
+        assert seen.status_code == 200 and 'data-state="ok"' in seen.text and "demo-auditor" in seen.text
+        pending = worker.get("/console/ledger/verify/0123456789abcdef", headers={"HX-Request": "true"})
+        assert pending.status_code == 200 and 'data-state="running"' in pending.text
+    finally:
+        other.state.store.dispose()

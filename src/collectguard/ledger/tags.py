@@ -113,6 +113,7 @@ class Tag(StrEnum):
     TOTP_ENABLED = "users:totp:enabled"
     PASSWORD_SET = "users:password:set"
     USER_DEACTIVATED = "users:user:deactivated"
+    LEDGER_VERIFIED = "ledger:chain:verified"  # a verification run from the console: who, when, what it found
     TOTP_RESET = "users:totp:reset"
 
     @property

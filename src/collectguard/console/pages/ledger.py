@@ -101,8 +101,9 @@ async def kinds(request: Request, v: Reader) -> Response:
 @router.post("/ledger/verify")
 async def start_verify(request: Request, v: Actor) -> Response:
     """Start verifying the whole chain (or join the verification already running), then show its progress."""
+    clock = request.app.state.clock
     job = await run_in_threadpool(_verifier(request).start, web.units_of(request), v.username,
-                                  web.now_of(request))
+                                  web.now_of(request), v.institution, clock)
     if request.headers.get("hx-request") == "true":
         return web.render(request, "ledger_verify.html", {"job": job}, v=v)
     return web.redirect(f"{web.PREFIX}/ledger?job={job.id}#verify", request)
@@ -111,10 +112,20 @@ async def start_verify(request: Request, v: Actor) -> Response:
 @router.get("/ledger/verify/{job_id}")
 async def verify_progress(request: Request, v: Reader, job_id: str) -> Response:
     """A verification's progress or result (the fragment polls itself every second while it runs)."""
-    job = _verifier(request).get(job_id)
+    job = _verifier(request).get(job_id) or await run_in_threadpool(_recorded, request, job_id)
     if job is None:
         raise NotFound("verification", job_id[:32], field="job_id")
     return web.render(request, "ledger_verify.html", {"job": job}, v=v)
+
+
+def _recorded(request: Request, job_id: str) -> reads.Job | None:
+    """A verification this process does not hold: another worker's. Its result once recorded in the ledger;
+    until then shown as running (the poll goes on)."""
+    with web.units_of(request).read() as session:
+        job = reads.recorded_job(session, job_id)
+        if job is None and len(job_id) == 16 and all(c in "0123456789abcdef" for c in job_id):
+            job = reads.Job(job_id, "—", web.now_of(request), reads.head(session).seq)
+    return job
 
 
 def _head(request: Request) -> reads.Head:

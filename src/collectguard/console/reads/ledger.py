@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -220,6 +220,7 @@ class Job:
     by: str
     started_at: datetime
     total: int  # the head's sequence number when it started
+    institution: str = ""  # whose person started it: the ledger record of its result is the institution's
     started: float = field(default_factory=time.monotonic)
     seconds: float | None = None  # how long it took, once finished
     result: Verification | None = None
@@ -255,27 +256,48 @@ class Verifier:
         with self._lock:
             return self.jobs.get(job_id)
 
-    def start(self, units: Units, by: str, at: datetime) -> Job:
+    def start(self, units: Units, by: str, at: datetime, institution: str, clock: Callable[[], datetime]) -> Job:
         with self._lock:
             running = next((j for j in self.jobs.values() if j.state == "running"), None)
             if running is not None:
                 return running
             with units.read() as session:
                 total = head(session).seq
-            job = Job(uuid.uuid4().hex[:16], by, at, total)
+            job = Job(uuid.uuid4().hex[:16], by, at, total, institution)
             self.jobs[job.id] = job
             while len(self.jobs) > self.keep:
                 self.jobs.pop(next(iter(self.jobs)))
-        threading.Thread(target=self._run, args=(units, job), name=f"ledger-verify-{job.id}", daemon=True).start()
+        threading.Thread(target=self._run, args=(units, job, clock), name=f"ledger-verify-{job.id}",
+                         daemon=True).start()
         return job
 
     @staticmethod
-    def _run(units: Units, job: Job) -> None:
+    def _run(units: Units, job: Job, clock: Callable[[], datetime]) -> None:
         try:
             with units.read() as session:
                 result = verify(session)
+            seconds = time.monotonic() - job.started
+            with units.write(clock()) as unit:  # who verified, when, and what it found: in the chain itself
+                unit.record(Tag.LEDGER_VERIFIED, f"verification:{job.id}",
+                            {"by": job.by, "started_at": job.started_at, "head_seq": job.total,
+                             "seconds": round(seconds, 3), **result.as_dict()}, job.institution or None)
         except Exception as exc:  # the database gone: said on the page, never a crashed thread
             job.error = type(exc).__name__
         else:
             job.result = result
         job.seconds = time.monotonic() - job.started
+
+
+def recorded_job(session: Session, job_id: str) -> Job | None:
+    """A verification another process of the server ran, from its ledger record (None: not finished yet)."""
+    row = session.execute(select(LedgerRecord.body).where(LedgerRecord.kind == Tag.LEDGER_VERIFIED.value,
+                                                          LedgerRecord.subject == f"verification:{job_id}")).scalar()
+    if row is None:
+        return None
+    body = json.loads(row)
+    data = body.get("payload", body) if isinstance(body, dict) else {}
+    job = Job(job_id, str(data.get("by", "")), datetime.fromisoformat(str(data["started_at"])),
+              int(data.get("head_seq", 0)), seconds=float(data.get("seconds", 0.0)))
+    job.result = Verification(ok=bool(data["ok"]), count=int(data["count"]), head_hash=str(data["head_hash"]),
+                              broken_seq=data.get("broken_seq"), reason=data.get("reason"))
+    return job
