@@ -46,6 +46,9 @@ ROLE_NAMES = {
     Role.AGENCY_ADMIN: ("催收机构管理员", "Agency admin"),
     Role.INTEGRATION: ("系统接入", "Integration"),
 }
+CHANNELS = {"voice": ("电话", "Voice"), "sms": ("短信", "SMS"), "5g_message": ("5G 消息", "5G message"),
+            "email": ("电子邮件", "E-mail"), "im": ("即时通讯", "IM"), "video": ("视频", "Video"),
+            "letter": ("信函", "Letter"), "visit": ("上门", "Visit")}  # the channels' names, as pages show them
 # Content-Security-Policy of every console page: scripts only from the app itself (no inline script, no CDN).
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")

@@ -22,7 +22,7 @@ from starlette.datastructures import FormData
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import entrusts
-from collectguard.console import web
+from collectguard.console import charts, web
 from collectguard.console.reads import agencies as reads
 from collectguard.console.reads import rules
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
@@ -140,26 +140,9 @@ def _agency_page(request: Request, p: Principal, agency_id: str) -> reads.Page:
 
 def _charts(page: reads.Page, v: web.Viewer) -> dict[str, Any]:
     """ECharts options: attempts allowed and denied per day over 30 days, and denials by rule."""
-    days = [d.strftime("%m-%d") for d in page.days]
-    allowed, denied = v.L("放行", "Allowed"), v.L("拒绝", "Denied")
-    daily = {
-        "tooltip": {"trigger": "axis"}, "legend": {"top": 0, "data": [allowed, denied]},
-        "grid": {"left": 48, "right": 16, "top": 36, "bottom": 28},
-        "xAxis": {"type": "category", "data": days}, "yAxis": {"type": "value", "minInterval": 1},
-        "series": [{"name": allowed, "type": "bar", "stack": "n", "data": [f.allowed for f in page.totals],
-                    "itemStyle": {"color": "#2b8a3e"}},
-                   {"name": denied, "type": "bar", "stack": "n", "data": [f.denied for f in page.totals],
-                    "itemStyle": {"color": "#c92a2a"}}],
-    }
-    rules = list(reversed(page.denials_by_rule[:12]))
-    by_rule = {
-        "tooltip": {"trigger": "axis", "axisPointer": {"type": "shadow"}},
-        "grid": {"left": 200, "right": 24, "top": 12, "bottom": 24},
-        "xAxis": {"type": "value", "minInterval": 1},
-        "yAxis": {"type": "category", "data": [r for r, _ in rules], "axisLabel": {"width": 190, "overflow": "truncate"}},
-        "series": [{"name": denied, "type": "bar", "data": [n for _, n in rules], "itemStyle": {"color": "#c92a2a"}}],
-    }
-    return {"daily": daily, "by_rule": by_rule, "rules_height": max(160, 28 * len(rules) + 40)}
+    cited = [(rules.cite(rule), n) for rule, n in page.denials_by_rule]
+    return {"daily": charts.daily(v, page.totals), "by_rule": charts.by_rule(v, cited),
+            "rules_height": charts.height(cited)}
 
 
 # == actions ======================================================================================================

@@ -16,10 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from collectguard.api import attempt_ids
 from collectguard.auth.roles import Permission, Role
-from collectguard.console import web
+from collectguard.console import charts, web
 from collectguard.console.reads import collectors as reads
 from collectguard.errors import Forbidden, InvalidInput
-from collectguard.gate.daily import Totals
 from collectguard.monitoring import service as monitoring
 
 router = APIRouter()
@@ -45,7 +44,6 @@ HISTORY = {"registry:collector:created": ("登记", "Registered"),
            "collector:acceptance:changed": ("本机构准入变更", "This institution's acceptance changed"),
            "collector:training:recorded": ("培训记录", "Training recorded"),
            "collector:training:recognised": ("本机构认可培训", "Training recognised by this institution")}
-ALLOWED_COLOUR, DENIED_COLOUR, RATE_COLOUR = "#2b8a3e", "#c92a2a", "#f08c00"
 LABELS = {"sorts": SORTS, "status": STATUS, "kinds": KINDS, "training": TRAINING, "metrics": METRICS,
           "flag_status": FLAG_STATUS, "history": HISTORY}
 
@@ -78,7 +76,7 @@ async def collector(request: Request, collector_id: CollectorId, v: Reader) -> R
 
     data = await run_in_threadpool(read)
     return web.render(request, "collectors_detail.html", {
-        "d": data, "c": data.row, "can_act": may_handle_flags(v), "chart_daily": _daily_chart(v, data.per_day),
+        "d": data, "c": data.row, "can_act": may_handle_flags(v), "chart_daily": charts.daily(v, data.per_day),
         "flags": [(f, _evidence(f.evidence)) for f in data.flags],
         "done": request.query_params.get("done", ""), **LABELS}, v=v)
 
@@ -132,22 +130,3 @@ def _evidence(evidence: dict[str, Any] | None) -> list[tuple[str, list[str]]]:
     return out
 
 
-def _rate(t: Totals) -> float:
-    return round(100 * t.denied / t.attempts, 1) if t.attempts else 0.0
-
-
-def _daily_chart(v: web.Viewer, days: list[Totals]) -> dict[str, Any]:
-    allowed, denied, rate = v.L("获准", "Allowed"), v.L("被拒", "Denied"), v.L("拒绝率 %", "Denial rate %")
-    return {
-        "tooltip": {"trigger": "axis"}, "legend": {"data": [allowed, denied, rate], "top": 0},
-        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 28},
-        "xAxis": {"type": "category", "data": [t.key.strftime("%m-%d") for t in days]},
-        "yAxis": [{"type": "value", "name": v.L("次数", "attempts"), "minInterval": 1},
-                  {"type": "value", "name": "%", "max": 100, "splitLine": {"show": False}}],
-        "series": [
-            {"name": allowed, "type": "bar", "stack": "a", "data": [t.allowed for t in days], "color": ALLOWED_COLOUR},
-            {"name": denied, "type": "bar", "stack": "a", "data": [t.denied for t in days], "color": DENIED_COLOUR},
-            {"name": rate, "type": "line", "yAxisIndex": 1, "data": [_rate(t) for t in days], "color": RATE_COLOUR,
-             "symbolSize": 4},
-        ],
-    }

@@ -34,9 +34,7 @@ DebtorId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[^\x00/]+
 SHOWS = ("all", "attempts", "denied", "events")
 REASONS = [(r.value, *r.label.split(" ", 1)) for r in RevealReason]  # (value, 中文, English)
 LABELS: dict[str, dict[str, tuple[str, str]]] = {  # what the templates show for the stored codes
-    "channel": {"voice": ("电话", "Voice"), "sms": ("短信", "SMS"), "5g_message": ("5G 消息", "5G message"),
-                "email": ("电子邮件", "E-mail"), "im": ("即时通讯", "IM"), "video": ("视频", "Video"),
-                "letter": ("信函", "Letter"), "visit": ("上门", "Visit")},
+    "channel": web.CHANNELS,
     "mode": {"notification": ("告知式", "notification"), "interactive": ("交互式", "interactive")},
     "lease": {"none": ("不占额度", "no quota"), "held": ("占用中（待结果）", "held (awaiting outcome)"),
               "consumed": ("已计入额度", "consumed"), "released": ("已释放", "released"),

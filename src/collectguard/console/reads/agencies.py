@@ -24,7 +24,8 @@ from collectguard.agencies.repository import works_with
 from collectguard.auth.roles import Principal
 from collectguard.collectors.models import Collector
 from collectguard.errors import NotFound
-from collectguard.gate.models import DailyDenials, DailyFigures
+from collectguard.gate import daily
+from collectguard.gate.models import DailyFigures
 from collectguard.ledger.models import LedgerRecord
 from collectguard.oversight import models as om
 from collectguard.oversight import service as oversight
@@ -136,7 +137,7 @@ class Page:
     today: date
     zone: str  # the institution's zone, for the times shown
     days: list[date]
-    totals: list[Figures]  # per day of `days`
+    totals: list[daily.Totals]  # per day of `days` (gate.daily)
     denials_by_rule: list[tuple[str, int]]
 
 
@@ -318,11 +319,8 @@ def _figures_by_org(session: Session, inst: str, ids: Sequence[str], first: date
                     last: date) -> dict[str, Figures]:
     if not ids:
         return {}
-    f = DailyFigures
-    rows = session.execute(select(f.org_id, func.sum(f.attempts), func.sum(f.allowed), func.sum(f.denied))
-                           .where(f.institution_id == inst, f.day >= first, f.day <= last, f.org_id.in_(ids))
-                           .group_by(f.org_id)).all()
-    return {r[0]: Figures(int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
+    return {t.key: Figures(t.attempts, t.allowed, t.denied)
+            for t in daily.by_org(session, inst, first, last, orgs=ids)}
 
 
 # -- one agency ----------------------------------------------------------------------------------------------------
@@ -402,23 +400,8 @@ def agency_page(session: Session, p: Principal, agency_id: str, now: datetime) -
         subcontractors=subcontractors, agreements=agreements, evaluations=evaluations, commitments=commitments,
         inspections=[_inspection_view(i, found.get(i.id, [])) for i in inspection_rows], orders=orders,
         collectors=collectors, timeline=timeline(session, inst, subjects), today=today, zone=zone.key, days=days,
-        totals=_daily(session, inst, agency_id, days), denials_by_rule=_denials(session, inst, agency_id, first, today))
-
-
-def _daily(session: Session, inst: str, agency_id: str, days: list[date]) -> list[Figures]:
-    f = DailyFigures
-    rows = session.execute(select(f.day, func.sum(f.attempts), func.sum(f.allowed), func.sum(f.denied))
-                           .where(f.institution_id == inst, f.day >= days[0], f.day <= days[-1],
-                                  f.org_id == agency_id).group_by(f.day)).all()
-    by_day = {r[0]: Figures(int(r[1] or 0), int(r[2] or 0), int(r[3] or 0)) for r in rows}
-    return [by_day.get(d, Figures()) for d in days]
-
-
-def _denials(session: Session, inst: str, agency_id: str, first: date, last: date) -> list[tuple[str, int]]:
-    d = DailyDenials
-    rows = session.execute(select(d.rule, func.sum(d.n)).where(
-        d.institution_id == inst, d.day >= first, d.day <= last, d.org_id == agency_id).group_by(d.rule)).all()
-    return sorted(((rule, int(n or 0)) for rule, n in rows), key=lambda r: (-r[1], r[0]))
+        totals=daily.totals(session, inst, first, today, orgs=[agency_id]),
+        denials_by_rule=[(r.rule, r.n) for r in daily.denials_by_rule(session, inst, first, today, orgs=[agency_id])])
 
 
 def agreements_of(session: Session, inst: str, agency_id: str) -> list[Agreement]:

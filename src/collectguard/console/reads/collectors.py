@@ -30,7 +30,7 @@ from collectguard.auth.roles import Principal
 from collectguard.collectors import repository as collectors
 from collectguard.collectors.models import Collector, CollectorAcceptance
 from collectguard.collectors.service import TRAINING_ZONE
-from collectguard.console.reads.rules import Cited, cite
+from collectguard.console.reads.rules import RuleRow, cite
 from collectguard.errors import NotFound
 from collectguard.gate import daily
 from collectguard.ledger.models import LedgerRecord
@@ -269,12 +269,6 @@ def listing(session: Session, p: Principal, now: datetime, *, filters: dict[str,
 
 
 # -- one collector ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RuleRow:
-    cited: Cited
-    n: int
-
-
 @dataclass(frozen=True)
 class Finding:
     id: int

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
-from collectguard.console.reads.rules import Cited, cite
+from collectguard.console.reads.rules import RuleRow, cite
 from collectguard.gate import daily
 from collectguard.oversight import calendar
 from collectguard.oversight.schemas import ObligationOut
@@ -19,12 +19,6 @@ from collectguard.registry import models as m
 
 WINDOW_DAYS = 30
 CALL_CHANNELS = ("voice", "video")  # a QA finding is about a call: per 1,000 connected calls of these channels
-
-
-@dataclass(frozen=True)
-class RuleRow:
-    cited: Cited
-    n: int
 
 
 @dataclass(frozen=True)

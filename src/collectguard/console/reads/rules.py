@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from collectguard.rulebook.profile import DEFAULT_PROFILE, load_profile
 
@@ -22,6 +23,13 @@ def _catalogue(profile: str) -> dict[str, Cited]:
     out = {r.id: Cited(r.id, r.article, r.message_zh, r.message_en) for r in loaded.rules}
     out.update({o.id: Cited(o.id, o.article, o.title_zh, o.title_en) for o in loaded.obligations.values()})
     return out
+
+
+class RuleRow(NamedTuple):
+    """A rule cited with a count (denials, findings)."""
+
+    cited: Cited
+    n: int
 
 
 def cite(rule_id: str, profile: str = DEFAULT_PROFILE) -> Cited:
