@@ -226,30 +226,19 @@ class Tab:
         assert not self.problems, "the browser met problems:\n" + "\n".join(self.problems)
 
 
-# Chromium asks every site for /favicon.ico on its own; the console names no icon, so that answer is a 404 the
-# pages did not ask for. (A `<link rel="icon">` in base.html would end it.)
-UNASKED = ("/favicon.ico",)
-
-
-def _unasked(url: str) -> bool:
-    return any(url.split("?")[0].endswith(u) for u in UNASKED)
-
-
 def _record(tab: Tab) -> None:
     page = tab.page
 
     def on_console(message: Any) -> None:
         if message.type == "error":
             text = message.text
-            if _unasked(str(message.location.get("url", ""))):
-                return
             # Chromium reports a document's own error status (a 403/404 page a test asked for) as a console error
             if any(f"status of {s} " in text for s in tab.expected) and "Failed to load resource" in text:
                 return
             tab.problems.append(f"console error on {page.url}: {text} {message.location}")
 
     def on_response(response: Any) -> None:
-        if response.status >= 400 and not _unasked(response.url):
+        if response.status >= 400:
             document = response.request.resource_type == "document"
             if not (document and response.status in tab.expected):
                 tab.problems.append(f"{response.status} for {response.request.resource_type} {response.url}")
