@@ -395,7 +395,6 @@ def test_a_reveal_is_recorded(tab: Tab, served: Served) -> None:
     assert "*" not in clear and re.fullmatch(r"\+?[\d -]{7,}", clear), f"no clear phone after the reveal: {clear}"
     after = _ledger_kinds(served.console.url, "privacy:pii:revealed")
     assert len(after) == len(before) + 1
-    tab.screenshot("debtors-revealed")
     tab.goto(detail)  # shown in that response only: the page masks again
     assert tab.page.locator("#pii-phone").inner_text() == masked
     tab.assert_clean()
