@@ -43,9 +43,9 @@ def _orgs_chart(v: web.Viewer, orgs: list[tuple[str, str, Totals]]) -> dict[str,
     allowed, denied, rate = v.L("获准", "Allowed"), v.L("被拒", "Denied"), v.L("拒绝率 %", "Denial rate %")
     return {
         "tooltip": {"trigger": "axis"}, "legend": _legend(allowed, denied, rate),
-        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 40},
+        "grid": {"left": 48, "right": 48, "top": 36, "bottom": 56},
         "xAxis": {"type": "category", "data": [name for _, name, _ in orgs],
-                  "axisLabel": {"interval": 0, "fontSize": 11}},
+                  "axisLabel": {"interval": 0, "fontSize": 11, "width": 96, "overflow": "break"}},
         "yAxis": [{"type": "value"}, {"type": "value", "name": "%", "max": 100, "splitLine": {"show": False}}],
         "series": [
             {"name": allowed, "type": "bar", "data": [t.allowed for _, _, t in orgs], "color": charts.ALLOWED},
