@@ -19,14 +19,16 @@ Definitions (natural days in the institution's zone, `registry.repository.instit
 
 from __future__ import annotations
 
+import json
+import math
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Date, Interval, Text, and_, case, cast, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from collectguard.collectors.models import Collector
@@ -110,6 +112,131 @@ def after_deny(asked: Iterable[Any], zone: ZoneInfo) -> set[str]:
 def interactive(r: Any) -> bool:
     """An attempt that must be recorded throughout (art. 16(一)2): a visit, or interactive voice or video."""
     return r.channel == Channel.VISIT.value or (r.mode == Mode.INTERACTIVE.value and r.channel in RECORDED_CHANNELS)
+
+
+# -- an agency's evidence, counted by the database -----------------------------------------------------------
+@dataclass(frozen=True)
+class EvidenceCounts:
+    """What `evidence_counts` counts over [since, until) for some organisations' collectors (the definitions
+    above; `after_deny` in the institution's zone)."""
+
+    attempts: int
+    denied: int
+    denials_by_rule: dict[str, int]
+    after_deny: int
+    against_deny: int
+    calls: int
+    allowed: int
+    reported: int
+    interactive: int
+    recorded: int
+    findings_by_rule: dict[str, int]
+
+
+def offsets(zone: ZoneInfo, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+    """The zone's UTC offset (whole seconds) over [since, until), as (first instant, offset) for each stretch of
+    one offset, in time order: the first starts at `since`. A change is looked for hour by hour, then found to the
+    second (zones change their offset at whole seconds, and never twice within an hour)."""
+    def offset(second: float) -> int:
+        delta = datetime.fromtimestamp(second, UTC).astimezone(zone).utcoffset()
+        assert delta is not None and delta.microseconds == 0, f"{zone.key}: offsets of whole seconds"
+        return int(delta.total_seconds())
+
+    out = [(since, offset(since.timestamp()))]
+    at, end = since.timestamp(), until.timestamp()
+    while at < end:
+        later = min(at + 3600, end)
+        if offset(later) != out[-1][1]:
+            lo, hi = math.floor(at), math.ceil(later)  # offset(lo) is the current one, offset(hi) the next
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == out[-1][1] else (lo, mid)
+            if hi < end:
+                out.append((datetime.fromtimestamp(hi, UTC), offset(hi)))
+        at = later
+    return out
+
+
+def local_day(column: Any, zone: ZoneInfo, since: datetime, until: datetime, dialect: str) -> ColumnElement[Any]:
+    """The natural day in `zone` of an instant column over [since, until) (`rulebook.calendar.local_date`) as an
+    SQL expression: the UTC instant moved by the zone's offset, one CASE branch per offset the period knows.
+    SQLite keeps instants as UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'; its date() rounds to milliseconds, so the
+    instant is cut to its second first (the day of t + offset is that of its second: offsets are whole seconds)."""
+    def moved(seconds: int) -> ColumnElement[Any]:
+        if dialect == "sqlite":
+            return func.date(func.substr(column, 1, 19), f"{seconds:+d} seconds")
+        return cast(func.timezone("UTC", column) + literal(timedelta(seconds=seconds), Interval()), Date)
+
+    stretches = offsets(zone, since, until)
+    if len(stretches) == 1:
+        return moved(stretches[0][1])
+    return case(*((column < stretches[i + 1][0], moved(seconds)) for i, (_, seconds) in enumerate(stretches[:-1])),
+                else_=moved(stretches[-1][1]))
+
+
+def evidence_counts(session: Session, institution_id: str, since: datetime, until: datetime, orgs: Collection[str],
+                    zone: ZoneInfo) -> EvidenceCounts:
+    """An agency's evidence counted by the database, in three statements over index ranges: one pass over the
+    institution's attempts asked in [since, until) by `orgs`' collectors (`ix_attempts_collector_at`; the repeats
+    after a deny by a window over each collector, party and local day), the contacts made against a deny before it
+    that ended in it (`ix_attempts_against_deny`), and the QA findings. Exactly what `attempt_rows`, `asked_in`,
+    `after_deny`, `against_deny_in` and `finding_rows` give when counted row by row in Python
+    (tests/monitoring/test_agency_evidence_sql.py)."""
+    dialect = session.get_bind().dialect.name
+    collectors = select(Collector.id).where(Collector.org_id.in_(orgs)).scalar_subquery()
+    mine = (AttemptRow.institution_id == institution_id, AttemptRow.collector_id.in_(collectors))
+    asked = (*mine, AttemptRow.at >= since, AttemptRow.at < until)
+    allowed = AttemptRow.allowed.is_(True)
+    denied = or_(AttemptRow.allowed.is_(False), AttemptRow.allowed.is_(None))
+    # counted_at (rulebook.usage): a denied attempt carried out counts on the day it ended when told
+    counted = case((and_(denied, AttemptRow.ended_at.is_not(None)), AttemptRow.ended_at), else_=AttemptRow.at)
+    against = and_(AttemptRow.against_deny.is_(True), AttemptRow.outcome_at.is_not(None), counted >= since,
+                   counted < until)
+    recorded = AttemptRow.channel.in_(RECORDED_CHANNELS)
+    inter = or_(AttemptRow.channel == Channel.VISIT.value, and_(AttemptRow.mode == Mode.INTERACTIVE.value, recorded))
+    declared = AttemptRow.request["recording"].as_boolean()
+    # a repeat after a deny: an earlier attempt (time, then id) of the same collector, party and local day denied
+    day = local_day(AttemptRow.at, zone, since, until, dialect)
+    before = func.max(case((denied, 1), else_=0)).over(
+        partition_by=(AttemptRow.collector_id, AttemptRow.party_id, day), order_by=(AttemptRow.at, AttemptRow.id),
+        rows=(None, -1))
+
+    def one(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return case((condition, 1), else_=0)
+
+    each = select(
+        one(denied).label("denied"), one(against).label("against"),
+        one(and_(AttemptRow.connected.is_(True), recorded)).label("calls"), one(allowed).label("allowed"),
+        one(and_(allowed, AttemptRow.outcome_at.is_not(None))).label("reported"), one(inter).label("inter"),
+        one(and_(inter, declared)).label("recorded"), before.label("after"),
+        case((denied, cast(AttemptRow.failing, Text))).label("failing"),  # the rules a denied attempt failed
+    ).where(*asked).subquery()
+    names = [c.name for c in each.c if c.name != "failing"]
+    # one pass over the attempts: the sums per distinct list of failed rules (a few dozen lists)
+    groups = session.execute(select(each.c.failing, func.count().label("attempts"),
+                                    *(func.sum(each.c[name]).label(name) for name in names))
+                             .group_by(each.c.failing)).all()
+    total: Counter[str] = Counter()
+    by_rule: Counter[str] = Counter()
+    for g in groups:
+        total.update({name: int(g._mapping[name] or 0) for name in ("attempts", *names)})
+        for rule_id in set(json.loads(g.failing) or ()) if g.failing is not None else ():
+            by_rule[rule_id] += int(g.denied)
+    # contacts against a deny asked before the period that ended in it (in_window: asked before `until`)
+    earlier = session.execute(select(func.count()).select_from(AttemptRow).where(
+        *mine, AttemptRow.against_deny == true(), AttemptRow.ended_at >= since, AttemptRow.ended_at < until,
+        AttemptRow.at < since, denied, AttemptRow.outcome_at.is_not(None))).scalar_one()
+    rule = func.coalesce(QaFindingRow.rule, "?")
+    findings = session.execute(
+        select(rule, func.count()).join(AttemptRow, AttemptRow.id == QaFindingRow.attempt_id)
+        .where(QaFindingRow.institution_id == institution_id, QaFindingRow.category.is_not(None),
+               AttemptRow.at >= since, AttemptRow.at < until, QaFindingRow.org_id.in_(orgs))
+        .group_by(rule)).all()
+    return EvidenceCounts(
+        attempts=total["attempts"], denied=total["denied"], denials_by_rule=dict(by_rule),
+        after_deny=total["after"], against_deny=total["against"] + int(earlier), calls=total["calls"],
+        allowed=total["allowed"], reported=total["reported"], interactive=total["inter"], recorded=total["recorded"],
+        findings_by_rule={str(r): int(k) for r, k in findings})
 
 
 # -- a collector's day ----------------------------------------------------------------------------------------

@@ -193,40 +193,28 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
     reference), complaints (0 until complaints are registered) — and the suggested grades (monitoring.scoring)."""
     orgs = family(session, agency_id)
     zone = institution_zone(session, institution_id)
-    rows = repo.attempt_rows(session, institution_id, since, until, orgs)
-    asked = repo.asked_in(rows, since, until)
-    denied = [r for r in asked if not r.allowed]
-    by_rule: Counter[str] = Counter()
-    for r in denied:
-        by_rule.update(set(r.failing or ()))
-    repeated = repo.after_deny(asked, zone)
-    against = repo.against_deny_in(rows, since, until)
-    calls = sum(1 for r in asked if r.connected and r.channel in repo.RECORDED_CHANNELS)
-    findings = repo.finding_rows(session, institution_id, since, until, orgs)
-    findings_by_rule = Counter(f.rule or "?" for f in findings)
-    per_1000 = (Decimal(len(findings)) * 1000 / calls).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
-        if calls else Decimal(0)
-    allowed = [r for r in asked if r.allowed]
-    reported = sum(1 for r in allowed if r.outcome_at is not None)
-    inter = [r for r in asked if repo.interactive(r)]
-    recorded = sum(1 for r in inter if r.recording is True)
+    c = repo.evidence_counts(session, institution_id, since, until, orgs, zone)
+    by_rule, findings_by_rule = Counter(c.denials_by_rule), Counter(c.findings_by_rule)
+    findings = sum(findings_by_rule.values())
+    per_1000 = (Decimal(findings) * 1000 / c.calls).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) \
+        if c.calls else Decimal(0)
     security = sum(n for rule, n in by_rule.items() if rule in scoring.SECURITY_RULES) + \
         sum(n for rule, n in findings_by_rule.items() if rule in scoring.SECURITY_RULES)
-    completeness, recording_share = scoring.share(reported, len(allowed)), scoring.share(recorded, len(inter))
+    completeness, recording_share = scoring.share(c.reported, c.allowed), scoring.share(c.recorded, c.interactive)
     complaints = 0  # complaints arrive in a later issue
     suggested = scoring.suggest(scoring.Inputs(
-        attempts=len(asked), denied=len(denied), after_deny=len(repeated), against_deny=len(against), calls=calls,
+        attempts=c.attempts, denied=c.denied, after_deny=c.after_deny, against_deny=c.against_deny, calls=c.calls,
         findings_per_1000_calls=per_1000, security_events=security, completeness=completeness,
         recording_share=recording_share, complaints=complaints))
     return AgencyEvidence(
         institution_id=institution_id, agency_id=agency_id, agencies=sorted(orgs), since=since, until=until,
-        attempts=len(asked), denied=len(denied), denial_rate=_rate(len(denied), len(asked)),
+        attempts=c.attempts, denied=c.denied, denial_rate=_rate(c.denied, c.attempts),
         denials_by_rule=dict(sorted(by_rule.items())),
-        denial_rate_by_rule={rule: _rate(n, len(asked)) for rule, n in sorted(by_rule.items())},
-        after_deny=len(repeated), against_deny=len(against), calls=calls, qa_findings=len(findings),
+        denial_rate_by_rule={rule: _rate(n, c.attempts) for rule, n in sorted(by_rule.items())},
+        after_deny=c.after_deny, against_deny=c.against_deny, calls=c.calls, qa_findings=findings,
         qa_findings_by_rule=dict(sorted(findings_by_rule.items())), qa_findings_per_1000_calls=per_1000,
-        complaints=complaints, outcomes_expected=len(allowed), outcomes_reported=reported,
-        records_completeness=completeness, interactive=len(inter), interactive_recorded=recorded,
+        complaints=complaints, outcomes_expected=c.allowed, outcomes_reported=c.reported,
+        records_completeness=completeness, interactive=c.interactive, interactive_recorded=c.recorded,
         recording_share=recording_share, suggested=suggested)
 
 
