@@ -6,6 +6,7 @@ The world is built once per backend and test process; tests that change somethin
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -81,17 +82,32 @@ class Console:
         return client.cookies.get("cg_csrf", path="/console") or ""
 
 
-def build_console(url: str) -> Console:
+def load_console(url: str) -> dict[str, DemoUser]:
+    """The console's demo world and its users (with their passwords), loaded into the database at `url`."""
     load_demo(url, debtors=DEBTORS, start=DAY, history_days=HISTORY_DAYS, history_per_day=HISTORY_PER_DAY)
     store = Store(url)
     try:
         with Units(store, Settings().ledger_hash).write(loaded_at(DAY)) as unit:
-            users = {u.username: u for u in demo_users(unit, LENDER, QINGHE, HENGYUAN)}
+            return {u.username: u for u in demo_users(unit, LENDER, QINGHE, HENGYUAN)}
     finally:
         store.dispose()
+
+
+def serve_console(url: str, users: dict[str, DemoUser]) -> Console:
     clock = Clock(datetime.combine(DAY, datetime.min.time(), SHANGHAI).replace(hour=15))
     app = create_app(url, migrate=False, clock=clock, lease_sweep_s=0)
     return Console(url, app, clock, users)
+
+
+def build_console(url: str) -> Console:
+    return serve_console(url, load_console(url))
+
+
+@pytest.fixture(scope="session")
+def console_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, DemoUser]]:
+    """The SQLite world built once per test process; each `fresh_console` starts from a copy of the file."""
+    path = tmp_path_factory.mktemp("console-template") / "console.db"
+    return path, load_console(f"sqlite:///{path}")
 
 
 def _pg_database(name: str) -> str:
@@ -113,9 +129,19 @@ def console(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 
 @pytest.fixture
-def fresh_console(tmp_path: Path, worker_id: str) -> Iterator[Console]:
-    """A console world of the test's own on SQLite, to change."""
-    yield from _console("sqlite", tmp_path, worker_id)
+def fresh_console(tmp_path: Path, console_template: tuple[Path, dict[str, DemoUser]]) -> Iterator[Console]:
+    """A console world of the test's own on SQLite, to change: a copy of the template's file."""
+    template, users = console_template
+    target = tmp_path / "console.db"
+    shutil.copyfile(template, target)
+    for suffix in ("-wal", "-shm"):  # a write-ahead log not yet checkpointed into the file travels with it
+        if template.with_name(template.name + suffix).exists():
+            shutil.copyfile(template.with_name(template.name + suffix), target.with_name(target.name + suffix))
+    built = serve_console(f"sqlite:///{target}", users)
+    try:
+        yield built
+    finally:
+        _close(built)
 
 
 def _console(backend: str, folder: Path, worker_id: str) -> Iterator[Console]:
@@ -135,8 +161,12 @@ def _console(backend: str, folder: Path, worker_id: str) -> Iterator[Console]:
     try:
         yield built
     finally:
-        for client in built.clients.values():
-            client.close()
-        built.app.state.store.dispose()  # type: ignore[attr-defined]
+        _close(built)
         if name is not None:
             _drop_pg(name)
+
+
+def _close(built: Console) -> None:
+    for client in built.clients.values():
+        client.close()
+    built.app.state.store.dispose()  # type: ignore[attr-defined]

@@ -23,6 +23,7 @@ from collectguard.agencies.models import Agency, AgencyListing, Agreement, Subco
 from collectguard.agencies.repository import works_with
 from collectguard.auth.roles import Principal
 from collectguard.collectors.models import Collector
+from collectguard.console.reads.planner import unindexed
 from collectguard.errors import NotFound
 from collectguard.gate import daily
 from collectguard.gate.models import DailyFigures
@@ -343,9 +344,11 @@ def timeline(session: Session, inst: str, subjects: Sequence[str]) -> list[Event
     rows = session.execute(select(LedgerRecord.seq, LedgerRecord.kind, LedgerRecord.subject, LedgerRecord.at,
                                   LedgerRecord.body)
                            .where(LedgerRecord.subject.in_(list(dict.fromkeys(subjects))),
-                                  LedgerRecord.institution_id == inst,
+                                  unindexed(LedgerRecord.institution_id) == inst,  # the subject's index
                                   or_(*(LedgerRecord.kind.startswith(k) for k in TIMELINE_KINDS)))
-                           .order_by(LedgerRecord.seq.desc()).limit(TIMELINE_LIMIT)).all()
+                           # `seq + 0`: sorted after the subject index found the few rows, never by walking
+                           # the whole ledger backwards along its primary key (SQLite: 1.6 s at 2M records)
+                           .order_by((LedgerRecord.seq + 0).desc()).limit(TIMELINE_LIMIT)).all()
     events = []
     for seq, kind, subject, at, body in reversed(rows):
         try:

@@ -30,6 +30,7 @@ from collectguard.auth.roles import Principal
 from collectguard.collectors import repository as collectors
 from collectguard.collectors.models import Collector, CollectorAcceptance
 from collectguard.collectors.service import TRAINING_ZONE
+from collectguard.console.reads.planner import unindexed
 from collectguard.console.reads.rules import RuleRow, cite
 from collectguard.errors import NotFound
 from collectguard.gate import daily
@@ -172,7 +173,7 @@ def _institution_of_finding(institution: str) -> ColumnElement[bool]:
     """The finding's institution compared through an expression (`institution_id || ''`), for a read bounded by
     the collector's index instead: no planner then walks every finding of the institution to find one
     collector's latest ten."""
-    return QaFindingRow.institution_id.concat("") == institution
+    return unindexed(QaFindingRow.institution_id) == institution
 
 
 def _findings(session: Session, scope: Scope, first: date, last: date,

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from collectguard.console.reads.planner import unindexed
 from collectguard.ledger.chain import GENESIS
 from collectguard.ledger.models import LedgerHead, LedgerRecord
 from collectguard.ledger.service import HEAD_ID, Verification, verify
@@ -82,9 +83,8 @@ def _kind_prefix(stmt: Select[Any], prefix: str) -> Select[Any]:
 
 
 def _scoped(stmt: Select[Any], institution: str, kind: str, subject: str) -> Select[Any]:
-    # `institution_id || ''`: never the institution's index, which holds nearly every record (SQLite's planner,
-    # without statistics, would take it and sort millions of rows for a page of 25)
-    stmt = stmt.where(LedgerRecord.institution_id.concat("") == institution)
+    # never the institution's index, which holds nearly every record (reads/planner.py)
+    stmt = stmt.where(unindexed(LedgerRecord.institution_id) == institution)
     if kind:
         stmt = _kind_prefix(stmt, kind)
     if subject:
@@ -179,7 +179,7 @@ class KindCounts:
                 counts = counts.copy()
                 for kind, n in session.execute(
                         select(LedgerRecord.kind, func.count()).where(
-                            LedgerRecord.institution_id.concat("") == institution,
+                            unindexed(LedgerRecord.institution_id) == institution,
                             LedgerRecord.seq >= max(first, upto + 1), LedgerRecord.seq <= last)
                         .group_by(LedgerRecord.kind)):
                     counts[kind] += n
