@@ -146,8 +146,8 @@ def served(chromium_binary: str, tmp_path_factory: pytest.TempPathFactory) -> It
         console.app.state.store.dispose()  # type: ignore[attr-defined]
 
 
-@pytest.fixture(scope="session")
-def browser(chromium_binary: str) -> Iterator[Any]:
+@pytest.fixture(scope="module")  # not the session: Playwright's sync API keeps an event loop running in this thread,
+def browser(chromium_binary: str) -> Iterator[Any]:  # which would make asyncio.run() fail in the worker's later tests
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -245,8 +245,13 @@ def _record(tab: Tab) -> None:
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: tab.problems.append(f"uncaught error on {page.url}: {error}"))
-    page.on("requestfailed", lambda request: tab.problems.append(
-        f"request failed: {request.resource_type} {request.url} ({request.failure})"))
+    def on_failed(request: Any) -> None:
+        # The icon's fetch is cancelled when the page navigates away before it arrived: not a page's failure.
+        if request.failure == "net::ERR_ABORTED" and request.url.endswith("/favicon.svg"):
+            return
+        tab.problems.append(f"request failed: {request.resource_type} {request.url} ({request.failure})")
+
+    page.on("requestfailed", on_failed)
     page.on("response", on_response)
 
 
