@@ -122,7 +122,7 @@ class GroupCommitter:
         withdrawn = item.future.cancel()  # still queued: no writer will ever run it
         if not withdrawn and item.future.done():
             return item.future.result()  # answered in the meantime
-        restarted = self._revive(wait_s)
+        restarted = self._revive(wait_s, holding=not withdrawn)
         log.error("gate writer did not answer within %.1f s (%s); the caller gets a 503", wait_s,
                   "item withdrawn" if withdrawn else "item in a batch that may still commit")
         raise writer_unavailable(f"在 {wait_s:g} 秒内未作答", f"did not answer within {wait_s:g} s", restarted=restarted)
@@ -138,14 +138,17 @@ class GroupCommitter:
                         log.error("gate writer thread had died; starting a new one")
                     self._start()
 
-    def _revive(self, wait_s: float) -> bool:
-        """After a caller waited `wait_s` in vain: start a new writer if this one died or has been in one
-        batch at least that long (a stuck one finishes its batch, if ever, and then stops). True if so."""
+    def _revive(self, wait_s: float, *, holding: bool = False) -> bool:
+        """After a caller waited `wait_s` in vain: start a new writer if this one died, has been in one batch at
+        least that long, or (`holding`) holds the caller's item in the batch it is still running — the caller
+        waited `wait_s` in all, of which the item sat in the queue a moment before the batch began, so the
+        batch's own clock may read a little less (a stuck one finishes its batch, if ever, and then stops).
+        True if a new writer was started."""
         with self._start_lock:
             writer = self._writer
             dead = writer is None or writer.thread is None or not writer.thread.is_alive()
             busy = None if writer is None else writer.busy_since
-            stuck = busy is not None and time.monotonic() - busy >= wait_s
+            stuck = busy is not None and (holding or time.monotonic() - busy >= wait_s)
             if dead or stuck:
                 self.restarts += 1
                 log.error("gate writer %s; starting a new one", "died" if dead else f"stuck for {wait_s:g} s")
