@@ -9,9 +9,10 @@ from decimal import Decimal
 import phonenumbers
 
 from collectguard.demo.organisations import LENDER, LENDER_NAME, LENDER_SHORT
-from collectguard.demo.templates import ENVELOPE, LETTER, NOTIFICATION_CHANNELS, template_id
+from collectguard.demo.templates import ENVELOPE, FLAWED, LETTER, NOTIFICATION_CHANNELS, PENDING, template_id
 from collectguard.demo.world import build_demo_world, counts_of
 from collectguard.privacy.synthetic import id_checksum_ok
+from collectguard.qa.templates import lint_template
 from collectguard.registry.schemas import World
 from collectguard.rulebook.profile import DEFAULT_PROFILE, load_profile
 from collectguard.rulebook.vocabulary import ToolType
@@ -81,7 +82,9 @@ def test_templates(medium_world: World) -> None:
     assert _has_debt_field(by_id[template_id("sms", "debtor")].text)
     assert by_id[LETTER].sealed and by_id[LETTER].approved and by_id[LETTER].channel == "letter"
     assert not _has_debt_field(by_id[ENVELOPE].text)
-    assert sum(1 for t in medium_world.templates if not t.approved) == 1
+    assert {t.id for t in medium_world.templates if not t.approved} == {PENDING, FLAWED}
+    assert not lint_template(by_id[PENDING].text, "debtor", "sms")  # a clean draft, ready to approve
+    assert [f.rule for f in lint_template(by_id[FLAWED].text, "debtor", "sms")] == ["art7-collection-target"]
 
 
 def test_debtors_are_synthetic(medium_world: World) -> None:

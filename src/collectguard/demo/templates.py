@@ -69,9 +69,17 @@ PENDING_TEXT = (
     f"逾期将影响您的信用记录。客服{HOTLINE}。"
 )
 
+# Another draft waiting for approval, in which the review's checks find third-party pressure (art. 7): the console's
+# templates page shows a real finding, and approving it is refused until it is rewritten.
+FLAWED_TEXT = (
+    f"【{LENDER_SHORT}】{{name}}您好，您的{{product}}已逾期{{overdue_days}}天，请尽快还款，"
+    f"否则我们将联系您的家人和单位。客服{HOTLINE}。"
+)
+
 LETTER = "tpl-letter-debtor"
 ENVELOPE = "tpl-envelope"
 PENDING = "tpl-sms-debtor-v2-draft"
+FLAWED = "tpl-sms-debtor-v3-draft"
 
 
 def template_id(channel: str, audience: str) -> str:
@@ -93,5 +101,7 @@ def templates() -> list[dict[str, Any]]:
          "text": ENVELOPE_TEXT},
         {"id": PENDING, "institution": LENDER, "audience": "debtor", "channel": "sms", "approved": False,
          "text": PENDING_TEXT},
+        {"id": FLAWED, "institution": LENDER, "audience": "debtor", "channel": "sms", "approved": False,
+         "text": FLAWED_TEXT},
     ]
     return rows
