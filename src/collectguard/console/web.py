@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
@@ -32,6 +32,7 @@ from collectguard.errors import Forbidden
 from collectguard.registry.unit import Unit, Units
 from collectguard.users import service as users
 
+T = TypeVar("T")
 HERE = Path(__file__).parent
 PREFIX = "/console"
 SESSION_COOKIE = "cg_session"
@@ -107,11 +108,18 @@ def units_of(request: Request) -> Units:
     return request.app.state.units
 
 
+def app_state(request: Request, name: str, make: Callable[[], T]) -> T:
+    """What the app keeps for every request under `name`, made by `make` on first use (a setting read from the
+    environment, a ledger verifier, a cache)."""
+    value: T | None = getattr(request.app.state, name, None)
+    if value is None:
+        value = make()
+        setattr(request.app.state, name, value)
+    return value
+
+
 def policy_of(request: Request) -> users.Policy:
-    policy = getattr(request.app.state, "user_policy", None)
-    if policy is None:
-        policy = request.app.state.user_policy = users.Policy.from_env()
-    return policy
+    return app_state(request, "user_policy", users.Policy.from_env)
 
 
 TOUCH_AFTER = timedelta(seconds=60)  # a session's last use is written at most once a minute

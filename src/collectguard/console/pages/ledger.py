@@ -28,19 +28,11 @@ MAX_SEQ = 2**62
 
 
 def _verifier(request: Request) -> reads.Verifier:
-    state = request.app.state
-    if getattr(state, "ledger_verifier", None) is None:
-        state.ledger_verifier = reads.Verifier()
-    verifier: reads.Verifier = state.ledger_verifier
-    return verifier
+    return web.app_state(request, "ledger_verifier", reads.Verifier)
 
 
 def _kind_counts(request: Request) -> reads.KindCounts:
-    state = request.app.state
-    if getattr(state, "ledger_kind_counts", None) is None:
-        state.ledger_kind_counts = reads.KindCounts()
-    counts: reads.KindCounts = state.ledger_kind_counts
-    return counts
+    return web.app_state(request, "ledger_kind_counts", reads.KindCounts)
 
 
 def _seq(value: str | None, name: str) -> int | None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from collectguard.auth.roles import Principal
+from collectguard.console.reads.overview import CALL_CHANNELS  # calls a transcript is made of, counted alike
 from collectguard.debts import repository as debts
 from collectguard.errors import NotFound
 from collectguard.gate import daily
@@ -30,7 +31,6 @@ from collectguard.registry import models as m
 from collectguard.registry.repository import institution_zone
 from collectguard.templates.models import Template, TemplateVersion
 
-CALL_CHANNELS = ("voice", "video")  # calls a transcript is made of (as the overview counts them)
 SEVERITIES = ("critical", "major", "minor")
 SEVERITY_EN = {"critical": "critical", "major": "major", "minor": "minor"}
 CATEGORY_EN = {c: c.replace("-", " ").capitalize() for c in CATEGORIES}
