@@ -36,6 +36,9 @@ class Permission(StrEnum):
     STAFF_WRITE = "staff:write"  # an agency's own people: only the agency itself (or the platform) changes them
     OVERSIGHT_READ = "oversight:read"  # evaluations, inspections, orders, the obligations calendar (an agency: its own)
     OVERSIGHT_WRITE = "oversight:write"  # evaluate, list, inspect, order rectification, terminate (arts. 12, 17, 18)
+    # What an agency reports to the institution: a personal-information incident (art. 21(二)), its periodic
+    # complaint report (art. 22), the destruction of its copies at the end of an agreement (art. 20(四)).
+    AGENCY_REPORT = "oversight:report"
 
 
 P = Permission
@@ -43,13 +46,14 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INSTITUTION_ADMIN: frozenset(Permission),
     Role.COMPLIANCE_OFFICER: frozenset(
         {P.REGISTRY_READ, P.TEMPLATE_APPROVE, P.GATE_READ, P.EVENT_WRITE, P.HOLD_WRITE, P.HOLD_READ, P.LEDGER_READ,
-         P.PII_REVEAL, P.NOTICES_READ, P.DEBT_SETTLE, P.PLACEMENT_WRITE, P.OVERSIGHT_READ, P.OVERSIGHT_WRITE}
+         P.PII_REVEAL, P.NOTICES_READ, P.DEBT_SETTLE, P.PLACEMENT_WRITE, P.OVERSIGHT_READ, P.OVERSIGHT_WRITE,
+         P.AGENCY_REPORT}
     ),
     Role.AUDITOR: frozenset({P.REGISTRY_READ, P.GATE_READ, P.HOLD_READ, P.LEDGER_READ, P.NOTICES_READ,
                              P.OVERSIGHT_READ}),
     # An agency sees only what is placed with it now, with the fields it needs (art. 20(三)).
     Role.AGENCY_OPERATOR: frozenset({P.REGISTRY_READ, P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE, P.NOTICES_READ, P.NOTICES_ACK,
-                                     P.OVERSIGHT_READ}),
+                                     P.OVERSIGHT_READ, P.AGENCY_REPORT}),
     Role.INTEGRATION: frozenset({P.GATE_ASK, P.GATE_READ, P.EVENT_WRITE}),
     Role.AGENCY_ADMIN: frozenset({P.STAFF_WRITE}),
 }

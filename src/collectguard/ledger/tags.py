@@ -85,6 +85,31 @@ class Tag(StrEnum):
     EVIDENCE_FILE_STORED = "oversight:evidence-file:stored"
     OBLIGATION_ALERT_QUEUED = "oversight:obligation-alert:queued"  # overdue or due soon, once per item and day
 
+    # -- complaints (arts. 22, 23, 27): registration → verification → investigation → result notice ----------
+    COMPLAINT_REGISTERED = "complaint:complaint:registered"
+    COMPLAINT_VERIFIED = "complaint:complaint:verified"
+    COMPLAINT_ASSIGNED = "complaint:complaint:assigned"  # an investigator named (recusal checked)
+    COMPLAINT_EXTENDED = "complaint:complaint:extended"  # the answer's deadline moved, with a reason
+    COMPLAINT_RESOLVED = "complaint:complaint:resolved"  # the result told to the complainant, with a root cause
+    COMPLAINT_PROXY_WARNED = "complaint:proxy:warned"  # a proxy without valid authorisation: the complainant warned
+    COMPLAINT_SIGNAL_RAISED = "complaint:signal:raised"  # looks mass-produced (art. 27): for a person to review
+    COMPLAINT_SIGNAL_REVIEWED = "complaint:signal:reviewed"
+    COMPLAINT_REPORT_MADE = "complaint:agency-report:made"  # an agency's periodic complaint report (art. 22)
+
+    # -- incidents: personal-information incidents (art. 21(二)) and major risks (art. 24) ---------------------
+    INCIDENT_REPORTED = "incident:incident:reported"
+    INCIDENT_NOTIFIED = "incident:incident:notified"  # told to the institution (24 h) or reported to the SRO (48 h)
+    INCIDENT_REPORT_REFUSED = "incident:report:refused"  # a written report missing one of its four parts
+    INCIDENT_CLOSED = "incident:incident:closed"
+
+    # -- retention and deletion of personal information (arts. 12, 20(四), 21(三)) -----------------------------
+    RETENTION_POLICY_SET = "retention:policy:set"
+    RETENTION_RUN = "retention:run:completed"  # a purge: how many of what, approved by whom
+    PERSONAL_DATA_DELETED = "retention:personal-data:deleted"  # one entry of the deletion log
+    DESTRUCTION_REQUESTED = "retention:destruction:requested"  # an agency asks to destroy its copies at the end
+    DESTRUCTION_APPROVED = "retention:destruction:approved"  # the institution agrees; the agency's access ends
+    DESTRUCTION_REFUSED = "retention:destruction:refused"
+
     # -- public disclosure: entrusted agencies and complaint channels (arts. 13, 23) ------------------------
     PUBLIC_AGENCY_LIST_CHANGED = "public:agency-list:changed"
     PUBLIC_AGENCY_CONTACT_CHANGED = "public:agency-contact:changed"

@@ -5,8 +5,8 @@ evaluations, orders) as they stood at `at`, and `rulebook.obligations.compute` j
     items = obligations(session, "bank", at)          # every item, met, due or overdue
     overdue = [i.key for i in items if i.status == "overdue"]
 
-Complaints and incidents (a later domain) add their `Deadlined` facts through `EXTRA_FACTS`: a function per
-domain, each given (session, institution_id, at, profile, policy) and returning `Deadlined` items.
+Complaints and incidents add their `Deadlined` facts through `extra_facts()`: a function per domain, each given
+(session, institution_id, at, profile, policy) and returning `Deadlined` items.
 """
 
 from __future__ import annotations
@@ -37,8 +37,15 @@ from collectguard.rulebook.profile import Profile, load_profile
 from collectguard.rulebook.vocabulary import CollectorKind, CollectorStatus, ListingStatus
 
 ExtraFacts = Callable[[Session, str, datetime, Profile, InstitutionPolicy], list[ob.Deadlined]]
-# Domains that bring one-off obligations of their own (complaints, incidents): filled by those domains.
-EXTRA_FACTS: tuple[ExtraFacts, ...] = ()
+
+
+def extra_facts() -> tuple[ExtraFacts, ...]:
+    """Domains that bring one-off obligations of their own: a complaint's answer (art. 22), an incident's notice
+    (arts. 21(二), 24). Imported when asked: those domains read oversight's tables, not the other way round."""
+    from collectguard.complaints.deadlines import complaint_deadlines
+    from collectguard.incidents.deadlines import incident_deadlines
+
+    return (complaint_deadlines, incident_deadlines)
 
 
 def _dated(day: date, kind: str, ident: str, at: datetime | date, seq: int | None) -> ob.Dated:
@@ -103,7 +110,7 @@ def facts(session: Session, institution_id: str, at: datetime) -> ob.OversightFa
 
     since = inst.since or today
     extra: list[ob.Deadlined] = []
-    for more in EXTRA_FACTS:
+    for more in extra_facts():
         extra.extend(more(session, institution_id, at, profile, policy))
     return ob.OversightFacts(
         institution_id=institution_id, zone=zone, since=since,

@@ -15,12 +15,16 @@ from datetime import datetime
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.collectors import service as collectors
 from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
+from collectguard.complaints import service as complaints
+from collectguard.complaints.schemas import ComplaintAssignIn, ComplaintIn, ComplaintResolvedIn
 from collectguard.db.store import Store
 from collectguard.debts import service as debts
 from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
 from collectguard.errors import InvalidInput
 from collectguard.holds import service as holds
 from collectguard.holds.schemas import HoldIn, HoldOut, HoldReleaseIn
+from collectguard.incidents import service as incidents
+from collectguard.incidents.schemas import IncidentIn, IncidentNotifiedIn
 from collectguard.ledger.tags import Tag
 from collectguard.oversight import calendar
 from collectguard.oversight import service as oversight
@@ -106,6 +110,30 @@ class Events:
         with self.units.write(aware(at)) as unit:
             row = oversight.done(unit, data)
             return EventOut(kind=Tag.RECTIFICATION_DONE, subject=row.id, ledger_seq=row.done_seq or 0)
+
+    # -- complaints (art. 22) and incidents (arts. 21(二), 24) ---------------------------------------------------
+    def complaint(self, data: ComplaintIn, at: datetime) -> EventOut:
+        """Register a complaint; `detail["proxy_warning"]` says a proxy without valid authorisation was flagged."""
+        with self.units.write(aware(at)) as unit:
+            return complaints.register(unit, data)
+
+    def complaint_assign(self, data: ComplaintAssignIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return complaints.assign(unit, data)
+
+    def complaint_resolved(self, data: ComplaintResolvedIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return complaints.resolve(unit, data)
+
+    def incident(self, data: IncidentIn, at: datetime) -> EventOut:
+        with self.units.write(aware(at)) as unit:
+            return incidents.report(unit, data)
+
+    def incident_notified(self, data: IncidentNotifiedIn, at: datetime) -> EventOut:
+        """Notify the institution (art. 21(二)) or report to the SRO (art. 24); a report missing one of its four
+        parts is refused with `art24-major-risk-48h` and changes nothing."""
+        with self.units.write(aware(at)) as unit:
+            return incidents.notify(unit, data)
 
     def check_obligations(self, data: CheckObligationsIn, at: datetime) -> list[str]:
         """The keys of the institution's overdue obligations at `at` (OVERSIGHT.md's `check_obligations`)."""

@@ -160,7 +160,25 @@ def run_step(gate: Gate, events: Events, step: Step, index: int) -> StepResult |
         return StepResult(index, set(got) == set(expect.rules), expect.as_given(), {"overdue": got}, step.action)
     if isinstance(got, DecisionOut):
         return StepResult(index, matches(expect, got), expect.as_given(), describe(got), step.action)
-    return StepResult(index, expect.kind == "ok", expect.as_given(), "ok", step.action)
+    said = warnings_of(got)
+    if expect.kind != "ok":
+        return StepResult(index, False, expect.as_given(), {"ok": said} if said else "ok", step.action)
+    if expect.details:  # `{ok: {proxy_warning: true}}`: accepted, and the result says exactly that
+        details = getattr(got, "detail", None) or {}
+        ok = all(details.get(k) == v for k, v in expect.details.items())
+        return StepResult(index, ok, expect.as_given(), {"ok": {k: details.get(k) for k in expect.details}},
+                          step.action)
+    # a plain `ok` means accepted with no warning (OVERSIGHT.md: a complaint registered with no proxy warning)
+    return StepResult(index, not said, expect.as_given(), {"ok": said} if said else "ok", step.action)
+
+
+# Results that warn someone: a plain `ok` expects none of them to be true.
+WARNINGS = ("proxy_warning",)
+
+
+def warnings_of(got: Any) -> dict[str, Any]:
+    details = getattr(got, "detail", None) or {}
+    return {k: details[k] for k in WARNINGS if details.get(k)}
 
 
 # An attempt and an outcome go to the gate; every other step action is the event of the same name, in its

@@ -9,8 +9,10 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from collectguard.agencies.schemas import AgencyStatusIn
 from collectguard.collectors.schemas import CollectorStatusIn, TrainingIn
+from collectguard.complaints.schemas import ComplaintAssignIn, ComplaintIn, ComplaintResolvedIn
 from collectguard.debts.schemas import ContactRefusedIn, DebtorStatusIn, RepaymentIn
 from collectguard.gate import schemas as g
+from collectguard.incidents.schemas import IncidentIn, IncidentNotifiedIn
 from collectguard.oversight.schemas import (
     CheckObligationsIn,
     CommitmentsIn,
@@ -48,13 +50,19 @@ ACTIONS = (
     "inspection",
     "rectification_order",
     "rectification_done",
+    "complaint",
+    "complaint_assign",
+    "complaint_resolved",
+    "incident",
+    "incident_notified",
     "check_obligations",
 )
 
 
 class Expect(BaseModel):
     """`allow`, `{deny: [...]}`, `{deny_includes: [...]}` (optionally with next_allowed_at and quota),
-    `ok`, `{reject: RULE_ID}` or `{reject: [RULE_ID, ...]}` (the exact set), or `{overdue: [KEY, ...]}`."""
+    `ok`, `{ok: {DETAIL: VALUE, ...}}` (accepted, and the step's result says so: `{ok: {proxy_warning: true}}`),
+    `{reject: RULE_ID}` or `{reject: [RULE_ID, ...]}` (the exact set), or `{overdue: [KEY, ...]}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,6 +71,7 @@ class Expect(BaseModel):
     checks_next_allowed_at: bool = False
     next_allowed_at: AwareDatetime | None = None
     quota: dict[str, int] | None = None
+    details: dict[str, Any] | None = None  # `{ok: {...}}`: what the accepted step's result must say
 
     @model_validator(mode="before")
     @classmethod
@@ -75,17 +84,22 @@ class Expect(BaseModel):
             raise ValueError("expect must be allow, ok or a mapping")
         if "kind" in raw:
             return raw
-        forms = [k for k in ("allow", "deny", "deny_includes", "reject", "overdue") if k in raw]
+        forms = [k for k in ("allow", "deny", "deny_includes", "reject", "overdue", "ok") if k in raw]
         if len(forms) != 1:
-            raise ValueError("expect 须且仅须含 deny、deny_includes、reject、overdue 或 allow 之一 / expect needs exactly "
-                             "one of deny, deny_includes, reject, overdue, allow")
+            raise ValueError("expect 须且仅须含 deny、deny_includes、reject、overdue、ok 或 allow 之一 / expect needs "
+                             "exactly one of deny, deny_includes, reject, overdue, ok, allow")
         form = forms[0]
         extra = set(raw) - {form, "next_allowed_at", "quota"}
-        if extra or (form in ("reject", "overdue") and len(raw) > 1):
+        if extra or (form in ("reject", "overdue", "ok") and len(raw) > 1):
             raise ValueError(f"expect 中有未知键 / unknown keys in expect: {sorted(extra) or sorted(set(raw) - {form})}")
         out: dict[str, Any] = {"kind": form}
         value = raw[form]
-        if form == "reject":
+        if form == "ok":
+            if not isinstance(value, dict) or not value or not all(isinstance(k, str) for k in value):
+                raise ValueError("ok 须为结果映射，如 {proxy_warning: true} / ok takes a mapping of what the result "
+                                 "says, e.g. {proxy_warning: true}")
+            out["details"] = value
+        elif form == "reject":
             values = [value] if isinstance(value, str) else value
             if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
                 raise ValueError("reject 须为规则编号或其列表 / reject takes a rule id or a list of rule ids")
@@ -108,8 +122,10 @@ class Expect(BaseModel):
 
     def as_given(self) -> Any:
         """The expectation as the file wrote it (for reports)."""
-        if self.kind in ("allow", "ok") and not self.quota and not self.checks_next_allowed_at:
+        if self.kind in ("allow", "ok") and not self.quota and not self.checks_next_allowed_at and not self.details:
             return self.kind
+        if self.kind == "ok":
+            return {"ok": dict(self.details or {})}
         out: dict[str, Any] = {}
         if self.kind == "reject":
             out["reject"] = self.rules[0] if len(self.rules) == 1 else list(self.rules)
@@ -144,6 +160,11 @@ class Step(Strict):
     inspection: InspectionIn | None = None
     rectification_order: RectificationOrderIn | None = None
     rectification_done: RectificationDoneIn | None = None
+    complaint: ComplaintIn | None = None
+    complaint_assign: ComplaintAssignIn | None = None
+    complaint_resolved: ComplaintResolvedIn | None = None
+    incident: IncidentIn | None = None
+    incident_notified: IncidentNotifiedIn | None = None
     check_obligations: CheckObligationsIn | None = None
     expect: Expect | None = None
 

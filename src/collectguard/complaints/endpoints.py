@@ -1,0 +1,1 @@
+"""endpoints of complaints. SKELETON: filled by the complaints helper."""

@@ -1,0 +1,1 @@
+"""models of complaints. SKELETON: filled by the complaints helper."""

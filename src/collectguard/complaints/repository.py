@@ -1,0 +1,1 @@
+"""repository of complaints. SKELETON: filled by the complaints helper."""

@@ -1,0 +1,1 @@
+"""endpoints of incidents. SKELETON: filled by the incidents helper."""

@@ -1,0 +1,1 @@
+"""models of incidents. SKELETON: filled by the incidents helper."""

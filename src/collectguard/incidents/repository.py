@@ -1,0 +1,1 @@
+"""repository of incidents. SKELETON: filled by the incidents helper."""

@@ -1,0 +1,1 @@
+"""endpoints of retention. SKELETON: filled by the retention helper."""

@@ -1,0 +1,1 @@
+"""models of retention. SKELETON: filled by the retention helper."""

@@ -1,0 +1,1 @@
+"""repository of retention. SKELETON: filled by the retention helper."""

@@ -1,0 +1,1 @@
+"""schemas of retention. SKELETON: filled by the retention helper."""

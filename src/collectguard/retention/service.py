@@ -1,0 +1,1 @@
+"""service of retention. SKELETON: filled by the retention helper."""
