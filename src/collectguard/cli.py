@@ -11,8 +11,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from collectguard.complaints.cli import app as complaints_app
 from collectguard.config import Settings
 from collectguard.gate.cli import app as leases_app
+from collectguard.incidents.cli import app as incidents_app
 from collectguard.ledger.cli import app as ledger_app
 from collectguard.monitoring.cli import app as monitor_app
 from collectguard.oversight.cli import app as oversight_app
@@ -20,6 +22,7 @@ from collectguard.oversight.cli import obligations as obligations_command
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import DbOption, _db, policy_app
 from collectguard.registry.cli import init as init_command
+from collectguard.retention.cli import app as retention_app
 from collectguard.users.cli import app as users_app
 
 app = typer.Typer(
@@ -43,6 +46,9 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(oversight_app, name="oversight")
 app.add_typer(users_app, name="users")
+app.add_typer(complaints_app, name="complaints")
+app.add_typer(incidents_app, name="incidents")
+app.add_typer(retention_app, name="retention")
 app.command("obligations")(obligations_command)
 app.command("init")(init_command)
 

@@ -34,6 +34,8 @@ from collectguard.api.routes import (
 )
 from collectguard.api.sweeper import LeaseSweeper
 from collectguard.collectors import endpoints as collectors
+from collectguard.complaints import endpoints as complaints
+from collectguard.complaints import report_endpoints as complaint_reports
 from collectguard.config import Settings
 from collectguard.console import endpoints as console
 from collectguard.db.migrate import upgrade
@@ -41,6 +43,7 @@ from collectguard.db.store import Store
 from collectguard.debts import endpoints as debts
 from collectguard.errors import CollectGuardError, InvalidInput
 from collectguard.gate.service import Gate
+from collectguard.incidents import endpoints as incidents
 from collectguard.ledger.export import CheckpointConfig, CheckpointSchedule, schedule_for
 from collectguard.monitoring import endpoints as monitoring
 from collectguard.notices import endpoints as alert_endpoints
@@ -49,6 +52,7 @@ from collectguard.oversight.alerts import AlertPass
 from collectguard.public import endpoints as public
 from collectguard.registry import endpoints as institutions
 from collectguard.registry.unit import Units
+from collectguard.retention import endpoints as retention
 from collectguard.templates import endpoints as templates
 from collectguard.tools import endpoints as tools
 
@@ -100,7 +104,8 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
                    keys.router, notices.router, alert_endpoints.router, figures.router,
                    institutions.router, agencies.router, collectors.router, tools.router, templates.router,
                    debts.router, debts.refs, public.router, public.pages,
-                   monitoring.router, oversight.router,
+                   monitoring.router, oversight.router, complaints.router, complaint_reports.router,
+                   incidents.router, retention.router,
                    docs.router):
         app.include_router(router)
     console.install(app)  # the web console under /console, in the same process (console/endpoints.py)

@@ -22,9 +22,12 @@ from zoneinfo import ZoneInfo
 
 from collectguard.db.migrate import upgrade
 from collectguard.db.store import Store
+from collectguard.demo import complaints as demo_complaints
 from collectguard.demo import history as past
+from collectguard.demo import incidents as demo_incidents
 from collectguard.demo import organisations as orgs
 from collectguard.demo import qa as demo_qa
+from collectguard.demo import retention as demo_retention
 from collectguard.demo.attempts import labelled_attempts, sample_attempts
 from collectguard.demo.organisations import build_day
 from collectguard.demo.oversight import record_history
@@ -132,6 +135,11 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
             if history_days > 0 else None
         with store.transaction() as session:
             demo_qa.record(session, loaded_at(start))  # transcripts of the connected calls recorded (demo/qa.py)
+        # Oversight II, each through its service and in its own transactions: complaints with a cluster of
+        # mass-produced ones (art. 27), incidents with their countdowns, a retention run and its deletion log.
+        oversight_ii = {"complaints": demo_complaints.record(store, loaded_at(start), seed=seed),
+                        "incidents": demo_incidents.record(store, loaded_at(start), seed=seed),
+                        "deletions": demo_retention.record(store, loaded_at(start), seed=seed)}
     finally:
         store.dispose()
     t3 = time.perf_counter()
@@ -146,7 +154,7 @@ def load_demo(url: str, *, seed: int = 2026, debtors: int = 10_000, start: date 
         seed=seed,
         start=start,
         counts={**counts_of(world), "oversight_events": history.events, "inspections": history.inspections,
-                "rectification_orders": history.orders},
+                "rectification_orders": history.orders, **oversight_ii},
         migrate_seconds=round(t1 - t0, 3),
         build_seconds=round(t2 - t1, 3),
         load_seconds=round(t3 - t2, 3),
