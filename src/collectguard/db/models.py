@@ -6,6 +6,7 @@ from collectguard.complaints import models as complaints  # noqa: F401
 from collectguard.db.base import Base
 from collectguard.gate import models as gate  # noqa: F401
 from collectguard.holds import models as holds  # noqa: F401
+from collectguard.incidents import models as incidents  # noqa: F401
 from collectguard.ledger import models as ledger  # noqa: F401
 from collectguard.monitoring import models as monitoring  # noqa: F401
 from collectguard.notices import models as notices  # noqa: F401
