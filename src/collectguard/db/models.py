@@ -15,6 +15,7 @@ from collectguard.public import models as public  # noqa: F401
 from collectguard.qa import storage as qa  # noqa: F401
 from collectguard.registry import models as registry  # noqa: F401
 from collectguard.registry import refusals  # noqa: F401
+from collectguard.retention import models as retention  # noqa: F401
 from collectguard.users import models as users  # noqa: F401
 
 metadata = Base.metadata
