@@ -123,7 +123,8 @@ def scheme_out(row: PerformanceScheme) -> SchemeOut:
 def figures(p: Reader, units: UnitsDep, at: Now, day_from: DayFrom = None, day_to: DayTo = None) -> FiguresOut:
     """Per collector and natural day (the institution's zone), and summed per agency: attempts, allowed, denied,
     denials by rule, repeated attempts after a deny (same collector, same party, same day), connected contacts
-    against a deny, QA findings by rule. At most 31 days. An agency's key sees its own collectors only."""
+    against a deny, QA findings by rule, complaints about the collector registered that day and those resolved that
+    day with a root cause naming a rule. At most 31 days. An agency's key sees its own collectors only."""
     with units.read() as session:
         first = day_from or day_to or service.local_today(at, session, p.institution_id)
         first, last = _days(first, day_to or first, MAX_FIGURE_DAYS)

@@ -14,7 +14,10 @@ Definitions (natural days in the institution's zone, `registry.repository.instit
   counts on the day it counts on under the caps (`rulebook.usage.counted_at`: the day it ended when the outcome
   says so), exactly as in gate/figures.py (`in_window`, `day_bounds` are shared with it);
 - a **QA finding** counts on the day its attempt was asked (a finding of `qa_findings` with a category; the clean-call
-  marker is not one), under its rule id.
+  marker is not one), under its rule id;
+- a **complaint** about a collector counts on the day it was registered (the complaint's local `day`), a
+  **substantiated** one (resolved with a root cause naming at least one rule id) on the day it was resolved
+  (`resolved_day`); about an agency: a complaint naming the agency, or one of its collectors.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import ColumnElement, Date, Interval, Text, and_, case, cast, fu
 from sqlalchemy.orm import Session
 
 from collectguard.collectors.models import Collector
+from collectguard.complaints.models import Complaint
 from collectguard.errors import NotFound
 from collectguard.gate.figures import day_bounds, in_window
 from collectguard.gate.models import AttemptRow
@@ -255,6 +259,8 @@ class Tally:
     against_deny_ids: list[str] = field(default_factory=list)
     finding_ids: list[int] = field(default_factory=list)
     findings_by_rule: Counter[str] = field(default_factory=Counter)
+    complaint_ids: list[str] = field(default_factory=list)
+    substantiated_ids: list[str] = field(default_factory=list)
 
     def value(self, metric: Metric) -> int:
         return len(self.evidence(metric)[1])
@@ -274,25 +280,21 @@ class Tally:
                 "denials_by_rule": dict(sorted(self.denials_by_rule.items())),
                 "after_deny": len(self.after_deny_ids), "against_deny": len(self.against_deny_ids),
                 "qa_findings": len(self.finding_ids),
-                "qa_findings_by_rule": dict(sorted(self.findings_by_rule.items()))}
+                "qa_findings_by_rule": dict(sorted(self.findings_by_rule.items())),
+                "complaints": len(self.complaint_ids), "complaints_substantiated": len(self.substantiated_ids)}
 
 
 def collector_days(session: Session, institution_id: str, first: date, last: date, *,
                    orgs: Collection[str] | None = None) -> list[Tally]:
     """Every collector's figures for each natural day `first` … `last` (only days with something to count), in
-    two statements for the whole period: the attempts and the QA findings. `orgs`: only these organisations'
-    collectors (an agency and its subcontractors)."""
+    three statements for the whole period: the attempts, the QA findings and the complaints. `orgs`: only these
+    organisations' collectors (an agency and its subcontractors)."""
     zone, since, until = period(session, institution_id, first, last)
     rows = attempt_rows(session, institution_id, since, until, orgs)
     tallies: dict[tuple[str, date], Tally] = {}
 
     def tally(collector: str, org: str | None, at: datetime) -> Tally:
-        day = local_date(at, zone)
-        found = tallies.get((collector, day))
-        if found is None:
-            agency = org if org is not None and org != institution_id else None
-            found = tallies[(collector, day)] = Tally(collector, agency, day)
-        return found
+        return tallies_for(tallies, institution_id, collector, org, local_date(at, zone))
 
     asked = asked_in(rows, since, until)
     repeated = after_deny(asked, zone)
@@ -312,7 +314,69 @@ def collector_days(session: Session, institution_id: str, first: date, last: dat
         t = tally(f.collector_id, f.org_id, f.at)
         t.finding_ids.append(f.id)
         t.findings_by_rule[f.rule or "?"] += 1
+    for c in collector_complaints(session, institution_id, first, last, orgs):
+        if first <= c.day <= last:
+            tallies_for(tallies, institution_id, c.collector_id, c.org_id, c.day).complaint_ids.append(c.id)
+        if c.resolved_day is not None and first <= c.resolved_day <= last and c.root_cause_rules:
+            tallies_for(tallies, institution_id, c.collector_id, c.org_id,
+                        c.resolved_day).substantiated_ids.append(c.id)
     return sorted(tallies.values(), key=lambda t: (t.day, t.collector))
+
+
+def tallies_for(tallies: dict[tuple[str, date], Tally], institution_id: str, collector: str, org: str | None,
+                day: date) -> Tally:
+    found = tallies.get((collector, day))
+    if found is None:
+        agency = org if org is not None and org != institution_id else None
+        found = tallies[(collector, day)] = Tally(collector, agency, day)
+    return found
+
+
+def collector_complaints(session: Session, institution_id: str, first: date, last: date,
+                         orgs: Collection[str] | None = None) -> Sequence[Any]:
+    """The institution's complaints about a collector (of `orgs` only, when given) registered or resolved on the
+    local days `first` … `last`, with the collector's organisation."""
+    stmt = (
+        select(Complaint.id, Complaint.collector_id, Complaint.day, Complaint.resolved_day,
+               Complaint.root_cause_rules, Collector.org_id)
+        .join(Collector, Collector.id == Complaint.collector_id)
+        .where(Complaint.institution_id == institution_id, Complaint.collector_id.is_not(None),
+               or_(and_(Complaint.day >= first, Complaint.day <= last),
+                   and_(Complaint.resolved_day >= first, Complaint.resolved_day <= last)))
+        .order_by(Complaint.id)
+    )
+    if orgs is not None:
+        stmt = stmt.where(Collector.org_id.in_(orgs))
+    return session.execute(stmt).all()
+
+
+@dataclass(frozen=True)
+class ComplaintCounts:
+    registered: int  # registered in the period
+    substantiated: int  # resolved in the period with a root cause naming a rule
+    substantiated_by_rule: dict[str, int]
+
+
+def complaint_counts(session: Session, institution_id: str, since: datetime, until: datetime,
+                     orgs: Collection[str]) -> ComplaintCounts:
+    """The institution's complaints about `orgs` (naming one of them, or a collector of one of them): registered
+    in [since, until), and substantiated — resolved in it with a root cause naming at least one rule id, counted
+    once per complaint and once under each rule."""
+    collectors = select(Collector.id).where(Collector.org_id.in_(orgs)).scalar_subquery()
+    about = or_(Complaint.agency_id.in_(orgs), Complaint.collector_id.in_(collectors))
+    registered = session.execute(select(func.count()).select_from(Complaint).where(
+        Complaint.institution_id == institution_id, about, Complaint.received_at >= since,
+        Complaint.received_at < until)).scalar_one()
+    resolved = session.execute(select(Complaint.root_cause_rules).where(
+        Complaint.institution_id == institution_id, about, Complaint.resolved_at >= since,
+        Complaint.resolved_at < until)).scalars().all()
+    by_rule: Counter[str] = Counter()
+    substantiated = 0
+    for rules in resolved:
+        if rules:
+            substantiated += 1
+            by_rule.update(set(rules))
+    return ComplaintCounts(int(registered), substantiated, dict(sorted(by_rule.items())))
 
 
 def agency_days(tallies: Iterable[Tally]) -> list[dict[str, Any]]:
@@ -324,7 +388,7 @@ def agency_days(tallies: Iterable[Tally]) -> list[dict[str, Any]]:
         row = out.setdefault((t.agency, t.day), {
             "agency": t.agency, "day": t.day, "collectors": 0, "attempts": 0, "allowed": 0, "denied": 0,
             "denials_by_rule": Counter(), "after_deny": 0, "against_deny": 0, "qa_findings": 0,
-            "qa_findings_by_rule": Counter()})
+            "qa_findings_by_rule": Counter(), "complaints": 0, "complaints_substantiated": 0})
         row["collectors"] += 1
         for key, value in t.counts().items():
             if isinstance(value, dict):

@@ -87,6 +87,10 @@ class Counts(BaseModel):
     against_deny: int = Field(description="被拒后仍接通的联系数 connected contacts made against a deny")
     qa_findings: int = Field(description="质检问题数 QA findings on calls asked that day")
     qa_findings_by_rule: dict[str, int]
+    complaints: int = Field(default=0, description="当日登记的投诉数（针对该催收人员）complaints about the collector "
+                                                   "registered that day")
+    complaints_substantiated: int = Field(default=0, description="当日办结且根本原因为某规则的投诉数 complaints "
+                                                                 "resolved that day with a root cause naming a rule")
 
 
 class CollectorDayOut(Counts):
@@ -250,8 +254,13 @@ class AgencyEvidence(BaseModel):
     qa_findings_by_rule: dict[str, int]
     qa_findings_per_1000_calls: Decimal = Field(description="每千通通话的质检问题数 QA findings per 1,000 connected "
                                                             "calls (0 without calls)")
-    complaints: int = Field(default=0, description="投诉数。投诉登记在后续版本提供，目前恒为 0 complaints about the "
-                                                   "agency: complaints are registered in a later issue; 0 until then")
+    complaints: int = Field(default=0, description="期间登记的投诉数（针对本机构、其转委托机构或其催收人员）complaints "
+                                                   "registered in the period about the agency, its subcontractors or "
+                                                   "their collectors")
+    complaints_substantiated: int = Field(default=0, description="期间办结且根本原因为某规则的投诉数 complaints "
+                                                                 "resolved in the period with a root cause naming a rule")
+    complaints_by_rule: dict[str, int] = Field(default_factory=dict, description="查实投诉按根本原因规则计 "
+                                                                              "substantiated complaints by rule id")
     outcomes_expected: int = Field(description="获准的尝试数 allowed attempts (each should report an outcome)")
     outcomes_reported: int = Field(description="其中已报告结果 of which an outcome was reported")
     records_completeness: Decimal | None = Field(description="记录完整率 outcomes_reported / outcomes_expected "

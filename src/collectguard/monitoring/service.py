@@ -190,7 +190,8 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
     until): denials, repeats after a deny, contacts against a deny, QA findings per 1,000 connected calls, records
     completeness (allowed attempts whose outcome was reported), the share of interactive voice and video attempts
     and visits that declared their recording (the attempt's `recording`, art. 16(一)2; outcomes carry no recording
-    reference), complaints (0 until complaints are registered) — and the suggested grades (monitoring.scoring)."""
+    reference), complaints registered in the period about the agency, its subcontractors or their collectors (and
+    those resolved in it with a root cause naming a rule) — and the suggested grades (monitoring.scoring)."""
     orgs = family(session, agency_id)
     zone = institution_zone(session, institution_id)
     c = repo.evidence_counts(session, institution_id, since, until, orgs, zone)
@@ -201,7 +202,8 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
     security = sum(n for rule, n in by_rule.items() if rule in scoring.SECURITY_RULES) + \
         sum(n for rule, n in findings_by_rule.items() if rule in scoring.SECURITY_RULES)
     completeness, recording_share = scoring.share(c.reported, c.allowed), scoring.share(c.recorded, c.interactive)
-    complaints = 0  # complaints arrive in a later issue
+    counted = repo.complaint_counts(session, institution_id, since, until, orgs)
+    complaints = counted.registered
     suggested = scoring.suggest(scoring.Inputs(
         attempts=c.attempts, denied=c.denied, after_deny=c.after_deny, against_deny=c.against_deny, calls=c.calls,
         findings_per_1000_calls=per_1000, security_events=security, completeness=completeness,
@@ -213,7 +215,8 @@ def agency_evidence(session: Session, institution_id: str, agency_id: str, since
         denial_rate_by_rule={rule: _rate(n, c.attempts) for rule, n in sorted(by_rule.items())},
         after_deny=c.after_deny, against_deny=c.against_deny, calls=c.calls, qa_findings=findings,
         qa_findings_by_rule=dict(sorted(findings_by_rule.items())), qa_findings_per_1000_calls=per_1000,
-        complaints=complaints, outcomes_expected=c.allowed, outcomes_reported=c.reported,
+        complaints=complaints, complaints_substantiated=counted.substantiated,
+        complaints_by_rule=counted.substantiated_by_rule, outcomes_expected=c.allowed, outcomes_reported=c.reported,
         records_completeness=completeness, interactive=c.interactive, interactive_recorded=c.recorded,
         recording_share=recording_share, suggested=suggested)
 
