@@ -3,6 +3,7 @@
 from collectguard.api import models as api  # noqa: F401
 from collectguard.auth import models as auth  # noqa: F401
 from collectguard.complaints import models as complaints  # noqa: F401
+from collectguard.complaints import signal_models as complaint_signals  # noqa: F401
 from collectguard.db.base import Base
 from collectguard.gate import models as gate  # noqa: F401
 from collectguard.holds import models as holds  # noqa: F401
