@@ -1,1 +1,95 @@
-"""repository of complaints. SKELETON: filled by the complaints helper."""
+"""Queries of complaints: one complaint and its timeline, pages of an institution's complaints by status, agency,
+channel and lateness, a debtor's complaints, the open ones the calendar judges. Reads only; the service changes,
+the endpoints scope."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from collectguard.complaints.models import Complaint, ComplaintStep
+
+RESOLVED = "resolved"
+
+
+def answer_by(row: Complaint) -> date:
+    """The deadline in force: the extended one when the answer was extended (with a reason), else the first."""
+    return row.extended_due_date or row.due_date
+
+
+def is_overdue(row: Complaint, today: date) -> bool:
+    return row.status != RESOLVED and today > answer_by(row)
+
+
+def is_late(row: Complaint) -> bool:
+    return row.resolved_day is not None and row.resolved_day > answer_by(row)
+
+
+def steps(session: Session, complaint_ids: Sequence[str]) -> dict[str, list[ComplaintStep]]:
+    found: dict[str, list[ComplaintStep]] = {i: [] for i in complaint_ids}
+    if not complaint_ids:
+        return found
+    for row in session.execute(select(ComplaintStep).where(ComplaintStep.complaint_id.in_(list(complaint_ids)))
+                               .order_by(ComplaintStep.complaint_id, ComplaintStep.n)).scalars():
+        found[row.complaint_id].append(row)
+    return found
+
+
+def next_step(session: Session, complaint_id: str) -> int:
+    last = session.execute(select(func.max(ComplaintStep.n)).where(ComplaintStep.complaint_id == complaint_id)).scalar()
+    return (last or 0) + 1
+
+
+def complaints(session: Session, institution_id: str, *, status: str | None = None, agency_id: str | None = None,
+               agencies: Sequence[str] | None = None, channel: str | None = None, collector_id: str | None = None,
+               debtor_id: str | None = None, overdue_on: date | None = None, limit: int | None = None,
+               offset: int = 0) -> tuple[list[Complaint], int]:
+    """A page of the institution's complaints, newest first. `overdue_on`: only those past their deadline in force
+    on that local date and not resolved."""
+    stmt = select(Complaint).where(Complaint.institution_id == institution_id)
+    if status is not None:
+        stmt = stmt.where(Complaint.status == status)
+    if agency_id is not None:
+        stmt = stmt.where(Complaint.agency_id == agency_id)
+    if agencies is not None:
+        stmt = stmt.where(Complaint.agency_id.in_(list(agencies)))
+    if channel is not None:
+        stmt = stmt.where(Complaint.channel == channel)
+    if collector_id is not None:
+        stmt = stmt.where(Complaint.collector_id == collector_id)
+    if debtor_id is not None:
+        stmt = stmt.where(Complaint.debtor_id == debtor_id)
+    if overdue_on is not None:
+        stmt = stmt.where(Complaint.status != RESOLVED,
+                          func.coalesce(Complaint.extended_due_date, Complaint.due_date) < overdue_on)
+    return _page(session, stmt.order_by(Complaint.received_at.desc(), Complaint.id), limit, offset)
+
+
+def opened_by(session: Session, institution_id: str, day: date) -> list[Complaint]:
+    """The institution's complaints registered on or before `day` (local), for the calendar."""
+    return list(session.execute(select(Complaint).where(Complaint.institution_id == institution_id,
+                                                        Complaint.day <= day)
+                                .order_by(Complaint.day, Complaint.id)).scalars())
+
+
+def of_debtor(session: Session, debtor_id: str) -> list[Complaint]:
+    return list(session.execute(select(Complaint).where(Complaint.debtor_id == debtor_id)
+                                .order_by(Complaint.id)).scalars())
+
+
+def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -> tuple[list[Any], int]:
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    return list(session.execute(stmt).scalars()), total
+
+
+def institution_steps(session: Session, institution_id: str, kinds: Sequence[str]) -> list[ComplaintStep]:
+    """Steps of some kinds (extended, resolved) of every complaint of the institution, in time order."""
+    return list(session.execute(select(ComplaintStep).join(Complaint, Complaint.id == ComplaintStep.complaint_id)
+                                .where(Complaint.institution_id == institution_id, ComplaintStep.step.in_(list(kinds)))
+                                .order_by(ComplaintStep.complaint_id, ComplaintStep.n)).scalars())

@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from collectguard.fields import Flag, LongText, Name, Note, Phone, ShortText
+from collectguard.registry.create import ServerMade
 from collectguard.registry.schemas import Ident, Strict
 
 
@@ -54,3 +58,131 @@ class ComplaintResolvedIn(Strict):
     complaint: Ident
     root_cause: Note | None = Field(default=None, description="根本原因：规则编号或文字 a rule id or free text")
     result: Note | None = Field(default=None, description="告知投诉人的处理结果 the result told to the complainant")
+
+
+class ComplaintStatus(StrEnum):
+    REGISTERED = "registered"  # 登记
+    VERIFIED = "verified"  # 核实
+    INVESTIGATING = "investigating"  # 调查
+    RESOLVED = "resolved"  # 告知结果
+
+
+class ComplaintVerifyIn(Strict):
+    """Registration → verification: the complainant's identity (and a proxy's authorisation) checked."""
+
+    complaint: Ident
+    proxy_authorised: Flag | None = Field(default=None, description="代理人事后出示有效授权 a proxy showed a valid "
+                                                                    "authorisation after all (clears the warning)")
+    note: Note | None = None
+
+
+class ComplaintExtendIn(Strict):
+    complaint: Ident
+    due_date: date = Field(description="延长后的答复期限（机构本地日期）the new last day of the answer (local date)")
+    reason: Note = Field(min_length=1, description="延期理由（必填）why the answer needs longer (required)")
+
+
+# -- what the API accepts (the server makes the complaint's id; the path names the complaint) -----------------
+class ComplaintCreate(ServerMade, ComplaintIn):
+    id_kind = "complaint"
+    setup = ComplaintIn
+
+    def with_new_id(self) -> Any:
+        fields = self.model_dump(by_alias=True, exclude={"id", "ref"})
+        return ComplaintIn.model_validate({**fields, "id": f"cmp_{secrets.token_hex(10)}"})
+
+
+class VerifyBody(Strict):
+    proxy_authorised: Flag | None = Field(default=None, description="代理人出示了有效授权 the proxy showed a valid "
+                                                                    "authorisation")
+    note: Note | None = None
+
+
+class AssignBody(Strict):
+    investigator: Ident = Field(description="调查人：工作人员或催收员编号 a staff or collector id")
+
+
+class ExtendBody(Strict):
+    due_date: date = Field(description="延长后的答复期限 the new last day of the answer (local date)")
+    reason: Note = Field(min_length=1, description="延期理由 why the answer needs longer")
+
+
+class ResolveBody(Strict):
+    root_cause: Note | None = Field(default=None, description="根本原因：规则编号或文字 a rule id or free text")
+    result: Note | None = Field(default=None, description="告知投诉人的处理结果 the result told to the complainant")
+
+
+class PublicComplaintIn(Strict):
+    """What the public web form sends (art. 23): no key; channel `web`. A complaint made for someone else (代理)
+    gives `proxy_name`: an authorisation cannot be checked online, so the complainant is warned at once."""
+
+    complainant_name: Name | None = None
+    complainant_phone: Phone | None = None
+    complainant_email: ShortText | None = None
+    agency: Ident | None = Field(default=None, description="被投诉的合作机构（公示名单中的编号）the agency complained "
+                                                           "about, from the published list")
+    proxy_name: Name | None = Field(default=None, description="代他人投诉时填写本人姓名 your name, when you complain "
+                                                              "for someone else")
+    text: LongText = Field(description="投诉内容 what happened")
+
+
+# -- what it answers (personal data masked) -------------------------------------------------------------------
+class ComplaintStepOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    n: int
+    step: str
+    at: AwareDatetime
+    day: date
+    actor: str | None
+    detail: dict[str, Any]
+    ledger_seq: int
+
+
+class ComplaintOut(BaseModel):
+    id: str
+    institution: str
+    channel: ComplaintChannel
+    debtor: str | None
+    agency: str | None
+    collector: str | None
+    status: ComplaintStatus
+    received_at: AwareDatetime
+    day: date = Field(description="登记日（机构本地日期）the registration's local date")
+    due_date: date = Field(description="答复期限（登记日 + complaint_days）the last day of the answer")
+    extended_due_date: date | None
+    extension_reason: str | None
+    answer_by: date = Field(description="现行答复期限（延期后为延长的日期）the deadline in force")
+    overdue: bool = Field(description="今天已过答复期限且未办结 past the deadline in force and not resolved")
+    late: bool = Field(description="办结晚于期限 resolved after the deadline in force")
+    handled_by_institution: bool
+    investigator: str | None
+    investigator_kind: str | None
+    proxy_name: str | None = Field(description="代理人（脱敏）the proxy, masked")
+    proxy_authorised: bool | None
+    proxy_warning: bool
+    complainant_name: str | None
+    complainant_phone: str | None
+    complainant_email: str | None
+    payment_account: str | None
+    text: str | None = Field(description="投诉内容（号码、证件号、邮箱已脱敏；催收机构不可见）what was said, with "
+                                         "numbers masked; not shown to an agency")
+    root_cause: str | None
+    root_cause_rules: list[str]
+    result: str | None
+    resolved_at: AwareDatetime | None
+    resolved_day: date | None
+    erased: bool = Field(description="个人信息已删除 personal data purged")
+    ledger_seq: int
+    steps: list[ComplaintStepOut] = []
+
+
+class ComplaintAck(BaseModel):
+    """What the public form answers: the reference and the last day of the answer."""
+
+    reference: str
+    institution: str
+    received_day: date
+    answer_by: date
+    proxy_warning: bool
+    message_zh: str
+    message_en: str
