@@ -54,6 +54,7 @@ from collectguard.privacy.lookup import blind_index
 from collectguard.privacy.masking import mask
 from collectguard.privacy.redact import redact
 from collectguard.registry import models as m
+from collectguard.registry import tenancy
 from collectguard.registry.personal import keyring_of
 from collectguard.registry.schemas import EventOut
 from collectguard.registry.service import to_policy
@@ -292,8 +293,9 @@ def _investigator(unit: Unit, ident: str, institution: str) -> tuple[str, str]:
         if collector is None:
             raise NotFound("investigator", ident, field="investigator")
         kind, org = "collector", collector.org_id
-    if org != institution and unit.session.get(m.Institution, org) is not None:
-        raise NotFound("investigator", ident, field="investigator")
+    if org != institution and (unit.session.get(m.Institution, org) is not None
+                               or institution not in tenancy.institutions_of_agency(unit.session, org)):
+        raise NotFound("investigator", ident, field="investigator")  # another tenant's person
     return kind, org
 
 
