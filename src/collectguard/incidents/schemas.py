@@ -7,6 +7,7 @@ serious enough to be a major risk is reported as a `major_risk` of category `pi_
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -78,6 +79,11 @@ class IncidentCreate(ServerMade, IncidentIn):
 
     id_kind = "incident"
     setup = IncidentIn
+
+    def with_new_id(self) -> IncidentIn:
+        """The step model with a fresh server-made id `inc_<80 random bits>` (registry/ids.py's form)."""
+        fields = self.model_dump(by_alias=True, exclude={"id", "ref"})
+        return IncidentIn.model_validate({**fields, "id": f"inc_{secrets.token_hex(10)}"})
 
 
 class NotificationBody(Strict):
