@@ -58,5 +58,14 @@ class ComplaintSignal(Base):
     review_seq: Mapped[int | None] = mapped_column(Integer)
 
 
+class ComplaintSignalMember(Base):
+    """A complaint a flag concerns: the flagged one and each that shares the signal with it. Flags of a complaint and
+    clusters (complaints connected by any shared signal) are read along these rows."""
+
+    __tablename__ = "complaint_signal_members"
+    signal_id: Mapped[int] = mapped_column(ForeignKey("complaint_signals.id"), primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), primary_key=True, index=True)
+
+
 Index("ix_complaint_signals_institution_status", ComplaintSignal.institution_id, ComplaintSignal.status,
       ComplaintSignal.raised_at)

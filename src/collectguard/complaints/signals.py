@@ -26,7 +26,7 @@ never the clear values, which stay encrypted in the complaints table):
    征信修复, 债务优化, 反催收 …) and the copy-paste threat to complain to the regulator. Advice to stop paying
    (不用还了, 别还了) is strong; a debtor's own statement that they stopped paying (我已停止还款) is not. Matching is done on the
    text after NFKC with whitespace and in-word symbols removed (停-息 挂 账 still matches) but clause punctuation
-   kept as a boundary; a negation just before a phrase in the same clause (我不会停止还款) does not match, nor a
+   kept as a boundary; a negation just before a phrase in the same clause (我不会停止还款, 从未要求停息挂账) does not match, nor a
    longer word that merely contains it (不用还要 …). A mention of the regulator alone is a citizen's right and
    never raises the signal: it counts only beside another phrase. A *strong* phrase (停息挂账, 代理退息, 征信修复 …)
    raises it alone.
@@ -191,20 +191,26 @@ class Phrase:
     category: str  # stop_paying, interest_stop, paid_service, regulator
     pattern: str  # a regular expression over the phrase-normalised text
     strong: bool = False  # raises the signal alone
+    negatable: bool = False  # a negation before it in the same clause cancels it
 
 
-# Negations that, just before a phrase in the same clause, turn it around (我不会停止还款, 并非要求停息挂账).
-_NEG = r"(?<!不)(?<!没)(?<!未)(?<!别)(?<!非)(?<!勿)(?<!不会)(?<!不能)(?<!不想)(?<!不要)(?<!不是)(?<!没有)(?<!并未)(?<!从未)(?<!拒绝)"
+# Negations that turn a phrase around when they stand before it in the same clause: a word of these within the
+# 6 characters before (我从未要求停息挂账, 并非申请停息挂账), or one of the single characters right before it (不停止还款).
+NEGATION_WORDS = ("不会", "不能", "不想", "不要", "不是", "不再", "不曾", "没有", "并未", "从未", "从没", "未曾", "并非",
+                  "拒绝", "无意")
+NEGATION_CHARS = "不没未别非勿"
+NEGATION_REACH = 6
 PHRASES: tuple[Phrase, ...] = (
-    Phrase("stop-paying", "stop_paying", _NEG + r"(停止|暂停|停掉)(还款|还钱|还贷|扣款|代扣)"),
+    Phrase("stop-paying", "stop_paying", r"(停止|暂停|停掉)(还款|还钱|还贷|扣款|代扣)", negatable=True),
     Phrase("no-need-to-pay", "stop_paying",
            r"(?<!是)(?<!是否)不(用|必|需要?)再?(还|还款|还钱)(了|啦)?(?![要有是在得会能给完清上吗嘛呢])", strong=True),
     Phrase("dont-pay", "stop_paying", r"(别|不要)再?(还|还款|还钱)(了|啦)(?![要有是在得会能吗嘛呢])", strong=True),
-    Phrase("stop-interest", "interest_stop", _NEG + r"停息(挂账|挂帐|分期)", strong=True),
-    Phrase("interest-free-hold", "interest_stop", _NEG + r"免息挂(账|帐)", strong=True),
-    Phrase("agent-refund", "paid_service", r"代理(退息|退保|退费|减免|协商|维权)", strong=True),
-    Phrase("credit-repair", "paid_service", r"(征信(修复|洗白|清除|铲单))|((修复|洗白|清除)征信)", strong=True),
-    Phrase("debt-optimisation", "paid_service", r"债务(优化|规划|重组服务)", strong=True),
+    Phrase("stop-interest", "interest_stop", r"停息(挂账|挂帐|分期)", strong=True, negatable=True),
+    Phrase("interest-free-hold", "interest_stop", r"免息挂(账|帐)", strong=True, negatable=True),
+    Phrase("agent-refund", "paid_service", r"代理(退息|退保|退费|减免|协商|维权)", strong=True, negatable=True),
+    Phrase("credit-repair", "paid_service", r"(征信(修复|洗白|清除|铲单))|((修复|洗白|清除)征信)", strong=True,
+           negatable=True),
+    Phrase("debt-optimisation", "paid_service", r"债务(优化|规划|重组服务)", strong=True, negatable=True),
     Phrase("anti-collection", "paid_service", r"反催收", strong=True),
     Phrase("regulator-template", "regulator",
            r"(投诉|举报|反映)(至|到|给)?(中国)?(银保监会?|银监会?|国家金融监督管理总局|金融监管总局|金管局|人民银行|人行|央行|12378|消保)"),
@@ -230,7 +236,13 @@ def clean_for_phrases(text: str) -> str:
 def phrases(text: str) -> list[str]:
     """The ids of the phrases found in the text, in PHRASES order."""
     clean = clean_for_phrases(text)
-    return [p.id for p, rx in _COMPILED if rx.search(clean)]
+    return [p.id for p, rx in _COMPILED if any(not (p.negatable and _negated(clean, m.start()))
+                                               for m in rx.finditer(clean))]
+
+
+def _negated(clean: str, start: int) -> bool:
+    before = clean[max(clean.rfind("|", 0, start) + 1, start - NEGATION_REACH):start]
+    return bool(before) and (before[-1] in NEGATION_CHARS or any(w in before for w in NEGATION_WORDS))
 
 
 def phrase_signal(found: Sequence[str]) -> bool:

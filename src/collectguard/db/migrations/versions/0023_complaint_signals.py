@@ -66,9 +66,22 @@ def upgrade() -> None:
     op.create_index(op.f('ix_complaint_signals_complaint_id'), 'complaint_signals', ['complaint_id'], unique=False)
     op.create_index('ix_complaint_signals_institution_status', 'complaint_signals',
                     ['institution_id', 'status', 'raised_at'], unique=False)
+    op.create_table('complaint_signal_members',
+    sa.Column('signal_id', sa.Integer(), nullable=False),
+    sa.Column('complaint_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'],
+                            name=op.f('fk_complaint_signal_members_complaint_id_complaints')),
+    sa.ForeignKeyConstraint(['signal_id'], ['complaint_signals.id'],
+                            name=op.f('fk_complaint_signal_members_signal_id_complaint_signals')),
+    sa.PrimaryKeyConstraint('signal_id', 'complaint_id', name=op.f('pk_complaint_signal_members'))
+    )
+    op.create_index(op.f('ix_complaint_signal_members_complaint_id'), 'complaint_signal_members', ['complaint_id'],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_complaint_signal_members_complaint_id'), table_name='complaint_signal_members')
+    op.drop_table('complaint_signal_members')
     op.drop_index('ix_complaint_signals_institution_status', table_name='complaint_signals')
     op.drop_index(op.f('ix_complaint_signals_complaint_id'), table_name='complaint_signals')
     op.drop_table('complaint_signals')
