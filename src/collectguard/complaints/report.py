@@ -1,0 +1,267 @@
+"""投诉报告 An agency's periodic complaint report to the institution (art. 22: "agencies report their complaint
+handling to the institution regularly"), generated from the records — never typed in.
+
+The report covers the complaints of one institution about the agency, its subcontractors or their collectors
+(`agencies.repository.family`) registered on the local days `period_from` … `period_to` (the institution's zone),
+each as it stands at `at`:
+
+- counts by channel and by status;
+- answered on time (resolved on or before its due day — the extended one when the deadline was extended), answered
+  late, open (not resolved, its due day not passed) and overdue (not resolved, its due day passed);
+- the median number of days from registration to the answer (local days; null when none was answered);
+- root causes by rule id, with the rule's article and headline (a complaint citing two rules counts under both), and
+  how many answered complaints named a cause in words only;
+- complaints per 1,000 attempts: the period's attempts by the same organisations' collectors (gate.daily);
+- recusals: complaints the institution investigates itself because they are about the agency (art. 22);
+- proxy complaints without valid authorisation (the complainant warned), extensions, and the anti-collection
+  signals raised on the period's complaints (art. 27: flags for a person to review, by signal).
+
+No personal data: ids, counts and rule ids only. Submitting a report records its figures in the ledger
+(COMPLAINT_REPORT_MADE) — the ledger is where submitted reports are read back from."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from collectguard.agencies.repository import family
+from collectguard.collectors.models import Collector
+from collectguard.complaints.models import Complaint
+from collectguard.complaints.signal_models import ComplaintSignal
+from collectguard.errors import InvalidInput
+from collectguard.gate import daily
+from collectguard.ledger.models import LedgerRecord
+from collectguard.ledger.tags import Tag
+from collectguard.registry.repository import institution_zone
+from collectguard.registry.unit import Unit
+from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.profile import DEFAULT_PROFILE, load_profile
+
+CHANNELS = ("phone", "email", "letter", "web", "regulator")
+STATUSES = ("registered", "verified", "investigating", "resolved")
+MAX_DAYS = 366
+
+
+class RootCause(BaseModel):
+    rule: str = Field(description="规则编号 rule id")
+    article: str = Field(description="条款 the guideline's article ('' for a rule the profile does not know)")
+    title_zh: str
+    title_en: str
+    complaints: int = Field(description="以此为根本原因的投诉数 complaints answered with this root cause")
+
+
+class AgencyComplaintReport(BaseModel):
+    """合作机构投诉处理情况报告 An agency's complaint report for a period (art. 22), from the records."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    institution_id: str
+    agency_id: str
+    agencies: list[str] = Field(description="计入的机构：本机构及其转委托机构 the agency and its subcontractors")
+    period_from: date = Field(serialization_alias="from", description="首日（机构时区）first local day")
+    period_to: date = Field(serialization_alias="to", description="末日（含）last local day, inclusive")
+    zone: str
+    at: AwareDatetime = Field(description="统计时点：各投诉状态以此为准 the instant each complaint's state is read at")
+    complaints: int = Field(description="期间登记的投诉数 complaints registered in the period")
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    answered_on_time: int = Field(description="按期答复 resolved on or before the (extended) due day")
+    answered_late: int = Field(description="逾期答复 resolved after the due day")
+    open: int = Field(description="未答复、未逾期 not yet answered, due day not passed")
+    overdue: int = Field(description="未答复、已逾期 not answered, due day passed")
+    extended: int = Field(description="延长答复期限的投诉 complaints whose deadline was extended (with a reason)")
+    median_days_to_answer: float | None = Field(description="登记至答复的天数中位数 median local days from "
+                                                            "registration to the answer (null: none answered)")
+    root_causes: list[RootCause] = Field(description="根本原因按规则 root causes by rule, most first")
+    root_causes_text_only: int = Field(description="仅以文字说明根本原因的已答复投诉 answered complaints whose "
+                                                   "root cause names no rule")
+    attempts: int = Field(description="同期本机构催收人员的尝试数 the period's attempts by the same collectors")
+    complaints_per_1000_attempts: Decimal | None = Field(description="每千次尝试投诉数 (null: no attempts)")
+    recusals: int = Field(description="因回避由本机构自行调查的投诉 complaints the institution investigates itself "
+                                      "(about the agency: recusal, art. 22)")
+    proxy_warnings: int = Field(description="无有效授权的代理投诉（已提示投诉人）proxy complaints without valid "
+                                            "authorisation (the complainant warned)")
+    signals: int = Field(description="期间投诉触发的反催收信号数 anti-collection signals raised on them (art. 27)")
+    signals_by_kind: dict[str, int]
+    flagged_complaints: int = Field(description="至少有一个信号的投诉数 complaints with at least one signal")
+    complaint_ids: list[str] = Field(description="计入的投诉编号 the complaints counted (ids only)")
+
+
+class SubmittedReport(BaseModel):
+    """A report as submitted: who, when, its ledger record and its figures."""
+
+    agency_id: str
+    period_from: date = Field(serialization_alias="from")
+    period_to: date = Field(serialization_alias="to")
+    submitted_at: AwareDatetime
+    submitted_by: str | None
+    ledger_seq: int
+    figures: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Cited:
+    article: str
+    zh: str
+    en: str
+
+
+def _catalogue() -> dict[str, _Cited]:
+    profile = load_profile(DEFAULT_PROFILE)
+    out = {r.id: _Cited(r.article, r.message_zh, r.message_en) for r in profile.rules}
+    out.update({o.id: _Cited(o.article, o.title_zh, o.title_en) for o in profile.obligations.values()})
+    return out
+
+
+def check_period(period_from: date, period_to: date) -> None:
+    if period_to < period_from:
+        raise InvalidInput("末日早于首日", "`to` is before `from`", field="to")
+    if (period_to - period_from).days + 1 > MAX_DAYS:
+        raise InvalidInput(f"报告期间至多 {MAX_DAYS} 天", f"a report covers at most {MAX_DAYS} days", field="to")
+
+
+def due_of(c: Complaint) -> date:
+    """The complaint's answer is due by this local day (the extended one when extended)."""
+    return c.extended_due_date or c.due_date
+
+
+def complaints_about(session: Session, institution: str, orgs: Sequence[str], period_from: date,
+                     period_to: date) -> list[Complaint]:
+    """The institution's complaints naming one of `orgs` or a collector of one, registered on those local days."""
+    collectors = select(Collector.id).where(Collector.org_id.in_(orgs)).scalar_subquery()
+    return list(session.execute(
+        select(Complaint).where(Complaint.institution_id == institution, Complaint.day >= period_from,
+                                Complaint.day <= period_to,
+                                or_(Complaint.agency_id.in_(orgs), Complaint.collector_id.in_(collectors)))
+        .order_by(Complaint.day, Complaint.id)).scalars())
+
+
+def agency_report(session: Session, institution: str, agency: str, period_from: date, period_to: date, *,
+                  at: datetime | None = None) -> AgencyComplaintReport:
+    """The agency's complaint report for the local days `period_from` … `period_to`, each complaint as it stands
+    at `at` (default: now). The caller has checked that it may see the agency."""
+    check_period(period_from, period_to)
+    at = at or datetime.now(UTC)
+    zone = institution_zone(session, institution)
+    today = local_date(at, zone)
+    orgs = sorted(family(session, agency))
+    rows = complaints_about(session, institution, orgs, period_from, period_to)
+    by_channel = Counter(c.channel for c in rows)
+    by_status = Counter(c.status for c in rows)
+    on_time = late = still_open = overdue = text_only = 0
+    waits: list[int] = []
+    causes: Counter[str] = Counter()
+    for c in rows:
+        resolved = c.status == "resolved" and c.resolved_day is not None
+        if resolved:
+            assert c.resolved_day is not None
+            waits.append((c.resolved_day - c.day).days)
+            if c.resolved_day <= due_of(c):
+                on_time += 1
+            else:
+                late += 1
+            if c.root_cause_rules:
+                causes.update(set(c.root_cause_rules))
+            elif c.root_cause:
+                text_only += 1
+        elif today > due_of(c):
+            overdue += 1
+        else:
+            still_open += 1
+    cited = _catalogue()
+    root_causes = [RootCause(rule=rule, article=cited[rule].article if rule in cited else "",
+                             title_zh=cited[rule].zh if rule in cited else rule,
+                             title_en=cited[rule].en if rule in cited else rule, complaints=n)
+                   for rule, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))]
+    attempts = sum(t.attempts for t in daily.totals(session, institution, period_from, period_to, orgs=orgs))
+    ids = [c.id for c in rows]
+    signals = _signals(session, institution, ids)
+    return AgencyComplaintReport(
+        institution_id=institution, agency_id=agency, agencies=orgs, period_from=period_from, period_to=period_to,
+        zone=zone.key, at=at, complaints=len(rows),
+        by_channel={ch: by_channel.get(ch, 0) for ch in (*CHANNELS, *sorted(set(by_channel) - set(CHANNELS)))},
+        by_status={st: by_status.get(st, 0) for st in (*STATUSES, *sorted(set(by_status) - set(STATUSES)))},
+        answered_on_time=on_time, answered_late=late, open=still_open, overdue=overdue,
+        extended=sum(1 for c in rows if c.extended_due_date is not None),
+        median_days_to_answer=float(statistics.median(waits)) if waits else None,
+        root_causes=root_causes, root_causes_text_only=text_only, attempts=attempts,
+        complaints_per_1000_attempts=(Decimal(len(rows)) * 1000 / attempts).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP) if attempts else None,
+        recusals=sum(1 for c in rows if c.handled_by_institution),
+        proxy_warnings=sum(1 for c in rows if c.proxy_warning),
+        signals=sum(signals.values()), signals_by_kind=dict(sorted(signals.items())),
+        flagged_complaints=_flagged(session, institution, ids), complaint_ids=ids)
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> list[Sequence[str]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def _signals(session: Session, institution: str, ids: Sequence[str]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    for part in _chunks(ids):
+        found.update(session.execute(select(ComplaintSignal.signal).where(
+            ComplaintSignal.institution_id == institution, ComplaintSignal.complaint_id.in_(part))).scalars())
+    return found
+
+
+def _flagged(session: Session, institution: str, ids: Sequence[str]) -> int:
+    flagged: set[str] = set()
+    for part in _chunks(ids):
+        flagged.update(session.execute(select(ComplaintSignal.complaint_id).where(
+            ComplaintSignal.institution_id == institution, ComplaintSignal.complaint_id.in_(part))).scalars())
+    return len(flagged)
+
+
+# -- submitting ---------------------------------------------------------------------------------------------
+def subject_of(agency: str, period_from: date, period_to: date) -> str:
+    """The ledger subject of a submitted report: the agency and its period."""
+    return f"{agency}:{period_from.isoformat()}:{period_to.isoformat()}"
+
+
+def figures_of(report: AgencyComplaintReport) -> dict[str, Any]:
+    """What the ledger keeps of a report: its figures, without the complaint ids."""
+    return report.model_dump(mode="json", by_alias=True, exclude={"complaint_ids"})
+
+
+def submit(unit: Unit, report: AgencyComplaintReport, *, by: str | None, note: str | None = None) -> int:
+    """Record the report as submitted to the institution (COMPLAINT_REPORT_MADE, its figures and who submitted it);
+    returns the ledger seq. A report may be submitted again for the same period (a correction): each is kept."""
+    payload = {"agency": report.agency_id, "from": report.period_from.isoformat(),
+               "to": report.period_to.isoformat(), "by": by, "note": note, "figures": figures_of(report)}
+    return unit.record(Tag.COMPLAINT_REPORT_MADE, subject_of(report.agency_id, report.period_from, report.period_to),
+                       payload, report.institution_id)
+
+
+def submitted(session: Session, institution: str, agencies: Sequence[str], limit: int = 50) -> list[SubmittedReport]:
+    """The reports submitted for these agencies, the latest first (read back from the ledger)."""
+    prefixes = [f"{a}:" for a in agencies]
+    if not prefixes:
+        return []
+    rows = session.execute(
+        select(LedgerRecord.seq, LedgerRecord.at, LedgerRecord.body)
+        .where(LedgerRecord.kind == Tag.COMPLAINT_REPORT_MADE.value, LedgerRecord.institution_id == institution,
+               or_(*(LedgerRecord.subject.startswith(p) for p in prefixes)))
+        .order_by(LedgerRecord.seq.desc()).limit(limit)).all()
+    out = []
+    for seq, when, body in rows:
+        try:
+            payload = json.loads(body).get("payload") or {}
+        except (ValueError, AttributeError):
+            continue
+        if payload.get("agency") not in agencies:
+            continue
+        out.append(SubmittedReport(agency_id=payload["agency"], period_from=date.fromisoformat(payload["from"]),
+                                   period_to=date.fromisoformat(payload["to"]), submitted_at=when,
+                                   submitted_by=payload.get("by"), ledger_seq=seq,
+                                   figures=payload.get("figures") or {}))
+    return out
