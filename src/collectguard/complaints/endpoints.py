@@ -36,7 +36,6 @@ from collectguard.complaints.schemas import (
     ComplaintOut,
     ComplaintResolvedIn,
     ComplaintStatus,
-    ComplaintStepOut,
     ComplaintVerifyIn,
     ExtendBody,
     ResolveBody,
@@ -63,29 +62,6 @@ REGISTER_EXAMPLES = {
               "value": {"institution": "bank", "debtor": "d1", "channel": "letter",
                         "proxy": {"name": "某维权代理", "authorisation": False}}},
 }
-
-
-def out(session: object, row: Complaint, p: Principal | None, *, today: object = None,
-        steps: list[object] | None = None) -> ComplaintOut:
-    """The complaint as the caller may see it: personal data masked; the complainant's words not for an agency."""
-    from datetime import date
-
-    masked = service.masked_personal(session, row)  # type: ignore[arg-type]
-    day = today if isinstance(today, date) else row.day
-    return ComplaintOut(
-        id=row.id, institution=row.institution_id, channel=ComplaintChannel(row.channel), debtor=row.debtor_id,
-        agency=row.agency_id, collector=row.collector_id, status=ComplaintStatus(row.status),
-        received_at=row.received_at, day=row.day, due_date=row.due_date, extended_due_date=row.extended_due_date,
-        extension_reason=row.extension_reason, answer_by=repo.answer_by(row), overdue=repo.is_overdue(row, day),
-        late=repo.is_late(row), handled_by_institution=row.handled_by_institution, investigator=row.investigator,
-        investigator_kind=row.investigator_kind, proxy_name=masked["proxy_name"],
-        proxy_authorised=row.proxy_authorised, proxy_warning=row.proxy_warning,
-        complainant_name=masked["complainant_name"], complainant_phone=masked["complainant_phone"],
-        complainant_email=masked["complainant_email"], payment_account=masked["payment_account"],
-        text=None if p is not None and p.agency_id is not None else masked["text"], root_cause=row.root_cause,
-        root_cause_rules=list(row.root_cause_rules or []), result=row.result, resolved_at=row.resolved_at,
-        resolved_day=row.resolved_day, erased=row.erased_at is not None, ledger_seq=row.ledger_seq,
-        steps=[ComplaintStepOut.model_validate(s) for s in steps or []])
 
 
 def _readable(session: object, p: Principal, ident: str) -> Complaint:
@@ -156,7 +132,7 @@ def list_complaints(p: Reader, units: UnitsDep, now: Now, limit: Limit = 50, off
                                agencies=[p.agency_id] if p.agency_id is not None else None, channel=channel,
                                collector_id=collector, debtor_id=debtor, overdue_on=today if overdue else None,
                                limit=limit, offset=offset)
-        return page(rows, limit, offset, lambda r: out(session, r, p, today=today))
+        return page(rows, limit, offset, lambda r: service.complaint_out(session, r, today=today, for_agency=p.agency_id is not None))
 
 
 @router.get("/complaints/{complaint_id}", response_model=ComplaintOut, summary="查看投诉 Read a complaint and its "
@@ -164,8 +140,8 @@ def list_complaints(p: Reader, units: UnitsDep, now: Now, limit: Limit = 50, off
 def get_complaint(complaint_id: PathId, p: Reader, units: UnitsDep, now: Now) -> ComplaintOut:
     with units.read() as session:
         row = _readable(session, p, complaint_id)
-        return out(session, row, p, today=local_day(session, row.institution_id, now),
-                   steps=list(repo.steps(session, [row.id])[row.id]))
+        return service.complaint_out(session, row, today=local_day(session, row.institution_id, now),
+                                     for_agency=p.agency_id is not None, with_steps=True)
 
 
 @router.post("/complaints/{complaint_id}/verify", response_model=EventOut,

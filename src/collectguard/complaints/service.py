@@ -36,10 +36,13 @@ from collectguard.complaints import repository as repo
 from collectguard.complaints.models import Complaint, ComplaintStep
 from collectguard.complaints.schemas import (
     ComplaintAssignIn,
+    ComplaintChannel,
     ComplaintExtendIn,
     ComplaintIn,
+    ComplaintOut,
     ComplaintResolvedIn,
     ComplaintStatus,
+    ComplaintStepOut,
     ComplaintVerifyIn,
 )
 from collectguard.errors import Conflict, InvalidInput, NotFound, Refused
@@ -373,5 +376,28 @@ def resolve(unit: Unit, data: ComplaintResolvedIn, *, institution: str | None = 
     return _event(Tag.COMPLAINT_RESOLVED, row, seq, late=late, root_cause_rules=rules)
 
 
-__all__ = ["account_key", "assign", "erase_personal", "extend", "masked_personal", "read_personal", "recusals",
+# -- what a reader sees ------------------------------------------------------------------------------------------
+def complaint_out(session: Session, row: Complaint, *, today: date, for_agency: bool = False,
+                  with_steps: bool = False) -> ComplaintOut:
+    """The complaint as a reader sees it: personal data masked; the complainant's words not for an agency
+    (minimum necessary, art. 20(三)); `overdue` as of the local day `today`."""
+    masked = masked_personal(session, row)
+    steps = repo.steps(session, [row.id])[row.id] if with_steps else []
+    return ComplaintOut(
+        id=row.id, institution=row.institution_id, channel=ComplaintChannel(row.channel), debtor=row.debtor_id,
+        agency=row.agency_id, collector=row.collector_id, status=ComplaintStatus(row.status),
+        received_at=row.received_at, day=row.day, due_date=row.due_date, extended_due_date=row.extended_due_date,
+        extension_reason=row.extension_reason, answer_by=repo.answer_by(row), overdue=repo.is_overdue(row, today),
+        late=repo.is_late(row), handled_by_institution=row.handled_by_institution, investigator=row.investigator,
+        investigator_kind=row.investigator_kind, proxy_name=masked["proxy_name"],
+        proxy_authorised=row.proxy_authorised, proxy_warning=row.proxy_warning,
+        complainant_name=masked["complainant_name"], complainant_phone=masked["complainant_phone"],
+        complainant_email=masked["complainant_email"], payment_account=masked["payment_account"],
+        text=None if for_agency else masked["text"], root_cause=row.root_cause,
+        root_cause_rules=list(row.root_cause_rules or []), result=row.result, resolved_at=row.resolved_at,
+        resolved_day=row.resolved_day, erased=row.erased_at is not None, ledger_seq=row.ledger_seq,
+        steps=[ComplaintStepOut.model_validate(s) for s in steps])
+
+
+__all__ = ["complaint_out", "account_key", "assign", "erase_personal", "extend", "masked_personal", "read_personal", "recusals",
            "register", "resolve", "root_cause_rules", "verify"]
