@@ -58,7 +58,8 @@ def release(registry: Unit, data: HoldReleaseIn, institution: str | None = None)
         raise InvalidInput("解除时间早于开始时间", "release is earlier than the hold's start", field="at")
     row.released_at = registry.at
     row.release_note = data.note
-    registry.record(Tag.HOLD_RELEASED, row.id, {"note": data.note}, row.institution_id)
+    # the note is kept on the hold (a purge past retention clears it); the ledger says only that there was one
+    registry.record(Tag.HOLD_RELEASED, row.id, {"note": data.note is not None}, row.institution_id)
     return HoldOut.model_validate(row)
 
 

@@ -134,7 +134,9 @@ def record(session: Session, inspected: Inspected, at: datetime, algorithm: str 
         session, kind=Tag.QA_CALL_INSPECTED, subject=attempt.id, at=at, institution_id=attempt.institution_id,
         algorithm=algorithm,
         payload={"call_id": inspected.call_id, "collector": attempt.collector_id, "org": org, "day": day,
-                 "findings": inspected.findings},
+                 # the evidence (words of the call, which may name the debtor) stays out of the ledger: a purge
+                 # past retention empties the stored call, and the ledger must not keep what it removed
+                 "findings": [{k: v for k, v in f.items() if k != "evidence"} for f in inspected.findings]},
     ).seq
 
 

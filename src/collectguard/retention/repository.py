@@ -34,13 +34,13 @@ def policy(session: Session, institution_id: str) -> rm.RetentionPolicy | None:
 def years_of(session: Session, institutions: Sequence[str]) -> dict[str, int]:
     """Each institution's retention years (DEFAULT_YEARS where none was set)."""
     set_ = dict(session.execute(select(rm.RetentionPolicy.institution_id, rm.RetentionPolicy.years).where(
-        rm.RetentionPolicy.institution_id.in_(list(institutions)))).tuples())
+        rm.RetentionPolicy.institution_id.in_(list(institutions)))).all())
     return {i: set_.get(i, DEFAULT_YEARS) for i in institutions}
 
 
 def zones_of(session: Session, institutions: Sequence[str]) -> dict[str, str]:
     return dict(session.execute(select(m.Institution.id, m.Institution.timezone).where(
-        m.Institution.id.in_(list(institutions)))).tuples())
+        m.Institution.id.in_(list(institutions)))).all())
 
 
 def _purged() -> Any:
@@ -69,30 +69,30 @@ def facts(session: Session, debtor_ids: Sequence[str]) -> list[DebtorFacts]:
         Debt.debtor_id.in_(ids))
     guaranteed = select(DebtGuarantor.debtor_id, Debt.id, Debt.institution_id, Debt.status, Debt.settled_at).join(
         Debt, Debt.id == DebtGuarantor.debt_id).where(DebtGuarantor.debtor_id.in_(ids))
-    for debtor, debt, institution, status, settled in session.execute(own.union_all(guaranteed)).tuples():
+    for debtor, debt, institution, status, settled in session.execute(own.union_all(guaranteed)):
         debts[debtor].append((debt, institution, status, settled))
     debt_ids = sorted({d[0] for rows in debts.values() for d in rows})
     owner = {d[0]: debtor for debtor, rows in debts.items() for d in rows}
 
     attempts = ATTEMPTS
     last_attempt = dict(session.execute(select(attempts.c.debtor_id, func.max(attempts.c.at)).where(
-        attempts.c.debtor_id.in_(ids)).group_by(attempts.c.debtor_id)).tuples())
+        attempts.c.debtor_id.in_(ids)).group_by(attempts.c.debtor_id)).all())
     last_repayment: dict[str, datetime] = {}
     for chunk in _chunks(debt_ids, 500):
         for subject, at in session.execute(select(LedgerRecord.subject, func.max(LedgerRecord.at)).where(
                 LedgerRecord.subject.in_(chunk), LedgerRecord.kind == Tag.DEBT_REPAYMENT_RECORDED.value)
-                .group_by(LedgerRecord.subject)).tuples():
+                .group_by(LedgerRecord.subject)):
             who = owner[subject]
             last_repayment[who] = latest(last_repayment.get(who), at) or at
     complaints: dict[str, tuple[int, datetime | None]] = {}
     for complained, open_, received, resolved in session.execute(select(
             Complaint.debtor_id, func.sum(case((Complaint.status != RESOLVED, 1), else_=0)),
             func.max(Complaint.received_at), func.max(Complaint.resolved_at)).where(
-            Complaint.debtor_id.in_(ids)).group_by(Complaint.debtor_id)).tuples():
+            Complaint.debtor_id.in_(ids)).group_by(Complaint.debtor_id)):
         complaints[str(complained)] = (int(open_ or 0), latest(_aware(received), _aware(resolved)))
     holds: dict[str, tuple[int, datetime | None]] = {}
     hold_rows = session.execute(select(HoldRow.debtor_id, HoldRow.debt_id, HoldRow.released_at).where(
-        or_(HoldRow.debtor_id.in_(ids), HoldRow.debt_id.in_(debt_ids)))).tuples()
+        or_(HoldRow.debtor_id.in_(ids), HoldRow.debt_id.in_(debt_ids))))
     for held, held_debt, released in hold_rows:
         holder = held or owner.get(held_debt or "")
         if holder is None:
@@ -131,7 +131,7 @@ def _chunks(items: Sequence[str], size: int) -> list[Sequence[str]]:
 
 def debts_of(session: Session, debtor_ids: Sequence[str]) -> dict[str, str]:
     """Debt id → debtor id of the debtors' own debts."""
-    return dict(session.execute(select(Debt.id, Debt.debtor_id).where(Debt.debtor_id.in_(list(debtor_ids)))).tuples())
+    return dict(session.execute(select(Debt.id, Debt.debtor_id).where(Debt.debtor_id.in_(list(debtor_ids)))).all())
 
 
 # -- the deletion log and destruction requests -------------------------------------------------------------------

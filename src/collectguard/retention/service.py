@@ -173,7 +173,7 @@ def purge(unit: Unit, institution: str, debtor_ids: Sequence[str], *, approved_b
     kinds: dict[str, list[str]] = {i: [] for i in ids}
     d = m.Debtor
     for row in session.execute(select(d.id, d.name, d.phone, d.id_number, d.address, d.status_reason)
-                               .where(d.id.in_(ids))).tuples():
+                               .where(d.id.in_(ids))):
         kinds[row[0]] += [k for k, v in zip(DEBTOR_KINDS, row[1:5], strict=True) if v is not None]
         if row[5] is not None:
             kinds[row[0]].append("status_reason")
@@ -183,7 +183,7 @@ def purge(unit: Unit, institution: str, debtor_ids: Sequence[str], *, approved_b
     c = m.Contact
     contact_ids: list[str] = []
     for cid, debtor, name, phone in session.execute(select(c.id, c.debtor_id, c.name, c.phone)
-                                                    .where(c.debtor_id.in_(ids))).tuples():
+                                                    .where(c.debtor_id.in_(ids))):
         contact_ids.append(cid)
         kinds[debtor] += [k for k, v in (("contact.name", name), ("contact.phone", phone)) if v is not None]
     if contact_ids:
@@ -206,7 +206,7 @@ def purge(unit: Unit, institution: str, debtor_ids: Sequence[str], *, approved_b
 
 def _purge_transcripts(session: Session, ids: list[str], kinds: dict[str, list[str]]) -> None:
     rows = session.execute(select(QaCallRow, ATTEMPTS.c.debtor_id).join(ATTEMPTS, ATTEMPTS.c.id == QaCallRow.attempt_id)
-                           .where(ATTEMPTS.c.debtor_id.in_(ids))).tuples().all()
+                           .where(ATTEMPTS.c.debtor_id.in_(ids))).all()
     for call, debtor in rows:
         if call.turns or any("evidence" in f for f in call.findings or []):
             call.turns = []
@@ -219,7 +219,7 @@ def _purge_notes(session: Session, ids: list[str], debts: dict[str, str], kinds:
     h = HoldRow
     where = or_(h.debtor_id.in_(ids), *([h.debt_id.in_(chunk) for chunk in _chunks(debt_ids, 500)]))
     for debtor, debt in session.execute(select(h.debtor_id, h.debt_id).where(
-            where, or_(h.note.is_not(None), h.release_note.is_not(None)))).tuples():
+            where, or_(h.note.is_not(None), h.release_note.is_not(None)))):
         who = debtor or debts.get(debt or "")
         if who in kinds:
             kinds[who].append("hold_note")

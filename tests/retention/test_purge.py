@@ -1,0 +1,124 @@
+"""THE purge test (issue 13): a world with distinctive personal data pushed through the flows, purged by
+`collectguard retention run`, then `collectguard ledger verify` passes over the whole chain, and a scan of the raw
+bytes (the SQLite file and its WAL; on PostgreSQL a COPY of every table) finds none of the purged names, phones,
+ID numbers, addresses, complainant's details, nor the encrypted tokens and keyed hashes stored before the purge.
+The debtor whose debt is still open keeps his data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from collectguard.cli import app
+from collectguard.complaints.models import Complaint
+from collectguard.db.models import metadata
+from collectguard.db.store import Store
+from collectguard.ledger.models import LedgerRecord
+from collectguard.qa.storage import QaCallRow
+from collectguard.registry import models as m
+from collectguard.registry.personal import read_personal
+from collectguard.retention.models import DeletionLogEntry
+from tests.retention.world import KEPT, live, needles, secrets_of
+
+runner = CliRunner()
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def raw_bytes(db_url: str) -> dict[str, bytes]:
+    """Every byte the database keeps: the SQLite file and its -wal; on PostgreSQL every table's COPY."""
+    if db_url.startswith("sqlite"):
+        path = Path(make_url(db_url).database or "")
+        return {p.name: p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists()}
+    out: dict[str, bytes] = {}
+    plain = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain) as conn, conn.cursor() as cur:
+        for table in metadata.sorted_tables:
+            buf = bytearray()
+            with cur.copy(f'COPY "{table.name}" TO STDOUT') as copy:
+                for chunk in copy:
+                    buf += bytes(chunk)
+            out[table.name] = bytes(buf)
+    return out
+
+
+def found(blobs: dict[str, bytes], wanted: dict[str, bytes]) -> list[str]:
+    return sorted(f"{what} in {where}" for what, needle in wanted.items() for where, blob in blobs.items()
+                  if needle in blob)
+
+
+def test_purge_then_the_chain_verifies_and_no_purged_byte_survives(db_url):
+    made = live(db_url)
+    store = Store(db_url)
+    before = secrets_of(store, ["d1", made["api_debtor"]])
+    kept_before = secrets_of(store, ["d2"])
+    store.dispose()
+    wanted = needles(before)
+    # Before the purge the scan finds them (so the scan can find what it looks for).
+    assert found(raw_bytes(db_url), {k: v for k, v in wanted.items() if k.startswith("stored:")})
+
+    plan = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱", "--dry-run",
+                          "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", db_url))
+    assert sorted(plan["debtors"]) == sorted(["d1", made["api_debtor"]]) and plan["dry_run"]
+    # d1 settled 2026-05-25 10:00 (Shanghai): the default 5 years end at 2031-05-25 10:00 exactly, not before.
+    for when, expected in (("2031-05-25T09:59:59+08:00", []), ("2031-05-25T10:00:00+08:00", ["d1"])):
+        early = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱", "--dry-run",
+                               "--at", when, "--json", "--db", db_url))
+        assert early["debtors"] == expected, when
+
+    out = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
+                         "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", db_url))
+    assert out["count"] == 2 and out["entries"] == 2 and out["vacuum"].startswith(("sqlite", "postgresql"))
+
+    verified = json.loads(cli("ledger", "verify", "--json", "--db", db_url))
+    assert verified["ok"] is True and verified["count"] > 20
+
+    leftovers = found(raw_bytes(db_url), wanted)
+    assert leftovers == []
+
+    store = Store(db_url)
+    try:
+        with store.read() as session:
+            d1 = session.get(m.Debtor, "d1")
+            assert read_personal(d1) == {"name": None, "phone": None, "id_number": None, "address": None}
+            assert (d1.phone_index, d1.id_number_index) == (None, None)
+            assert read_personal(session.get(m.Debtor, "d2"))["name"] == KEPT["name"]  # an open debt: kept
+            assert secrets_of(store, ["d2"]) == kept_before
+            call = session.execute(select(QaCallRow)).scalars().one()
+            assert call.turns == [] and all("evidence" not in f for f in call.findings)
+            assert [f["rule"] for f in call.findings] == ["art16-etiquette"]  # what was found stays
+            complaint = session.get(Complaint, "cp1")
+            assert complaint.erased_at is not None and complaint.status == "resolved"
+            log = {e.subject_id: e for e in session.execute(select(DeletionLogEntry)).scalars()}
+            assert set(log) == {"d1", made["api_debtor"]}
+            assert set(log["d1"].kinds) >= {"name", "phone", "id_number", "address", "contact.name", "contact.phone",
+                                            "transcript", "hold_note", "complaint.name", "complaint.phone"}
+            assert log["d1"].reason == "retention_expired" and log["d1"].approved_by == "合规 钱"
+            record = session.get(LedgerRecord, log["d1"].ledger_seq)
+            assert record.kind == "retention:personal-data:deleted" and record.subject == "d1"
+    finally:
+        store.dispose()
+
+    again = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
+                           "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", db_url))
+    assert again["count"] == 0  # purged debtors are not purged twice
+
+
+@pytest.mark.parametrize("years", [1])
+def test_a_retention_shorter_than_two_years_is_refused(db_url, years):
+    live(db_url)
+    result = runner.invoke(app, ["retention", "policy", "--institution", "bank", "--years", str(years),
+                                 "--db", db_url])
+    assert result.exit_code == 2 and "art12-retention" not in result.output or "2" in result.output
