@@ -36,6 +36,7 @@ from collectguard.api.sweeper import LeaseSweeper
 from collectguard.collectors import endpoints as collectors
 from collectguard.complaints import endpoints as complaints
 from collectguard.complaints import report_endpoints as complaint_reports
+from collectguard.complaints import signal_endpoints as complaint_signals
 from collectguard.config import Settings
 from collectguard.console import endpoints as console
 from collectguard.db.migrate import upgrade
@@ -105,6 +106,7 @@ def create_app(db_url: str, *, migrate: bool = True, clock: Callable[[], datetim
                    institutions.router, agencies.router, collectors.router, tools.router, templates.router,
                    debts.router, debts.refs, public.router, public.pages,
                    monitoring.router, oversight.router, complaints.router, complaint_reports.router,
+                   complaint_signals.router,
                    incidents.router, retention.router,
                    docs.router):
         app.include_router(router)

@@ -207,6 +207,21 @@ def review(unit: Unit, flag_id: int, decision: str, reason: str, *, by: str,
     return flag
 
 
+def review_cluster(unit: Unit, institution: str, complaint_id: str, decision: str, reason: str, *,
+                   by: str) -> list[ComplaintSignal]:
+    """The same decision on every open flag of the cluster a complaint belongs to (one ledger record per flag);
+    returns the flags decided. A complaint in no cluster is not found."""
+    cluster = next((c for c in clusters(unit.session, institution) if complaint_id in c.complaints), None)
+    if cluster is None:
+        raise NotFound("complaint signal cluster", complaint_id, field="complaint")
+    decided = []
+    for flag_id in cluster.flags:
+        flag = unit.session.get(ComplaintSignal, flag_id)
+        if flag is not None and flag.status == OPEN:
+            decided.append(review(unit, flag_id, decision, reason, by=by, institution=institution))
+    return decided
+
+
 # -- reads --------------------------------------------------------------------------------------------------
 def flags(session: Session, institution: str, *, status: str | None = None, signal: str | None = None,
           limit: int | None = None, offset: int = 0) -> tuple[list[ComplaintSignal], int]:
