@@ -119,8 +119,8 @@ class PublicComplaintIn(Strict):
     complainant_name: Name | None = None
     complainant_phone: Phone | None = None
     complainant_email: ShortText | None = None
-    agency: Ident | None = Field(default=None, description="被投诉的合作机构（公示名单中的编号）the agency complained "
-                                                           "about, from the published list")
+    agency_name: Name | None = Field(default=None, description="被投诉的合作机构名称（按公示名单）the agency "
+                                                               "complained about, by its name on the public list")
     proxy_name: Name | None = Field(default=None, description="代他人投诉时填写本人姓名 your name, when you complain "
                                                               "for someone else")
     text: LongText = Field(description="投诉内容 what happened")

@@ -3,22 +3,27 @@
 `/v1/…`: an institution's complaint channels (set by its administrator: `registry:write`), an agency's public
 contact (set by the agency's own key, `agency_admin`). `/public/{institution}/…`: no key — the HTML page and the
 JSON of the agencies the institution entrusts today and of its complaint channels, computed live in one
-read-only unit; an unknown institution is a 404."""
+read-only unit; an unknown institution is a 404. The page carries a complaint form (no script): it posts to
+`/public/{institution}/complaint-form` and answers with an acknowledgement page (the reference and the day of the
+answer); `POST /public/{institution}/complaints` takes the same as JSON. Both register a complaint on channel `web`
+(complaints.service.register) in one write unit; no key, no cookie, so no CSRF token to check."""
 
 from __future__ import annotations
 
 from enum import Enum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 
 from collectguard.api.common import PathId, Reader, Writer, own_institution
 from collectguard.api.deps import Now, UnitsDep, require
 from collectguard.api.responses import ERRORS, ErrorOut
 from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import Forbidden
-from collectguard.errors import NotFound
+from collectguard.complaints.schemas import ComplaintAck, PublicComplaintIn
+from collectguard.errors import CollectGuardError, NotFound
 from collectguard.public import page, service
 from collectguard.public import repository as repo
 from collectguard.public.schemas import (
@@ -145,3 +150,45 @@ def public_agencies(institution: PathId, units: UnitsDep, at: Now) -> PublicAgen
 def public_complaints(institution: PathId, units: UnitsDep) -> PublicComplaints:
     with units.read() as session:
         return service.public_complaints(session, institution)
+
+
+# == the complaint form (art. 23): no key ===============================================================
+@pages.post("/{institution}/complaints", response_model=ComplaintAck, status_code=201, tags=TAGS,
+            responses=NOT_FOUND_JSON, summary="网上投诉 Complain online (the public web form, as JSON)")
+def public_complaint(institution: PathId, body: PublicComplaintIn, units: UnitsDep, at: Now) -> ComplaintAck:
+    """Registered on channel `web`; the answer carries the reference and the last day of the answer (15 days, or
+    the institution's stricter policy). Someone complaining for another person (`proxy_name`) is warned that a
+    valid authorisation is needed."""
+    with units.write(at) as unit:
+        return service.web_complaint(unit, institution, body)
+
+
+FORM_FIELDS = ("complainant_name", "complainant_phone", "complainant_email", "agency_name", "proxy_name", "text")
+
+
+@pages.post("/{institution}/complaint-form", response_class=HTMLResponse, tags=TAGS, responses=NOT_FOUND_HTML,
+            summary="网上投诉表单 The public page's complaint form (form-encoded; answers a page)")
+async def public_complaint_form(institution: PathId, request: Request, units: UnitsDep, at: Now) -> HTMLResponse:
+    """What the page's form posts: an acknowledgement page with the reference and the day of the answer, or the
+    form again with what is wrong (422), in Chinese and English."""
+    form = await request.form()
+    values = {k: str(form.get(k) or "").strip() for k in FORM_FIELDS}
+    sent = {k: v for k, v in values.items() if v}
+    with units.read() as session:
+        try:
+            agencies = service.public_agencies(session, institution, at)
+        except NotFound:
+            return HTMLResponse(page.not_found(institution), status_code=404, headers=page.HEADERS)
+        complaints = service.public_complaints(session, institution)
+    try:
+        body = PublicComplaintIn.model_validate(sent)
+        with units.write(at) as unit:
+            ack = service.web_complaint(unit, institution, body)
+    except CollectGuardError as exc:
+        return HTMLResponse(page.render(agencies, complaints, form=values, error=(exc.message_zh, exc.message_en)),
+                            status_code=422, headers=page.HEADERS)
+    except ValidationError as exc:  # a field too long, a phone that is not one, no text
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})) or "text"
+        return HTMLResponse(page.render(agencies, complaints, form=values, error=(
+            f"请检查以下内容：{fields}", f"please check: {fields}")), status_code=422, headers=page.HEADERS)
+    return HTMLResponse(page.render(agencies, complaints, ack=ack), status_code=201, headers=page.HEADERS)

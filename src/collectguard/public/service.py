@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,13 @@ from phonenumbers import shortnumberinfo
 from sqlalchemy.orm import Session
 
 from collectguard.agencies.models import Agency
+from collectguard.complaints.schemas import (
+    ComplaintAck,
+    ComplaintChannel,
+    ComplaintIn,
+    ProxyIn,
+    PublicComplaintIn,
+)
 from collectguard.errors import InvalidInput, NotFound
 from collectguard.ledger.tags import Tag
 from collectguard.public import repository as repo
@@ -207,3 +215,44 @@ def record_disclosure(unit: Unit, institution_id: str) -> int:
     payload = {"as_of": day.isoformat(), "zone": zone, "version": version(agencies),
                "agencies": [a.model_dump(mode="json") for a in agencies]}
     return unit.record(Tag.PUBLIC_AGENCY_LIST_CHANGED, institution_id, payload, institution_id)
+
+
+# == the web form (art. 23): a complaint without a key ==================================================
+def web_complaint(unit: Unit, institution_id: str, data: PublicComplaintIn) -> ComplaintAck:
+    """Register what the public form sent as a complaint on channel `web` (complaints.service.register): the agency
+    is named as the public list shows it today (another name is a 422); someone complaining for another person is
+    a proxy whose authorisation cannot be checked online, so the complaint is flagged and they are warned."""
+    from collectguard.complaints import (
+        service as complaints,  # here: oversight → agencies → public imports this
+    )
+
+    inst = repo.institution(unit.session, institution_id)
+    if inst is None:
+        raise NotFound("institution", institution_id, field="institution")
+    agency = None
+    if data.agency_name:
+        zone = ZoneInfo(repo.zone_name(inst))
+        names = {(e.agency.name or e.agency.id): e.agency.id
+                 for e in repo.entrusted(unit.session, inst.id, unit.at.astimezone(zone).date())}
+        agency = names.get(data.agency_name.strip())
+        if agency is None:
+            raise InvalidInput("请从公示名单中选择催收机构", "choose the agency from the published list",
+                               field="agency_name")
+    if not (data.complainant_phone or data.complainant_email):
+        raise InvalidInput("请留下电话或邮箱以便答复", "leave a phone number or an e-mail address for the answer",
+                           field="complainant_phone")
+    event = complaints.register(unit, ComplaintIn(
+        id=f"cmp_{secrets.token_hex(10)}", institution=inst.id, agency=agency, channel=ComplaintChannel.WEB,
+        proxy=ProxyIn(name=data.proxy_name, authorisation=False) if data.proxy_name else None,
+        complainant_name=data.complainant_name, complainant_phone=data.complainant_phone,
+        complainant_email=data.complainant_email, text=data.text))
+    due = date.fromisoformat(event.detail["due_date"])
+    day = unit.at.astimezone(ZoneInfo(repo.zone_name(inst))).date()
+    zh = f"您的投诉已登记，编号 {event.subject}。我们将于 {due.isoformat()} 前答复您。"
+    en = f"Your complaint is registered as {event.subject}. We will answer by {due.isoformat()}."
+    if event.detail.get("proxy_warning"):
+        zh += "您代他人投诉但未能在线出示授权：请补充当事人的有效授权，否则我们只能告知有限的处理结果。"
+        en += (" You complain for someone else without an authorisation we can check online: please send a valid "
+               "authorisation from the person concerned, or the result we can tell you will be limited.")
+    return ComplaintAck(reference=event.subject, institution=inst.id, received_day=day, answer_by=due,
+                        proxy_warning=bool(event.detail.get("proxy_warning")), message_zh=zh, message_en=en)
