@@ -42,7 +42,7 @@ def test_the_demo_incidents_at_load_time(loaded):
     assert late.status == "met" and late.late and late.late_seconds == 6 * 3600
     assert seen["mr-anti-collection-wave"].status == "reported" and not seen["mr-anti-collection-wave"].deadline.late
     assert seen["mr-hengyuan-visit"].deadline.status == "due"
-    assert seen["mr-hengyuan-visit"].deadline.remaining_seconds == 30 * 3600
+    assert seen["mr-hengyuan-visit"].deadline.remaining_seconds == 46 * 3600
     assert seen["inc-qinghe-laptop"].deadline.remaining_seconds == 18 * 3600
     assert items == {"art21-breach-24h:inc-qinghe-phone-lost": "met",
                      "art21-breach-24h:inc-hengyuan-misdirected-mail": "met",

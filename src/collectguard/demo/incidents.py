@@ -7,8 +7,9 @@ world's load time `at`, each step in its own transaction in the order it happene
   late by 6 hours, met, and marked late;
 - a major risk of the "anti-collection" kind (art. 24): one "legal consulting" proxy filing a wave of complaints;
   reported to the SRO in writing 40 hours after discovery with its four parts — on time;
-- a major risk still open at `at`: a 恒远 collector's visit that turned into a scuffle, discovered 18 hours
-  before `at`, which 恒远 told the lender at once; the 48 h countdown to the SRO report is running;
+- a major risk still open at `at`: a 恒远 collector's visit that turned into a scuffle, discovered 2 hours
+  before `at`, which 恒远 told the lender within the hour; the 48 h countdown to the SRO report is running (a
+  day and a half later, when the console's tests look, it still is);
 - 青禾's pi_breach discovered 6 hours before `at` and not told yet: its 24 h are running.
 
 Everything in it is synthetic.
@@ -39,7 +40,7 @@ def _steps(at: datetime) -> list[tuple[datetime, str, dict[str, Any]]]:
     leak = at - timedelta(days=20, hours=3)
     misdirected = at - timedelta(days=12, hours=5)
     wave = at - timedelta(days=9, hours=2)
-    scuffle = at - timedelta(hours=18)
+    scuffle = at - timedelta(hours=2)
     lost_phone = at - timedelta(hours=6)
     steps: list[tuple[datetime, str, dict[str, Any]]] = [
         (leak + timedelta(hours=1), "incident", {
