@@ -11,9 +11,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from collectguard.collectors.models import Collector
-from collectguard.complaints import service
+from collectguard.complaints import report, service
 from collectguard.complaints.schemas import ComplaintAssignIn, ComplaintIn, ComplaintResolvedIn
 from collectguard.demo.organisations import HENGYUAN, LENDER, QINGHE
+from collectguard.demo.world import SHANGHAI
 from collectguard.ledger.models import LedgerRecord
 from collectguard.registry.unit import Units
 from tests.console.conftest import Console
@@ -28,28 +29,41 @@ def _collector(con: Console, org: str) -> str:
 
 
 def _seed(con: Console) -> dict[str, str]:
-    """k-agency: about qinghe (the institution handles it), 20 days old: overdue; k-coll: about a qinghe collector,
-    by a proxy without authorisation; k-done: about a hengyuan collector, assigned and resolved with a rule;
-    k-own: about no agency."""
+    """zk-agency: about qinghe (the institution handles it), 20 days old: overdue; zk-coll: about a qinghe collector,
+    by a proxy without authorisation; zk-done: about a hengyuan collector, assigned and resolved with a rule;
+    zk-own: about no agency."""
     units: Units = con.app.state.units  # type: ignore[attr-defined]
     c_q, c_h = _collector(con, QINGHE), _collector(con, HENGYUAN)
     now = con.clock.now
     with units.write(now - timedelta(days=20)) as unit:
-        service.register(unit, ComplaintIn(id="k-agency", institution=LENDER, agency=QINGHE, channel="letter",
+        service.register(unit, ComplaintIn(id="zk-agency", institution=LENDER, agency=QINGHE, channel="letter",
                                            complainant_name="张三丰", complainant_phone="13800138000",
                                            text="催收员多次在夜间来电，电话 13800138000"))
     with units.write(now - timedelta(days=3)) as unit:
         service.register(unit, ComplaintIn.model_validate({
-            "id": "k-coll", "institution": LENDER, "collector": c_q, "channel": "web",
+            "id": "zk-coll", "institution": LENDER, "collector": c_q, "channel": "web",
             "proxy": {"name": "李代理", "authorisation": False}}))
-        service.register(unit, ComplaintIn(id="k-done", institution=LENDER, collector=c_h, channel="phone"))
-        service.register(unit, ComplaintIn(id="k-own", institution=LENDER, channel="email"))
+        service.register(unit, ComplaintIn(id="zk-done", institution=LENDER, collector=c_h, channel="phone"))
+        service.register(unit, ComplaintIn(id="zk-own", institution=LENDER, channel="email"))
     with units.write(now - timedelta(days=2)) as unit:
-        service.assign(unit, ComplaintAssignIn(complaint="k-done", investigator="lender-compliance-01"))
+        service.assign(unit, ComplaintAssignIn(complaint="zk-done", investigator="lender-compliance-01"))
     with units.write(now - timedelta(days=1)) as unit:
-        service.resolve(unit, ComplaintResolvedIn(complaint="k-done", root_cause="art9-quiet-hours 夜间来电",
+        service.resolve(unit, ComplaintResolvedIn(complaint="zk-done", root_cause="art9-quiet-hours 夜间来电",
                                                   result="已核实并整改"))
     return {"qinghe_collector": c_q, "hengyuan_collector": c_h}
+
+
+def _report(con: Console, agency: str):  # type: ignore[no-untyped-def]
+    now = con.clock.now
+    with con.app.state.units.read() as session:  # type: ignore[attr-defined]
+        today = now.astimezone(SHANGHAI).date()
+        return report.agency_report(session, LENDER, agency, today - timedelta(days=29), today, at=now)
+
+
+def _kpi(html: str, name: str) -> int:
+    found = re.search(rf'id="report-{name}">([\d,]+)<', html)
+    assert found, name
+    return int(found.group(1).replace(",", ""))
 
 
 def _ids(html: str) -> list[str]:
@@ -64,10 +78,9 @@ def _count(html: str, name: str) -> int:
 
 def test_the_list_per_role(fresh_console: Console) -> None:
     _seed(fresh_console)
-    page = fresh_console.client("demo-compliance").get("/console/complaints")
+    page = fresh_console.client("demo-compliance").get("/console/complaints?q=zk-")
     assert page.status_code == 200, page.text
-    assert set(_ids(page.text)) >= {"k-agency", "k-coll", "k-done", "k-own"}
-    assert _ids(page.text)[0] == "k-agency"  # the overdue one first (by deadline)
+    assert _ids(page.text) == ["zk-agency", "zk-coll", "zk-own", "zk-done"]  # open by deadline first, the resolved after
     assert "已逾期 5 天" in page.text  # registered 20 days ago, 15 days to answer
     assert "剩余 12 天" in page.text and "代理未授权" in page.text and "机构自查" in page.text
     assert "按期办结" in page.text
@@ -78,21 +91,23 @@ def test_the_list_per_role(fresh_console: Console) -> None:
     assert len(option["xAxis"]["data"]) == 30 and sum(sum(s["data"]) for s in option["series"]) >= 4
     assert 'id="complaints-causes"' in page.text and "art9-quiet-hours" in page.text
     # filters on the server
-    overdue = fresh_console.client("demo-compliance").get("/console/complaints?overdue=yes")
-    assert "k-agency" in _ids(overdue.text) and "k-own" not in _ids(overdue.text)
-    web = fresh_console.client("demo-auditor").get("/console/complaints?channel=web")
-    assert _ids(web.text) == ["k-coll"]
-    resolved = fresh_console.client("demo-auditor").get("/console/complaints?status=resolved")
-    assert _ids(resolved.text) == ["k-done"]
-    by_agency = fresh_console.client("demo-auditor").get(f"/console/complaints?agency={QINGHE}")
-    assert set(_ids(by_agency.text)) == {"k-agency", "k-coll"}
-    found = fresh_console.client("demo-auditor").get("/console/complaints?q=k-own")
-    assert _ids(found.text) == ["k-own"]
+    overdue = fresh_console.client("demo-compliance").get("/console/complaints?overdue=yes&q=zk-")
+    assert _ids(overdue.text) == ["zk-agency"]
+    web = fresh_console.client("demo-auditor").get("/console/complaints?channel=web&q=zk-")
+    assert _ids(web.text) == ["zk-coll"]
+    resolved = fresh_console.client("demo-auditor").get("/console/complaints?status=resolved&q=zk-")
+    assert _ids(resolved.text) == ["zk-done"]
+    still = fresh_console.client("demo-auditor").get("/console/complaints?status=open&q=zk-")
+    assert set(_ids(still.text)) == {"zk-agency", "zk-coll", "zk-own"}
+    by_agency = fresh_console.client("demo-auditor").get(f"/console/complaints?agency={QINGHE}&q=zk-")
+    assert set(_ids(by_agency.text)) == {"zk-agency", "zk-coll"}
+    found = fresh_console.client("demo-auditor").get("/console/complaints?q=zk-own")
+    assert _ids(found.text) == ["zk-own"]
     # an agency's operator: the complaints about its own agency only (and its collectors')
-    own = fresh_console.client("demo-agency").get("/console/complaints")
-    assert own.status_code == 200 and set(_ids(own.text)) == {"k-agency", "k-coll"}
-    other = fresh_console.client("demo-agency-2").get("/console/complaints")
-    assert set(_ids(other.text)) == {"k-done"}
+    own = fresh_console.client("demo-agency").get("/console/complaints?q=zk-")
+    assert own.status_code == 200 and set(_ids(own.text)) == {"zk-agency", "zk-coll"}
+    other = fresh_console.client("demo-agency-2").get("/console/complaints?q=zk-")
+    assert set(_ids(other.text)) == {"zk-done"}
     # the agency's own admin has no oversight pages
     assert fresh_console.client("demo-agency-admin").get("/console/complaints").status_code == 403
     assert fresh_console.client("demo-compliance").get("/console/complaints?lang=en").text.count("Complaints") >= 2
@@ -100,7 +115,7 @@ def test_the_list_per_role(fresh_console: Console) -> None:
 
 def test_one_complaint_per_role(fresh_console: Console) -> None:
     _seed(fresh_console)
-    page = fresh_console.client("demo-compliance").get("/console/complaints/k-agency")
+    page = fresh_console.client("demo-compliance").get("/console/complaints/zk-agency")
     assert page.status_code == 200, page.text
     text = page.text
     assert "张*" in text or "张**" in text  # masked name
@@ -113,18 +128,18 @@ def test_one_complaint_per_role(fresh_console: Console) -> None:
     select_html = text.split('name="investigator"', 1)[1].split("</select>", 1)[0]
     assert "lender-compliance-01" in select_html
     # the auditor reads with no form; an agency operator sees its own complaint without the complainant
-    audit = fresh_console.client("demo-auditor").get("/console/complaints/k-agency")
+    audit = fresh_console.client("demo-auditor").get("/console/complaints/zk-agency")
     assert audit.status_code == 200 and "<form method=\"post\" action=\"/console/complaints/" not in audit.text
-    agency = fresh_console.client("demo-agency").get("/console/complaints/k-agency")
+    agency = fresh_console.client("demo-agency").get("/console/complaints/zk-agency")
     assert agency.status_code == 200 and "138****8000" not in agency.text and "投诉人信息不向合作机构显示" in agency.text
     assert 'id="form-assign"' not in agency.text
     # another agency's complaint is not found, like an unknown id
-    assert fresh_console.client("demo-agency").get("/console/complaints/k-done").status_code == 404
+    assert fresh_console.client("demo-agency").get("/console/complaints/zk-done").status_code == 404
     assert fresh_console.client("demo-agency").get("/console/complaints/nope").status_code == 404
     # resolved: the root cause with its rule and article
-    done = fresh_console.client("demo-auditor").get("/console/complaints/k-done")
+    done = fresh_console.client("demo-auditor").get("/console/complaints/zk-done")
     assert "art9-quiet-hours" in done.text and "已核实并整改" in done.text and "按期办结" in done.text
-    coll = fresh_console.client("demo-compliance").get("/console/complaints/k-coll")
+    coll = fresh_console.client("demo-compliance").get("/console/complaints/zk-coll")
     assert "代理投诉未提供有效授权" in coll.text and "李*" in coll.text
     recused = coll.text.split('class="small muted complaints-recused"', 1)[1].split("</p>", 1)[0]
     assert _collector(fresh_console, QINGHE) in recused  # the collector complained about is shown recused
@@ -144,12 +159,12 @@ def _ledger(con: Console, subject: str) -> list[str]:
 
 def test_the_forms_move_a_complaint_on(fresh_console: Console) -> None:
     _seed(fresh_console)
-    url = "/console/complaints/k-coll"
+    url = "/console/complaints/zk-coll"
     # no CSRF: refused, nothing changes; auditor and agency operator: refused
     assert _post(fresh_console, "demo-compliance", url + "/verify", {}, csrf=False).status_code == 403
     assert _post(fresh_console, "demo-auditor", url + "/verify", {}).status_code == 403
     assert _post(fresh_console, "demo-agency", url + "/verify", {}).status_code == 403
-    assert _ledger(fresh_console, "k-coll") == ["complaint:complaint:registered", "complaint:proxy:warned"]
+    assert _ledger(fresh_console, "zk-coll") == ["complaint:complaint:registered", "complaint:proxy:warned"]
     # verify with the proxy's authorisation shown: the warning clears
     done = _post(fresh_console, "demo-compliance", url + "/verify", {"proxy_authorised": "yes"})
     assert done.status_code == 303 and done.headers["location"].endswith("?done=verify")
@@ -168,7 +183,7 @@ def test_the_forms_move_a_complaint_on(fresh_console: Console) -> None:
     resolved = _post(fresh_console, "demo-admin", url + "/resolve",
                      {"rule": "art9-quiet-hours", "root_cause": "夜间来电", "result": "已道歉并整改"})
     assert resolved.status_code == 303
-    assert _ledger(fresh_console, "k-coll") == [
+    assert _ledger(fresh_console, "zk-coll") == [
         "complaint:complaint:registered", "complaint:proxy:warned", "complaint:complaint:verified",
         "complaint:complaint:extended", "complaint:complaint:assigned", "complaint:complaint:resolved"]
     page = fresh_console.client("demo-compliance").get(url)
@@ -178,17 +193,22 @@ def test_the_forms_move_a_complaint_on(fresh_console: Console) -> None:
 
 def test_the_agency_report_and_its_submission(fresh_console: Console) -> None:
     _seed(fresh_console)
+    expected = {a: _report(fresh_console, a) for a in (QINGHE, HENGYUAN)}
+    assert {"zk-agency", "zk-coll"} <= set(expected[QINGHE].complaint_ids)
+    assert "zk-done" in expected[HENGYUAN].complaint_ids
     page = fresh_console.client("demo-compliance").get(f"/console/complaints/report?agency={QINGHE}")
     assert page.status_code == 200, page.text
-    assert re.search(r'id="report-complaints">2<', page.text) and re.search(r'id="report-overdue">1<', page.text)
+    assert _kpi(page.text, "complaints") == expected[QINGHE].complaints
+    assert _kpi(page.text, "overdue") == expected[QINGHE].overdue >= 1
+    assert _kpi(page.text, "on-time") == expected[QINGHE].answered_on_time
     assert 'id="report-answers"' in page.text and 'id="form-submit"' in page.text
     # the agency operator: its own report by default; another agency's is not found
     own = fresh_console.client("demo-agency").get("/console/complaints/report")
-    assert own.status_code == 200 and re.search(r'id="report-complaints">2<', own.text)
+    assert own.status_code == 200 and _kpi(own.text, "complaints") == expected[QINGHE].complaints
     assert fresh_console.client("demo-agency").get(f"/console/complaints/report?agency={HENGYUAN}").status_code == 404
     # the auditor reads but may not submit
     audit = fresh_console.client("demo-auditor").get(f"/console/complaints/report?agency={HENGYUAN}")
-    assert re.search(r'id="report-complaints">1<', audit.text) and 'id="form-submit"' not in audit.text
+    assert _kpi(audit.text, "complaints") == expected[HENGYUAN].complaints and 'id="form-submit"' not in audit.text
     first = (fresh_console.clock.now.date() - timedelta(days=29)).isoformat()
     last = fresh_console.clock.now.date().isoformat()
     assert _post(fresh_console, "demo-auditor", "/console/complaints/report",
@@ -199,7 +219,7 @@ def test_the_agency_report_and_its_submission(fresh_console: Console) -> None:
         body = session.execute(select(LedgerRecord.body).where(
             LedgerRecord.kind == "complaint:agency-report:made")).scalar_one()
     payload = json.loads(body)["payload"]
-    assert payload["agency"] == QINGHE and payload["figures"]["complaints"] == 2
-    assert "张三丰" not in body and "13800138000" not in body and "k-agency" not in body
+    assert payload["agency"] == QINGHE and payload["figures"]["complaints"] == expected[QINGHE].complaints
+    assert "张三丰" not in body and "13800138000" not in body and "zk-agency" not in body
     again = fresh_console.client("demo-agency").get(f"/console/complaints/report?from={first}&to={last}")
     assert "报告已提交" not in again.text and "#" in again.text.split("已提交的报告", 1)[1]

@@ -3,7 +3,7 @@ handling to the institution regularly"), generated from the records — never ty
 
 The report covers the complaints of one institution about the agency, its subcontractors or their collectors
 (`agencies.repository.family`) registered on the local days `period_from` … `period_to` (the institution's zone),
-each as it stands at `at`:
+each as it stood at `at` (a step recorded later is not yet taken):
 
 - counts by channel and by status;
 - answered on time (resolved on or before its due day — the extended one when the deadline was extended), answered
@@ -134,6 +134,18 @@ def due_of(c: Complaint) -> date:
     return c.extended_due_date or c.due_date
 
 
+def status_at(c: Complaint, at: datetime) -> str:
+    """Where the complaint stood at `at`, from its recorded instants (a later step is not yet taken)."""
+    for status, when in (("resolved", c.resolved_at), ("investigating", c.assigned_at), ("verified", c.verified_at)):
+        if when is not None and _aware(when) <= at:
+            return status
+    return "registered"
+
+
+def _aware(when: datetime) -> datetime:
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
 def complaints_about(session: Session, institution: str, orgs: Sequence[str], period_from: date,
                      period_to: date) -> list[Complaint]:
     """The institution's complaints naming one of `orgs` or a collector of one, registered on those local days."""
@@ -156,13 +168,12 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
     orgs = sorted(family(session, agency))
     rows = complaints_about(session, institution, orgs, period_from, period_to)
     by_channel = Counter(c.channel for c in rows)
-    by_status = Counter(c.status for c in rows)
+    by_status = Counter(status_at(c, at) for c in rows)
     on_time = late = still_open = overdue = text_only = 0
     waits: list[int] = []
     causes: Counter[str] = Counter()
     for c in rows:
-        resolved = c.status == "resolved" and c.resolved_day is not None
-        if resolved:
+        if status_at(c, at) == "resolved":
             assert c.resolved_day is not None
             waits.append((c.resolved_day - c.day).days)
             if c.resolved_day <= due_of(c):
