@@ -57,3 +57,27 @@ def test_the_demo_cluster_is_found_and_nothing_else(demo):
         flagged = {f.complaint_id for f in session.query(ComplaintSignal)}
         assert all(c.startswith("demo-cmp-m") for c in flagged), flagged - {c for c in flagged if "-m" in c}
         assert all(f"demo-cmp-m{i:02d}" in flagged for i in range(1, 13))  # every one: phrases at least
+
+
+def test_the_cli_prints_the_demo_cluster_and_reviews_it(demo):
+    from typer.testing import CliRunner
+
+    from collectguard.complaints.signal_cli import app
+
+    summary, _ = demo
+    runner = CliRunner()
+    out = runner.invoke(app, ["clusters", "--institution", LENDER, "--db", summary.url])
+    assert out.exit_code == 0, out.output
+    print("\n" + out.output)
+    assert "集群 clusters: 1" in out.output and "12 件投诉 complaints" in out.output and "已确认 confirmed" in out.output
+    shown = runner.invoke(app, ["show", "demo-cmp-m01", "--institution", LENDER, "--db", summary.url])
+    assert shown.exit_code == 0 and "105****0188" in shown.output and "10555550188" not in shown.output
+    listed = runner.invoke(app, ["list", "--institution", LENDER, "--status", "open", "--signal", "shared_phone",
+                                 "--json", "--db", summary.url])
+    flags = __import__("json").loads(listed.output)
+    assert flags and all(f["signal"] == "shared_phone" and f["status"] == "open" for f in flags)
+    bad = runner.invoke(app, ["review", str(flags[0]["id"]), "--institution", LENDER, "--decision", "maybe",
+                              "--reason", "x", "--by", "u", "--db", summary.url])
+    assert bad.exit_code == 2 and "decision" in bad.output
+    missing = runner.invoke(app, ["show", "nope", "--institution", LENDER, "--db", summary.url])
+    assert missing.exit_code == 2

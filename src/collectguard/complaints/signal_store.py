@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.complaints import signals as sig
@@ -92,22 +92,27 @@ def _features(c: Complaint, signature: ComplaintSignature | None) -> sig.Feature
         phrases=tuple(signature.phrases) if signature is not None else ())
 
 
-def _store_signature(unit: Unit, complaint: Complaint, keyring: Keyring, t: sig.Thresholds) -> ComplaintSignature:
+def _store_signature(unit: Unit, complaint: Complaint, keyring: Keyring,
+                     t: sig.Thresholds) -> tuple[ComplaintSignature, bool]:
+    """The complaint's signature and band keys, stored (replaced when examined again); and whether it is new."""
     session = unit.session
     text = _clear(keyring, complaint, "text") if complaint.erased_at is None else None
     signature, count = sig.signature(text, keyring.hmac_key) if text else (None, 0)
     found = sig.phrases(text) if text else []
     row = session.get(ComplaintSignature, complaint.id)
+    new = row is None
     if row is None:
         row = ComplaintSignature(complaint_id=complaint.id, institution_id=complaint.institution_id)
         session.add(row)
+    else:
+        session.execute(delete(ComplaintTextBand).where(ComplaintTextBand.complaint_id == complaint.id))
     row.signature, row.shingles, row.phrases, row.examined_at = signature, count, found, unit.at
-    session.execute(delete(ComplaintTextBand).where(ComplaintTextBand.complaint_id == complaint.id))
+    session.flush()
     if signature is not None and count >= t.min_shingles:
-        session.add_all([ComplaintTextBand(institution_id=complaint.institution_id, band_key=k,
-                                           complaint_id=complaint.id)
-                         for k in dict.fromkeys(sig.band_keys(signature, t.jaccard))])
-    return row
+        session.execute(insert(ComplaintTextBand), [
+            {"institution_id": complaint.institution_id, "band_key": k, "complaint_id": complaint.id}
+            for k in dict.fromkeys(sig.band_keys(signature, t.jaccard))])
+    return row, new
 
 
 def _candidates(session: Session, complaint: Complaint, mine: ComplaintSignature,
@@ -117,10 +122,10 @@ def _candidates(session: Session, complaint: Complaint, mine: ComplaintSignature
     window = (Complaint.institution_id == complaint.institution_id, Complaint.id != complaint.id,
               Complaint.received_at >= since, Complaint.received_at <= complaint.received_at)
     ids: set[str] = set()
-    for col in KEY_COLUMNS.values():
-        key = getattr(complaint, col)
-        if key:
-            ids.update(session.execute(select(Complaint.id).where(getattr(Complaint, col) == key, *window)).scalars())
+    shared = [getattr(Complaint, col) == getattr(complaint, col) for col in KEY_COLUMNS.values()
+              if getattr(complaint, col)]
+    if shared:
+        ids.update(session.execute(select(Complaint.id).where(or_(*shared), *window)).scalars())
     if mine.signature is not None and mine.shingles >= t.min_shingles:
         keys = sig.band_keys(mine.signature, t.jaccard)
         ids.update(session.execute(select(ComplaintTextBand.complaint_id).where(
@@ -128,10 +133,14 @@ def _candidates(session: Session, complaint: Complaint, mine: ComplaintSignature
             ComplaintTextBand.complaint_id != complaint.id)).scalars())
     if not ids:
         return []
-    rows = session.execute(select(Complaint, ComplaintSignature).outerjoin(
+    rows = session.execute(select(Complaint.id, Complaint.debtor_id, Complaint.received_at, Complaint.proxy_key,
+                                  Complaint.phone_key, Complaint.email_key, Complaint.account_key,
+                                  ComplaintSignature.signature, ComplaintSignature.shingles).outerjoin(
         ComplaintSignature, ComplaintSignature.complaint_id == Complaint.id).where(
         Complaint.id.in_(sorted(ids)), *window)).all()
-    return [_features(c, s) for c, s in rows]
+    return [sig.Features(id=r.id, debtor=r.debtor_id, at=r.received_at,
+                         keys={s: getattr(r, col) for s, col in KEY_COLUMNS.items()}, signature=r.signature,
+                         shingles=r.shingles or 0) for r in rows]
 
 
 def examine(unit: Unit, complaint: Complaint, thresholds: sig.Thresholds | None = None) -> list[dict[str, Any]]:
@@ -141,10 +150,9 @@ def examine(unit: Unit, complaint: Complaint, thresholds: sig.Thresholds | None 
     t = thresholds or THRESHOLDS
     session = unit.session
     keyring = keyring_of(session)
-    mine = _store_signature(unit, complaint, keyring, t)
-    session.flush()
+    mine, new = _store_signature(unit, complaint, keyring, t)
     raised = sig.detect(_features(complaint, mine), _candidates(session, complaint, mine, t), t)
-    already = {(f.signal, f.key) for f in session.execute(select(ComplaintSignal).where(
+    already = set() if new else {(f.signal, f.key) for f in session.execute(select(ComplaintSignal).where(
         ComplaintSignal.complaint_id == complaint.id)).scalars()}
     out = []
     for r in raised:
@@ -342,8 +350,9 @@ def rebuild_bands(session: Session, institution: str, jaccard: float = THRESHOLD
     for complaint_id, signature in rows:
         if signature is None:  # excluded by the query; narrows the type
             continue
-        session.add_all([ComplaintTextBand(institution_id=institution, band_key=k, complaint_id=complaint_id)
-                         for k in dict.fromkeys(sig.band_keys(signature, jaccard))])
+        session.execute(insert(ComplaintTextBand), [
+            {"institution_id": institution, "band_key": k, "complaint_id": complaint_id}
+            for k in dict.fromkeys(sig.band_keys(signature, jaccard))])
     return len(rows)
 
 
