@@ -49,7 +49,7 @@ def test_the_form_refuses_an_agency_not_on_the_list_a_complaint_without_a_way_to
 def test_the_page_carries_a_form_that_posts_to_itself_and_answers_with_an_acknowledgement(public: Public):
     page = public.client.get("/public/bank/")
     assert page.status_code == 200
-    assert 'action="/public/bank/complaint-form"' in page.text and "<script" not in page.text
+    assert 'action="/public/bank/complaint-form#complain"' in page.text and "<script" not in page.text
     assert "form-action 'self'" in page.headers["content-security-policy"]
     options = re.findall(r"<option[^>]*>([^<]*)</option>", page.text)
     assert [html.unescape(o) for o in options] == ["—", SCRIPT, "甲催收", "甲催收外包"]
