@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from collectguard.complaints import report, service
 from collectguard.complaints.schemas import ComplaintAssignIn, ComplaintIn, ComplaintResolvedIn
-from collectguard.complaints.signal_models import ComplaintSignal
+from collectguard.complaints.signal_models import ComplaintSignal, ComplaintSignalMember
 from collectguard.ledger.models import LedgerRecord
 from collectguard.oversight.schemas import StaffIn
 from collectguard.oversight.service import add_staff
@@ -56,10 +56,12 @@ def _world(mon) -> Units:  # type: ignore[no-untyped-def]  # noqa: F811
     _answer(units, "2026-05-10 10:00", "r1", "art9-quiet-hours")
     _answer(units, "2026-05-25 10:00", "r2", "art9-quiet-hours art16-etiquette 夜间多次来电")
     _answer(units, "2026-05-06 10:00", "r7", "沟通不畅")
-    with units.write(at("2026-05-03 10:00")) as unit:
-        unit.session.add(ComplaintSignal(institution_id="bank", complaint_id="r3", signal="shared_phone",
-                                         shared_with=["r5"], debtors=3, detail={}, status="open",
-                                         raised_at=at("2026-05-03 10:00"), ledger_seq=1))
+    with units.write(at("2026-05-04 10:00")) as unit:  # as signal_store.examine leaves a flag
+        flag = ComplaintSignal(institution_id="bank", complaint_id="r5", signal="shared_phone", shared_with=["r3"],
+                               debtors=3, detail={}, status="open", raised_at=at("2026-05-04 10:00"), ledger_seq=1)
+        unit.session.add(flag)
+        unit.session.flush()
+        unit.session.add_all([ComplaintSignalMember(signal_id=flag.id, complaint_id=c) for c in ("r5", "r3")])
     with units.write(at("2026-05-05 10:00")) as unit:
         service.register(unit, ComplaintIn.model_validate({"id": "r8", "institution": "bank2", "channel": "phone",
                                                            "agency": "agA"}))
@@ -83,7 +85,8 @@ def test_the_report_from_the_records(mon) -> None:  # type: ignore[no-untyped-de
     assert r.root_causes_text_only == 1
     assert r.attempts == 2 and r.complaints_per_1000_attempts == Decimal("2500.00")
     assert (r.recusals, r.proxy_warnings) == (3, 1)  # r1, r4, r7 name the agency: the institution investigates
-    assert (r.signals, r.signals_by_kind, r.flagged_complaints) == (1, {"shared_phone": 1}, 1)
+    # the flag raised on agB's r5 names agA's r3 among those sharing it: r3 is flagged, no signal raised on agA's
+    assert (r.signals, r.signals_by_kind, r.flagged_complaints) == (0, {}, 1)
     # the same period as it stood on 05-10 at noon: r2 not answered yet, and nothing overdue
     with units.read() as session:
         early = report.agency_report(session, "bank", "agA", at("2026-05-01 00:00").date(),
@@ -95,6 +98,7 @@ def test_the_report_from_the_records(mon) -> None:  # type: ignore[no-untyped-de
         b = report.agency_report(session, "bank", "agB", at("2026-05-01 00:00").date(), at("2026-05-31 00:00").date(),
                                  at=at("2026-05-26 12:00"))
     assert b.complaint_ids == ["r5"] and b.open == 0 and b.overdue == 1
+    assert (b.signals, b.signals_by_kind, b.flagged_complaints) == (1, {"shared_phone": 1}, 1)
 
 
 def test_the_report_over_http_per_role(mon) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

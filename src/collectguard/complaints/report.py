@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from collectguard.agencies.repository import family
 from collectguard.collectors.models import Collector
 from collectguard.complaints.models import Complaint
-from collectguard.complaints.signal_models import ComplaintSignal
+from collectguard.complaints.signal_models import ComplaintSignal, ComplaintSignalMember
 from collectguard.errors import InvalidInput
 from collectguard.gate import daily
 from collectguard.ledger.models import LedgerRecord
@@ -92,7 +92,8 @@ class AgencyComplaintReport(BaseModel):
                                             "authorisation (the complainant warned)")
     signals: int = Field(description="期间投诉触发的反催收信号数 anti-collection signals raised on them (art. 27)")
     signals_by_kind: dict[str, int]
-    flagged_complaints: int = Field(description="至少有一个信号的投诉数 complaints with at least one signal")
+    flagged_complaints: int = Field(description="涉及未排除信号的投诉数 complaints part of a flag not dismissed "
+                                                "(raised on them or sharing the signal)")
     complaint_ids: list[str] = Field(description="计入的投诉编号 the complaints counted (ids only)")
 
 
@@ -226,10 +227,14 @@ def _signals(session: Session, institution: str, ids: Sequence[str]) -> Counter[
 
 
 def _flagged(session: Session, institution: str, ids: Sequence[str]) -> int:
+    """The complaints part of a flag not dismissed: raised on them, or sharing the signal (signal_store.flags_of)."""
     flagged: set[str] = set()
     for part in _chunks(ids):
-        flagged.update(session.execute(select(ComplaintSignal.complaint_id).where(
-            ComplaintSignal.institution_id == institution, ComplaintSignal.complaint_id.in_(part))).scalars())
+        flagged.update(session.execute(
+            select(ComplaintSignalMember.complaint_id)
+            .join(ComplaintSignal, ComplaintSignal.id == ComplaintSignalMember.signal_id)
+            .where(ComplaintSignal.institution_id == institution, ComplaintSignal.status != "dismissed",
+                   ComplaintSignalMember.complaint_id.in_(part))).scalars())
     return len(flagged)
 
 

@@ -34,6 +34,7 @@ from collectguard.complaints.schemas import (
     ComplaintResolvedIn,
     ComplaintVerifyIn,
 )
+from collectguard.complaints.signals import Signal
 from collectguard.console import charts, web
 from collectguard.console.reads import complaints as reads
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
@@ -56,18 +57,15 @@ CHANNEL_COLOURS = {"phone": "#1c7ed6", "email": "#7048e8", "letter": "#f08c00", 
 STEPS = {"registered": ("登记", "Registered"), "proxy_warned": ("提示代理投诉人", "Proxy warned"),
          "verified": ("核实", "Verified"), "extended": ("延长期限", "Deadline extended"),
          "assigned": ("指定调查人", "Investigator named"), "resolved": ("告知结果", "Result told")}
-SIGNALS = {"shared_proxy": ("同一代理人", "Same proxy"), "shared_phone": ("同一电话", "Same phone"),
-           "shared_email": ("同一邮箱", "Same e-mail"), "shared_account": ("同一收款账户", "Same payment account"),
-           "near_duplicate_text": ("文本高度雷同", "Near-duplicate text"),
-           "near_duplicate": ("文本高度雷同", "Near-duplicate text"),
-           "stop_paying": ("劝停还款/停息挂账", "Stop paying / 停息挂账"), "phrases": ("反催收话术", "Trade phrases")}
+SIGNALS = {str(k): v for k, v in Signal.LABEL.items()}  # the signals' names (complaints.signals)
+REVIEW = {"open": ("待复核", "to review"), "confirmed": ("已确认", "confirmed"), "dismissed": ("已排除", "dismissed")}
 RULES = {"art22-recusal": ("被投诉的催收员须回避", "the collector complained about stays out"),
          "art22-institution-handles": ("投诉针对合作机构，由机构自行调查", "about the agency: the institution investigates")}
 DONE = {"verify": ("已核实", "Verified"), "assign": ("已指定调查人", "Investigator named"),
         "extend": ("答复期限已延长", "Deadline extended"), "resolve": ("已办结并告知结果", "Resolved, result told"),
         "report": ("报告已提交", "Report submitted")}
 NAMES = {"status_names": STATUS, "channel_names": CHANNELS, "step_names": STEPS, "signal_names": SIGNALS,
-         "rule_names": RULES}
+         "rule_names": RULES, "review_names": REVIEW}
 
 
 def _orgs(v: web.Viewer) -> tuple[str, ...] | None:

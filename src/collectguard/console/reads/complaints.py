@@ -23,12 +23,14 @@ from collectguard.agencies.repository import works_with
 from collectguard.auth.roles import Principal
 from collectguard.collectors.models import Collector
 from collectguard.complaints import service as complaints
+from collectguard.complaints import signal_store
 from collectguard.complaints.models import Complaint, ComplaintStep
-from collectguard.complaints.signal_models import ComplaintSignal
+from collectguard.complaints.signal_models import ComplaintSignal, ComplaintSignalMember
 from collectguard.console.reads.rules import Cited, cite
 from collectguard.errors import NotFound
 from collectguard.oversight import models as om
 from collectguard.oversight.service import known_rules
+from collectguard.registry.personal import keyring_of
 from collectguard.registry.repository import institution_zone
 from collectguard.registry.unit import Unit
 
@@ -90,6 +92,8 @@ class SignalView:
     raised_at: datetime
     ledger_seq: int
     review_reason: str | None
+    hint: str | None = None  # the shared value, masked (or the similarity, the phrase ids)
+    raised_here: bool = True  # raised on this complaint (else it names this one among those sharing it)
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,8 @@ def _answer_by() -> ColumnElement[Any]:
 
 
 def _flagged() -> ColumnElement[bool]:
-    return exists().where(ComplaintSignal.complaint_id == Complaint.id)
+    """Part of a flag: raised on it, or named among the complaints sharing the signal (signal_store.flags_of)."""
+    return exists().where(ComplaintSignalMember.complaint_id == Complaint.id)
 
 
 def _filters(filters: dict[str, str], today: date) -> list[ColumnElement[bool]]:
@@ -169,6 +174,8 @@ def listing(session: Session, p: Principal, orgs: Sequence[str] | None, now: dat
     zone = institution_zone(session, p.institution_id)
     today = now.astimezone(zone).date()
     scope = _scope(p, orgs)
+    if orgs is not None:  # an agency never sees the anti-collection signals (they concern the complainants)
+        filters = {k: v for k, v in filters.items() if k != "flagged"}
     where = [*scope, *_filters(filters, today)]
     if q:
         like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -183,7 +190,7 @@ def listing(session: Session, p: Principal, orgs: Sequence[str] | None, now: dat
     found = list(session.execute(select(Complaint).where(*where).order_by(*order).limit(limit).offset(offset))
                  .scalars())
     names = _agency_names(session, {c.agency_id for c in found if c.agency_id})
-    signals = _signals_of(session, [c.id for c in found])
+    signals = _signals_of(session, [c.id for c in found]) if orgs is None else {}
     rows = [_row(c, today, names, signals.get(c.id, [])) for c in found]
     return Listing(rows=rows, total=int(total), today=today, zone=zone.key, counts=_counts(session, scope, today),
                    agencies=_agencies(session, p, orgs), per_day=_per_day(session, scope, today),
@@ -208,11 +215,14 @@ def _agency_names(session: Session, ids: set[str]) -> dict[str, str]:
 
 
 def _signals_of(session: Session, ids: Sequence[str]) -> dict[str, list[str]]:
+    """The kinds of signal each complaint is part of (raised on it or shared with it), dismissed ones left out."""
     out: dict[str, list[str]] = {}
     if ids:
-        for cid, signal in session.execute(select(ComplaintSignal.complaint_id, ComplaintSignal.signal)
-                                           .where(ComplaintSignal.complaint_id.in_(list(ids)))
-                                           .order_by(ComplaintSignal.id)):
+        for cid, signal in session.execute(
+                select(ComplaintSignalMember.complaint_id, ComplaintSignal.signal)
+                .join(ComplaintSignal, ComplaintSignal.id == ComplaintSignalMember.signal_id)
+                .where(ComplaintSignalMember.complaint_id.in_(list(ids)), ComplaintSignal.status != "dismissed")
+                .order_by(ComplaintSignal.id)):
             if signal not in out.setdefault(cid, []):
                 out[cid].append(signal)
     return out
@@ -296,24 +306,31 @@ def detail(session: Session, p: Principal, orgs: Sequence[str] | None, complaint
                  agency_name=_agency_names(session, {c.agency_id}).get(c.agency_id) if c.agency_id else None,
                  personal=complaints.masked_personal(session, c) if orgs is None and c.erased_at is None else None,
                  steps=steps, causes=[cite(r) for r in c.root_cause_rules or ()],
-                 signals=_signals(session, p, orgs, c.id))
+                 signals=_signals(session, p, c) if orgs is None else [])
     if candidates and c.status != "resolved":
         out.candidates, out.recused = _candidates(session, p, c, now)
         out.extension_limit = complaints.extension_limit(session, c)
     return out
 
 
-def _signals(session: Session, p: Principal, orgs: Sequence[str] | None, complaint_id: str) -> list[SignalView]:
-    rows = list(session.execute(select(ComplaintSignal).where(ComplaintSignal.complaint_id == complaint_id)
-                                .order_by(ComplaintSignal.id)).scalars())
-    shared = sorted({i for r in rows for i in (r.shared_with or ())})
-    seen = set(session.execute(select(Complaint.id).where(Complaint.id.in_(shared), *_scope(p, orgs))).scalars()) \
-        if shared else set()
-    return [SignalView(id=r.id, signal=r.signal, status=r.status, debtors=r.debtors,
-                       shared_with=[i for i in (r.shared_with or ()) if i in seen],
-                       hidden=sum(1 for i in (r.shared_with or ()) if i not in seen), detail=dict(r.detail or {}),
-                       raised_at=r.raised_at, ledger_seq=r.ledger_seq, review_reason=r.review_reason)
-            for r in rows]
+def _signals(session: Session, p: Principal, c: Complaint) -> list[SignalView]:
+    """The flags the complaint is part of (signal_store.flags_of), each with the other complaints in it that the
+    viewer may open and a masked hint of the shared value."""
+    rows = signal_store.flags_of(session, c.id)
+    members = {r.id: [r.complaint_id, *(r.shared_with or ())] for r in rows}
+    others = sorted({i for ids in members.values() for i in ids if i != c.id})
+    seen = set(session.execute(select(Complaint.id).where(Complaint.id.in_(others), *_scope(p, None))).scalars()) \
+        if others else set()
+    keyring = keyring_of(session) if rows else None
+    out = []
+    for r in rows:
+        ids = [i for i in dict.fromkeys(members[r.id]) if i != c.id]
+        hint = signal_store.hint(keyring, c, r.signal, dict(r.detail or {})) if keyring is not None else None
+        out.append(SignalView(id=r.id, signal=r.signal, status=r.status, debtors=r.debtors,
+                              shared_with=[i for i in ids if i in seen], hidden=sum(1 for i in ids if i not in seen),
+                              detail=dict(r.detail or {}), raised_at=r.raised_at, ledger_seq=r.ledger_seq,
+                              review_reason=r.review_reason, hint=hint, raised_here=r.complaint_id == c.id))
+    return out
 
 
 def _candidates(session: Session, p: Principal, c: Complaint,
