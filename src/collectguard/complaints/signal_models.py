@@ -33,7 +33,7 @@ class ComplaintTextBand(Base):
     __tablename__ = "complaint_text_bands"
     institution_id: Mapped[str] = mapped_column(ForeignKey("institutions.id"), primary_key=True)
     band_key: Mapped[str] = mapped_column(String(16), primary_key=True)
-    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), primary_key=True, index=True)
 
 
 class ComplaintSignal(Base):

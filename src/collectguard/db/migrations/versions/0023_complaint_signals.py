@@ -41,6 +41,8 @@ def upgrade() -> None:
                             name=op.f('fk_complaint_text_bands_institution_id_institutions')),
     sa.PrimaryKeyConstraint('institution_id', 'band_key', 'complaint_id', name=op.f('pk_complaint_text_bands'))
     )
+    op.create_index(op.f('ix_complaint_text_bands_complaint_id'), 'complaint_text_bands', ['complaint_id'],
+                    unique=False)
     op.create_table('complaint_signals',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('institution_id', sa.String(length=64), nullable=False),
@@ -85,5 +87,6 @@ def downgrade() -> None:
     op.drop_index('ix_complaint_signals_institution_status', table_name='complaint_signals')
     op.drop_index(op.f('ix_complaint_signals_complaint_id'), table_name='complaint_signals')
     op.drop_table('complaint_signals')
+    op.drop_index(op.f('ix_complaint_text_bands_complaint_id'), table_name='complaint_text_bands')
     op.drop_table('complaint_text_bands')
     op.drop_table('complaint_signatures')
