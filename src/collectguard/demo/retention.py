@@ -11,7 +11,13 @@ from datetime import date, datetime, timedelta
 
 from collectguard.config import Settings
 from collectguard.db.store import Store
-from collectguard.demo.identities import UniqueDraw, synthetic_address, synthetic_id_number, synthetic_name, synthetic_phone
+from collectguard.demo.identities import (
+    UniqueDraw,
+    synthetic_address,
+    synthetic_id_number,
+    synthetic_name,
+    synthetic_phone,
+)
 from collectguard.demo.organisations import LENDER
 from collectguard.registry import schemas as s
 from collectguard.registry.service import Registry
