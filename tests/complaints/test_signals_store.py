@@ -152,15 +152,17 @@ def test_examining_again_raises_nothing_new(events, store):
         assert len(session.execute(select(ComplaintTextBand)).all()) == 3 * 14
 
 
-def test_forget_removes_signatures_and_bands_but_keeps_the_flags(events, store):
+def test_forget_removes_signatures_bands_and_keys_but_keeps_the_flags(events, store):
     for i in (1, 2, 3):
         mass(events, i)
     with store.transaction() as session:
-        assert store_.forget(session, ["m1", "m2"]) == 2
+        assert store_.forget(session, ["m1", "m3"]) == 2
     with store.read() as session:
-        assert session.get(ComplaintSignature, "m1") is None
-        assert {r.complaint_id for r in session.execute(select(ComplaintTextBand)).scalars()} == {"m3"}
-        assert store_.flags(session, "bank")[1] == 6
+        assert session.get(ComplaintSignature, "m1") is None and session.get(ComplaintSignature, "m2") is not None
+        assert {r.complaint_id for r in session.execute(select(ComplaintTextBand)).scalars()} == {"m2"}
+        flags = store_.flags(session, "bank")[0]
+        assert len(flags) == 6 and all(f.key is None for f in flags if f.complaint_id == "m3")
+        assert {f.signal for f in flags if f.complaint_id == "m3"} >= {"shared_phone", "shared_proxy"}
 
 
 def test_nothing_personal_in_the_ledger_or_the_signal_tables(events, store):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from collectguard.complaints import signals as sig
@@ -330,11 +330,14 @@ def clusters(session: Session, institution: str, *, status: str | None = None,
 
 # -- maintenance --------------------------------------------------------------------------------------------
 def forget(session: Session, complaint_ids: list[str]) -> int:
-    """Remove the signatures and band keys of complaints whose personal data is purged (the flags stay: ids only);
-    returns how many signatures were removed."""
+    """What detection kept of complaints whose personal data is purged (called by `complaints.service.erase_personal`):
+    their signatures and band keys go, and the keyed hash on the flags raised on them; the flags stay (ids, the
+    signal, who decided). Returns how many signatures were removed."""
     if not complaint_ids:
         return 0
     session.execute(delete(ComplaintTextBand).where(ComplaintTextBand.complaint_id.in_(complaint_ids)))
+    session.execute(update(ComplaintSignal).where(ComplaintSignal.complaint_id.in_(complaint_ids))
+                    .values(key=None))
     result = session.execute(delete(ComplaintSignature).where(ComplaintSignature.complaint_id.in_(complaint_ids)))
     return int(getattr(result, "rowcount", 0) or 0)
 
