@@ -223,3 +223,47 @@ def test_the_agency_report_and_its_submission(fresh_console: Console) -> None:
     assert "张三丰" not in body and "13800138000" not in body and "zk-agency" not in body
     again = fresh_console.client("demo-agency").get(f"/console/complaints/report?from={first}&to={last}")
     assert "报告已提交" not in again.text and "#" in again.text.split("已提交的报告", 1)[1]
+
+
+# -- the demo world, read only, on SQLite and PostgreSQL --------------------------------------------------------
+def test_the_demo_cluster_is_flagged_for_the_institution_never_for_an_agency(console: Console) -> None:
+    page = console.client("demo-compliance").get("/console/complaints?flagged=yes&sort=id")
+    assert page.status_code == 200, page.text
+    flagged = _ids(page.text)
+    assert _count(page.text, "flagged") >= 12 and len(flagged) >= 12
+    cluster = [i for i in flagged if i.startswith("demo-cmp-m")]
+    assert len(cluster) >= 10, flagged  # the mass-produced complaints of the demo
+    one = console.client("demo-compliance").get(f"/console/complaints/{cluster[-1]}")
+    assert one.status_code == 200
+    signals = one.text.split('class="card complaints-signals"', 1)[1].split("</section>", 1)[0]
+    assert "同一代理人" in signals and "/console/complaints/demo-cmp-m" in signals  # links to those sharing it
+    assert "10555550188" not in one.text and "6200 0000 0000 8888" not in one.text  # masked only
+    assert "某某法律咨询服务有限公司" not in one.text
+    # an agency never sees the signals, and the flagged filter does not apply to it
+    agency = console.client("demo-agency").get("/console/complaints?flagged=yes")
+    assert agency.status_code == 200 and "⚑" not in agency.text and 'id="count-flagged"' not in agency.text
+    mine = set(_ids(agency.text))
+    assert mine and all(i.startswith("demo-cmp-") for i in mine)
+    for ident in list(mine)[:3]:
+        detail = console.client("demo-agency").get(f"/console/complaints/{ident}")
+        assert detail.status_code == 200 and "complaints-signals" not in detail.text
+
+
+def test_the_demo_list_chart_and_report_per_role(console: Console) -> None:
+    for who in ("demo-admin", "demo-compliance", "demo-auditor", "demo-agency", "demo-agency-2"):
+        page = console.client(who).get("/console/complaints")
+        assert page.status_code == 200, (who, page.text)
+        option = json.loads(re.search(r'id="complaints-daily" [^>]*data-chart="([^"]+)"', page.text).group(1)
+                            .replace("&#34;", '"').replace("&quot;", '"'))
+        assert sum(sum(s["data"]) for s in option["series"]) > 0, who
+        assert "剩余" in page.text or "已逾期" in page.text or "办结" in page.text
+    q = set(_ids(console.client("demo-agency").get("/console/complaints?q=demo-cmp").text))
+    h = set(_ids(console.client("demo-agency-2").get("/console/complaints?q=demo-cmp").text))
+    assert q and h and not (q & h)
+    for ident in sorted(q)[:2]:
+        assert console.client("demo-auditor").get(f"/console/complaints/{ident}").status_code == 200
+        assert console.client("demo-agency-2").get(f"/console/complaints/{ident}").status_code == 404
+    report = console.client("demo-agency").get("/console/complaints/report")
+    assert report.status_code == 200 and 0 < _kpi(report.text, "complaints") <= len(q)  # 30 days of them
+    assert console.client("demo-agency-2").get(f"/console/complaints/report?agency={QINGHE}").status_code == 404
+    assert console.client("demo-compliance").get("/console/complaints?lang=en").status_code == 200
