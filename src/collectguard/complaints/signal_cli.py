@@ -8,7 +8,7 @@
     collectguard complaints signals review-cluster demo-cmp-m01 --institution lender --decision dismissed --reason …
 
 Every command takes `--db` and `--json`; `review` takes `--at`. Shared values are shown masked (138****8000).
-Mounted by complaints/cli.py as `signals`.
+Mounted by complaints/cli.py as `signals`; also `python -m collectguard.complaints.signal_cli …`.
 """
 
 from __future__ import annotations
@@ -171,3 +171,7 @@ def review_cluster(complaint: Annotated[str, typer.Argument(help="集群中任�
         return _flags_out(unit.session, rows)
 
     _print_flags(_write(db, at, act), as_json)
+
+
+if __name__ == "__main__":
+    app()
