@@ -40,8 +40,8 @@ from collectguard.registry.personal import read_personal
 from collectguard.registry.unit import Units
 from collectguard.retention import service
 
-TOKEN = re.compile(rb"cg1\.[A-Za-z0-9_.\-]+")
-HEX64 = re.compile(rb"[0-9a-f]{64}")
+TOKEN = re.compile(rb"cg1\.")  # where a token may start (its end runs into the next column's bytes)
+HEX64 = re.compile(rb"(?=([0-9a-f]{64}))")  # every 64-hex window, overlapping
 DIGITS = re.compile(rb"[0-9X]{11,18}")
 
 
@@ -104,7 +104,9 @@ def scan(url: str, tokens: set[bytes], hashes: set[bytes], clear: set[bytes]) ->
     for path in _files(url):
         blob = path.read_bytes()
         size += len(blob)
-        found_tokens |= set(TOKEN.findall(blob)) & tokens
+        lengths = {len(t) for t in tokens}
+        starts = [m.start() for m in TOKEN.finditer(blob)]
+        found_tokens |= {blob[i:i + n] for i in starts for n in lengths} & tokens
         found_hashes |= set(HEX64.findall(blob)) & hashes
         runs = set(DIGITS.findall(blob))
         found_clear |= {c for c in clear if c in runs or any(c in r for r in runs if len(r) > len(c))}
@@ -172,6 +174,11 @@ def main() -> None:
     finally:
         store.dispose()
     after = scan(url, tokens, hashes, clear)
+    # A refusal's keyed hash outlives retention by design (refused_numbers, art. 8(三): never contacted again).
+    raw = sqlite3.connect(Path(make_url(url).database or ""))
+    refused = {r[0].encode() for r in raw.execute("SELECT phone_index FROM refused_numbers")}
+    raw.close()
+    after["keyed_hashes_kept_by_refusals"] = len(hashes & refused)
     figures = {
         "debtors_in_world": args.debtors, "chosen": len(ids), "planned": len(planned), "purged": out.count,
         "deletion_log_entries": out.entries, "plan_s": round(plan_s, 2),

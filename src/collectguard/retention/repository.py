@@ -52,7 +52,8 @@ def candidates(session: Session, institution_id: str, *, after: str = "", batch:
     """The next `batch` debtors (by id, after `after`) with a debt at the institution, none of whose own debts
     anywhere is open, and not purged yet. The rest of the decision is rules.decide's, on `facts`."""
     open_debt = exists().where(Debt.debtor_id == Debtor.id, Debt.status != "settled")
-    here = exists().where(Debt.debtor_id == Debtor.id, Debt.institution_id == institution_id)
+    # One uncorrelated IN (…): a correlated EXISTS let SQLite walk the institution's index for every debtor.
+    here = Debtor.id.in_(select(Debt.debtor_id).where(Debt.institution_id == institution_id))
     return list(session.execute(select(Debtor.id).where(Debtor.id > after, here, ~open_debt, ~_purged())
                                 .order_by(Debtor.id).limit(batch)).scalars())
 
