@@ -63,6 +63,10 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
     "POST /v1/staff": "`org` is the caller's own institution (an agency's people are the agency's own record)",
     "POST /v1/inspections": "findings cite rule ids of RULES.md; the period is not reversed; a sample needs a period",
     "POST /v1/rectification-orders": "`due` is not before today; `finding` comes with its `inspection`",
+    "POST /v1/incidents": "a major risk names its category and a pi_breach none; `discovered_at` is not after now; "
+                          "the agency is one the institution works with",
+    "POST /v1/incidents/{incident_id}/notifications": "a written report to the SRO states all four parts (409, "
+                                                      "art24-major-risk-48h)",
     "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
                                                                "the answer time within the policy's complaint_days",
 }
