@@ -179,3 +179,15 @@ def test_follow_up_notices_are_numbered(events, store):
         notes = session.execute(select(IncidentNotification.n, IncidentNotification.to, IncidentNotification.late)
                                 .order_by(IncidentNotification.n)).all()
     assert [tuple(n) for n in notes] == [(1, "institution", False), (2, "sro", False)]
+
+
+def test_the_calendar_item_carries_its_instant_and_its_local_day(events, store):
+    from collectguard.oversight.calendar import obligations
+
+    events.incident(IncidentIn(id="b1", institution="bank", agency="agA", kind="pi_breach",
+                               discovered_at=at("2026-03-01 20:00")), at("2026-03-01 21:00"))
+    with store.read() as session:
+        item = next(i for i in obligations(session, "bank", at("2026-03-02 09:00")) if i.subject == "b1")
+    assert (item.key, item.status, item.subject_kind) == ("art21-breach-24h:b1", "due", "incident")
+    assert item.due_at == at("2026-03-02 20:00") and str(item.due_date) == "2026-03-02"
+    assert [e.kind for e in item.evidence] == ["incident:reported"]

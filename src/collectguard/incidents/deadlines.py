@@ -72,7 +72,10 @@ def incident_deadlines(session: Session, institution_id: str, at: datetime, prof
         first = meeting(rule, [n for n in notes[row.id] if n.at <= at])
         met = Dated(local_day(first.at, zone), Evidence(f"incident:notified:{first.to}", f"{row.id}#{first.n}",
                                                         first.at, first.ledger_seq)) if first else None
+        due = rule.due_at(row.discovered_at)
+        # `due_at` decides (overdue from the next instant); `due_date`, its local day, places the item on the
+        # calendar's month.
         out.append(Deadlined(rule.obligation, row.id, SubjectKind.INCIDENT,
                              Evidence("incident:reported", row.id, row.reported_at, row.ledger_seq),
-                             due_at=rule.due_at(row.discovered_at), met=met))
+                             due_date=local_day(due, zone), due_at=due, met=met))
     return out
