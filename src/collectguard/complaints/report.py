@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -116,6 +117,32 @@ class _Cited:
     en: str
 
 
+# The conduct rules a complaint's root cause may cite that the gate's profile does not hold (RULES.md, "Conduct
+# rules": found by quality inspection and investigations, not decided by the gate), with their articles.
+CONDUCT = {
+    "art11-identity": _Cited("11(一), 16(一)1", "未表明身份、冒充公检法或律师、以个人名义催收",
+                             "identity not stated or faked, collecting in a personal name"),
+    "art11-truthful": _Cited("11(二)", "虚假、误导或夸大的陈述", "misleading, ambiguous or exaggerated statements"),
+    "art11-official-channel": _Cited("11(三)", "要求通过非指定渠道还款", "repayment asked through an unofficial channel"),
+    "art11-no-extra-fees": _Cited("11(四)", "以催收名义收取费用", "a fee charged in the name of collection"),
+    "art11-no-illegal-funding": _Cited("11(四)", "诱导或强迫非法筹资还款", "the debtor pushed to raise money unlawfully"),
+    "art16-recording-notice": _Cited("16(一)2", "未告知录音录像", "the recording not announced"),
+    "art16-etiquette": _Cited("16(一)3", "辱骂、威胁、恐吓、骚扰", "insults, threats, intimidation, harassment"),
+    "art16-visit-conduct": _Cited("16(三)5", "外访擅入住所或办公场所、打扰家人同事",
+                                  "a visit entering without consent, disturbing family or co-workers"),
+    "art8-contact-no-disclosure": _Cited("8(三)", "向联系人披露债务信息或要求其还款",
+                                         "debt details told to a contact, or a contact asked to pay"),
+}
+
+
+def cite(rule: str) -> tuple[str, str, str]:
+    """(article, zh, en) of a rule id a root cause names: the profile's rules and obligations, the conduct rules;
+    an id neither knows as itself."""
+    found = _catalogue().get(rule) or CONDUCT.get(rule)
+    return (found.article, found.zh, found.en) if found is not None else ("", rule, rule)
+
+
+@lru_cache(maxsize=1)
 def _catalogue() -> dict[str, _Cited]:
     profile = load_profile(DEFAULT_PROFILE)
     out = {r.id: _Cited(r.article, r.message_zh, r.message_en) for r in profile.rules}
@@ -189,11 +216,9 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
             overdue += 1
         else:
             still_open += 1
-    cited = _catalogue()
-    root_causes = [RootCause(rule=rule, article=cited[rule].article if rule in cited else "",
-                             title_zh=cited[rule].zh if rule in cited else rule,
-                             title_en=cited[rule].en if rule in cited else rule, complaints=n)
-                   for rule, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))]
+    root_causes = [RootCause(rule=rule, article=a, title_zh=zh, title_en=en, complaints=n)
+                   for rule, n in sorted(causes.items(), key=lambda kv: (-kv[1], kv[0]))
+                   for a, zh, en in [cite(rule)]]
     attempts = sum(t.attempts for t in daily.totals(session, institution, period_from, period_to, orgs=orgs))
     ids = [c.id for c in rows]
     signals = _signals(session, institution, ids)

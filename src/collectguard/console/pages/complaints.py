@@ -134,7 +134,7 @@ async def _report_page(request: Request, v: web.Viewer, *, error: CollectGuardEr
     done = params.get("done")
     return web.render(request, "complaints_report.html", {
         **ctx, "error": error, "notice": notice or DONE.get(done or ""), "can_submit": v.can(Permission.AGENCY_REPORT),
-        "chart": _report_chart(v, ctx["report"]) if ctx.get("report") else None, **NAMES}, v=v, status=status)
+        "answers_chart": _report_chart(v, ctx["report"]) if ctx.get("report") else None, **NAMES}, v=v, status=status)
 
 
 def _report(request: Request, v: web.Viewer, agency: str, first: date | None, last: date | None) -> dict[str, Any]:

@@ -25,8 +25,9 @@ from collectguard.collectors.models import Collector
 from collectguard.complaints import service as complaints
 from collectguard.complaints import signal_store
 from collectguard.complaints.models import Complaint, ComplaintStep
+from collectguard.complaints.report import cite as cite_cause
 from collectguard.complaints.signal_models import ComplaintSignal, ComplaintSignalMember
-from collectguard.console.reads.rules import Cited, cite
+from collectguard.console.reads.rules import Cited
 from collectguard.errors import NotFound
 from collectguard.oversight import models as om
 from collectguard.oversight.service import known_rules
@@ -96,6 +97,45 @@ class SignalView:
     raised_here: bool = True  # raised on this complaint (else it names this one among those sharing it)
 
 
+@dataclass
+class SignalGroup:
+    """The flags of one kind a complaint is part of, taken together: the complaints sharing the signal with it, the
+    masked values, the flags' review states and ledger records."""
+
+    signal: str
+    flags: list[SignalView]
+    hints: list[str]
+    debtors: int  # the most distinct debtors any of its flags counted
+    shared_with: list[str]  # every other complaint in them that the viewer may open
+    hidden: int
+    statuses: dict[str, int]
+    reviews: list[str]  # the reasons given, newest last
+
+    @property
+    def seqs(self) -> list[int]:
+        return [f.ledger_seq for f in self.flags]
+
+
+def group_signals(views: Sequence[SignalView]) -> list[SignalGroup]:
+    groups: dict[str, SignalGroup] = {}
+    for f in views:
+        g = groups.get(f.signal)
+        if g is None:
+            g = groups[f.signal] = SignalGroup(f.signal, [], [], 0, [], 0, {}, [])
+        g.flags.append(f)
+        if f.hint and f.hint not in g.hints:
+            g.hints.append(f.hint)
+        g.debtors = max(g.debtors, f.debtors)
+        g.shared_with.extend(i for i in f.shared_with if i not in g.shared_with)
+        g.hidden = max(g.hidden, f.hidden)
+        g.statuses[f.status] = g.statuses.get(f.status, 0) + 1
+        if f.review_reason and f.review_reason not in g.reviews:
+            g.reviews.append(f.review_reason)
+    for g in groups.values():
+        g.shared_with.sort()
+    return list(groups.values())
+
+
 @dataclass(frozen=True)
 class Candidate:
     id: str
@@ -116,7 +156,7 @@ class Detail:
     personal: dict[str, str | None] | None  # masked; None for an agency viewer
     steps: list[ComplaintStep]
     causes: list[Cited]
-    signals: list[SignalView]
+    signals: list[SignalGroup]
     candidates: list[Candidate] = field(default_factory=list)
     recused: list[tuple[Candidate, list[str]]] = field(default_factory=list)  # who may not, with the rule ids
     extension_limit: date | None = None
@@ -261,6 +301,12 @@ def today_of(session: Session, institution: str, now: datetime) -> date:
     return now.astimezone(institution_zone(session, institution)).date()
 
 
+def cite(rule: str) -> Cited:
+    """A root cause's rule with its article and headline (the conduct rules too, complaints.report.cite)."""
+    article, zh, en = cite_cause(rule)
+    return Cited(rule, article, zh, en)
+
+
 def _per_day(session: Session, scope: list[ColumnElement[bool]], today: date) -> list[tuple[date, dict[str, int]]]:
     first = today - timedelta(days=DAYS - 1)
     counts: dict[date, Counter[str]] = {first + timedelta(days=n): Counter() for n in range(DAYS)}
@@ -306,7 +352,7 @@ def detail(session: Session, p: Principal, orgs: Sequence[str] | None, complaint
                  agency_name=_agency_names(session, {c.agency_id}).get(c.agency_id) if c.agency_id else None,
                  personal=complaints.masked_personal(session, c) if orgs is None and c.erased_at is None else None,
                  steps=steps, causes=[cite(r) for r in c.root_cause_rules or ()],
-                 signals=_signals(session, p, c) if orgs is None else [])
+                 signals=group_signals(_signals(session, p, c)) if orgs is None else [])
     if candidates and c.status != "resolved":
         out.candidates, out.recused = _candidates(session, p, c, now)
         out.extension_limit = complaints.extension_limit(session, c)
