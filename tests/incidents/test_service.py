@@ -146,6 +146,8 @@ def test_the_written_report_as_docx_and_pdf_has_its_four_parts(events, store):
         made_pdf = report_files.render(session, row, at("2026-03-05 09:00"), "pdf")
         again = report_files.render(session, row, at("2026-03-06 09:00"), "pdf")
     assert made_pdf == again  # the same record makes the same file (the report's date is when it was sent)
+    with store.read() as session:
+        assert report_files.render(session, session.get(Incident, "mr1"), at("2026-03-07 09:00"), "docx") == made_docx
     document = docx.Document(io.BytesIO(made_docx))
     text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
         c.text for t in document.tables for r in t.rows for c in r.cells)

@@ -146,6 +146,21 @@ def docx_bytes(report: ReportContent) -> bytes:
         doc.add_paragraph(line)
     out = io.BytesIO()
     doc.save(out)
+    return _fixed_zip(out.getvalue(), report.made_at)
+
+
+def _fixed_zip(content: bytes, at: datetime) -> bytes:
+    """The DOCX package again with every entry dated `at` (zipfile dates entries by the wall clock): the same
+    record makes the same bytes."""
+    import zipfile
+
+    stamp = at.astimezone(UTC).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)  # type: ignore[arg-type]
+            entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, info.external_attr
+            dst.writestr(entry, src.read(info.filename))
     return out.getvalue()
 
 
