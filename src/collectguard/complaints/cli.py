@@ -275,3 +275,9 @@ def show(complaint: IdArgument, institution: InstitutionOption, at: AtOption = N
                + (f" · 结果 result: {found.result}" if found.result else ""))
     for s in found.steps:
         typer.echo(f"  {s.n}. {s.at.isoformat()}  {s.step}  #{s.ledger_seq}")
+
+
+# The agency's periodic complaint report (art. 22): complaints/report_cli.py.
+from collectguard.complaints.report_cli import report as _report  # noqa: E402
+
+app.command("report")(_report)
