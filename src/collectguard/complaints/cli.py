@@ -281,3 +281,8 @@ def show(complaint: IdArgument, institution: InstitutionOption, at: AtOption = N
 from collectguard.complaints.report_cli import report as _report  # noqa: E402
 
 app.command("report")(_report)
+
+# The anti-collection signals (art. 27): complaints/signal_cli.py.
+from collectguard.complaints.signal_cli import app as _signals  # noqa: E402
+
+app.add_typer(_signals, name="signals")
