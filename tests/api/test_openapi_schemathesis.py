@@ -67,6 +67,8 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
                           "the agency is one the institution works with",
     "POST /v1/incidents/{incident_id}/notifications": "a written report to the SRO states all four parts (409, "
                                                       "art24-major-risk-48h)",
+    "POST /v1/retention/destruction-requests": "the institution names the agency (an agency operator asks for its own); "
+                                               "every agreement with it has ended or it was terminated (409)",
     "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
                                                                "the answer time within the policy's complaint_days",
 }

@@ -6,7 +6,6 @@ copies (`oversight:report`) and reads its own requests and their deletion-log en
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +16,7 @@ from collectguard.api.params import Offset
 from collectguard.api.responses import ERRORS
 from collectguard.auth.roles import Permission, Principal
 from collectguard.errors import InvalidInput, NotFound
+from collectguard.fields import Instant
 from collectguard.retention import repository as repo
 from collectguard.retention import service
 from collectguard.retention.schemas import (
@@ -24,6 +24,7 @@ from collectguard.retention.schemas import (
     DeletionReason,
     DestructionDecisionIn,
     DestructionOut,
+    DestructionRefusalIn,
     DestructionRequestIn,
     DestructionStatus,
     RetentionPolicyIn,
@@ -70,7 +71,8 @@ def deletion_log(p: Reader, units: UnitsDep, subject_kind: SubjectKind | None = 
                  reason: DeletionReason | None = None,
                  subject: Annotated[str | None, Query(max_length=64)] = None,
                  run: Annotated[str | None, Query(max_length=64)] = None,
-                 since: datetime | None = None, until: datetime | None = None,
+                 since: Annotated[Instant | None, Query(description="自 from this instant")] = None,
+                 until: Annotated[Instant | None, Query(description="至（不含） before this instant")] = None,
                  limit: Limit = 50, offset: Offset = 0) -> Page[DeletionLogOut]:
     """An agency operator sees the entries of its own agency's copies only."""
     with units.read() as session:
@@ -114,6 +116,6 @@ def approve(request_id: PathId, body: DestructionDecisionIn, p: Writer, units: U
 
 @router.post("/retention/destruction-requests/{request_id}/refuse", response_model=DestructionOut,
              summary="拒绝销毁 Refuse, with a reason")
-def refuse(request_id: PathId, body: DestructionDecisionIn, p: Writer, units: UnitsDep, at: Now) -> DestructionOut:
+def refuse(request_id: PathId, body: DestructionRefusalIn, p: Writer, units: UnitsDep, at: Now) -> DestructionOut:
     with units.write(at) as unit:
         return DestructionOut.model_validate(service.refuse(unit, p.institution_id, request_id, body))

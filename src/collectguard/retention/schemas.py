@@ -7,17 +7,21 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from collectguard.fields import Flag, Instant, Name, Note
+from collectguard.fields import WHOLE, Flag, Instant, Name, Note, storable
 from collectguard.registry.schemas import Ident, Strict
 
 MIN_YEARS = 2  # art. 12(一)(二): collection records kept at least 2 years, nothing purged before that
 DEFAULT_YEARS = 5
 MAX_YEARS = 30
 
-Years = Annotated[int, Field(ge=1, le=MAX_YEARS, strict=True, description="保存年限（≥2）years personal data is "
-                                                                           "kept after the last activity (≥ 2)")]
+Years = Annotated[int, Field(ge=1, le=MAX_YEARS, description="保存年限（≥2）years personal data is kept after the last "
+                                                             "activity (≥ 2)"), WHOLE]
+# Who approved or decided: a name that is not blank (the deletion log says who).
+NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+Person = Annotated[str, Field(min_length=1, max_length=200, pattern=NOT_BLANK), AfterValidator(storable)]
+Reason = Annotated[str, Field(min_length=1, max_length=2000, pattern=NOT_BLANK), AfterValidator(storable)]
 
 
 class SubjectKind(StrEnum):
@@ -45,11 +49,11 @@ class RetentionPolicyIn(Strict):
 
 
 class RetentionRunIn(Strict):
-    approved_by: Name = Field(description="批准人 who approved the purge")
+    approved_by: Person = Field(description="批准人 who approved the purge")
     at: Instant | None = Field(default=None, description="按此时刻计算保存期（默认现在） count retention to this "
                                                           "instant (default: now)")
     dry_run: Flag = False
-    limit: Annotated[int, Field(ge=1, le=1_000_000, strict=True)] | None = None
+    limit: Annotated[int, WHOLE] | None = Field(default=None, ge=1, le=1_000_000)
 
 
 class DestructionRequestIn(Strict):
@@ -62,8 +66,12 @@ class DestructionRequestIn(Strict):
 
 
 class DestructionDecisionIn(Strict):
-    decided_by: Name
+    decided_by: Person
     reason: Note | None = None
+
+
+class DestructionRefusalIn(DestructionDecisionIn):
+    reason: Reason = Field(description="拒绝理由 why the institution refuses")  # type: ignore[assignment]
 
 
 # -- out -------------------------------------------------------------------------------------------------------

@@ -89,6 +89,8 @@ async def decide(request: Request, request_id: RequestId, decision: str, v: Deci
     form = await request.form()
 
     def run() -> None:
+        if decision == "refuse" and _text(form, "reason") is None:
+            raise InvalidInput("拒绝须说明理由", "a refusal needs a reason", field="reason")
         data = DestructionDecisionIn.model_validate({"decided_by": v.username or v.principal.role.value,
                                                      "reason": _text(form, "reason")})
         with web.units_of(request).write(web.now_of(request)) as unit:
