@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from collectguard.complaints import signals as s
 
@@ -233,3 +235,24 @@ def test_several_signals_at_once_and_the_complaint_itself_ignored():
     pool = [feat("c1", "d1", shared_proxy="X", shared_phone="P"), feat("c2", "d2", shared_proxy="X", shared_phone="P")]
     new = feat("c3", "d3", days=1, shared_proxy="X", shared_phone="P")
     assert [r.signal for r in s.detect(new, [*pool, new])] == ["shared_proxy", "shared_phone"]
+
+
+# -- properties -------------------------------------------------------------------------------------------------
+CJK = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x4FFF), min_size=0, max_size=60)
+NOISE = st.text(alphabet=" \t\n，。！？、；：,.!?0123456789０１２３-—·（）()【】", max_size=3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(CJK, NOISE), min_size=1, max_size=6))
+def test_digits_spacing_and_punctuation_never_change_a_signature(parts):
+    plain_text = "".join(p for p, _ in parts)
+    noisy = "".join(p + n for p, n in parts)
+    assert sig_of(plain_text) == sig_of(noisy)
+
+
+@settings(max_examples=40, deadline=None)
+@given(CJK, CJK)
+def test_similarity_is_symmetric_and_bounded(a, b):
+    sa, sb = sig_of(a)[0], sig_of(b)[0]
+    assert s.similarity(sa, sb) == s.similarity(sb, sa)
+    assert 0.0 <= s.similarity(sa, sb) <= 1.0 and s.similarity(sa, sa) == 1.0
