@@ -6,9 +6,9 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from collectguard.fields import Flag, LongText, Name, Note, Phone, ShortText
 from collectguard.registry.create import ServerMade
@@ -112,18 +112,35 @@ class ResolveBody(Strict):
     result: Note | None = Field(default=None, description="告知投诉人的处理结果 the result told to the complainant")
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# One way to answer: a phone number or an e-mail address (the schema says so too).
+ONE_CONTACT: dict[str, Any] = {"anyOf": [
+    {"required": ["complainant_phone"], "properties": {"complainant_phone": {"type": "string"}}},
+    {"required": ["complainant_email"], "properties": {"complainant_email": {"type": "string"}}}]}
+
+
 class PublicComplaintIn(Strict):
-    """What the public web form sends (art. 23): no key; channel `web`. A complaint made for someone else (代理)
-    gives `proxy_name`: an authorisation cannot be checked online, so the complainant is warned at once."""
+    """What the public web form sends (art. 23): no key; channel `web`; a phone or an e-mail to answer to. A
+    complaint made for someone else (代理) gives `proxy_name`: an authorisation cannot be checked online, so the
+    complainant is warned at once. An agency name not on today's list is kept as a note (the complaint is never
+    refused for it)."""
+
+    model_config = ConfigDict(json_schema_extra=ONE_CONTACT)
 
     complainant_name: Name | None = None
     complainant_phone: Phone | None = None
-    complainant_email: ShortText | None = None
+    complainant_email: Annotated[str, Field(max_length=64, pattern=EMAIL_PATTERN)] | None = None
     agency_name: Name | None = Field(default=None, description="被投诉的合作机构名称（按公示名单）the agency "
                                                                "complained about, by its name on the public list")
     proxy_name: Name | None = Field(default=None, description="代他人投诉时填写本人姓名 your name, when you complain "
                                                               "for someone else")
     text: LongText = Field(description="投诉内容 what happened")
+
+    @model_validator(mode="after")
+    def _one_contact(self) -> PublicComplaintIn:
+        if not (self.complainant_phone or self.complainant_email):
+            raise ValueError("请留下电话或邮箱以便答复 / leave a phone number or an e-mail address for the answer")
+        return self
 
 
 # -- what it answers (personal data masked) -------------------------------------------------------------------

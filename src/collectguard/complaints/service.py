@@ -210,6 +210,7 @@ def register(unit: Unit, data: ComplaintIn) -> EventOut:
     personal = {"complainant_name": data.complainant_name, "complainant_phone": data.complainant_phone,
                 "complainant_email": data.complainant_email, "payment_account": data.payment_account,
                 "text": data.text, "proxy_name": proxy.name if proxy is not None else None}
+    personal = {f: (v.strip() or None) if v is not None else None for f, v in personal.items()}  # blank: none
     given = sorted(f for f, v in personal.items() if v is not None)
     _write_personal(unit.session, row, {f: v for f, v in personal.items() if v is not None})
     payload = {"institution": data.institution, "channel": data.channel.value, "debtor": data.debtor,

@@ -166,14 +166,26 @@ def public_complaint(institution: PathId, body: PublicComplaintIn, units: UnitsD
 FORM_FIELDS = ("complainant_name", "complainant_phone", "complainant_email", "agency_name", "proxy_name", "text")
 
 
-@pages.post("/{institution}/complaint-form", response_class=HTMLResponse, tags=TAGS, responses=NOT_FOUND_HTML,
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+FORM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"content": _HTML, "description": "已登记：回执页面 Registered: the acknowledgement page"},
+    404: {"content": _HTML, "description": "未知机构 Unknown institution"},
+    422: {"content": _HTML, "description": "表单有误：页面连同所填内容与错误说明 The form again, with what is wrong"},
+    503: {"content": _JSON_ERROR, "description": "数据库暂不可用，请重试 Database unavailable; retry"},
+}
+FORM_BODY = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
+    "schema": PublicComplaintIn.model_json_schema()}}}}
+
+
+@pages.post("/{institution}/complaint-form", response_class=HTMLResponse, status_code=201, tags=TAGS,
+            responses=FORM_RESPONSES, openapi_extra=FORM_BODY,
             summary="网上投诉表单 The public page's complaint form (form-encoded; answers a page)")
 async def public_complaint_form(institution: PathId, request: Request, units: UnitsDep, at: Now) -> HTMLResponse:
     """What the page's form posts: an acknowledgement page with the reference and the day of the answer, or the
     form again with what is wrong (422), in Chinese and English."""
     form = await request.form()
-    values = {k: str(form.get(k) or "").strip() for k in FORM_FIELDS}
-    sent = {k: v for k, v in values.items() if v}
+    values = {k: str(form.get(k) or "") for k in FORM_FIELDS}
+    sent = {k: v for k, v in values.items() if v != ""}  # an input left empty is not sent
     with units.read() as session:
         try:
             agencies = service.public_agencies(session, institution, at)
@@ -188,7 +200,9 @@ async def public_complaint_form(institution: PathId, request: Request, units: Un
         return HTMLResponse(page.render(agencies, complaints, form=values, error=(exc.message_zh, exc.message_en)),
                             status_code=422, headers=page.HEADERS)
     except ValidationError as exc:  # a field too long, a phone that is not one, no text
-        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]})) or "text"
-        return HTMLResponse(page.render(agencies, complaints, form=values, error=(
-            f"请检查以下内容：{fields}", f"please check: {fields}")), status_code=422, headers=page.HEADERS)
+        fields = ", ".join(sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}))
+        error = (f"请检查以下内容：{fields}", f"please check: {fields}") if fields else (
+            "请留下电话或邮箱以便答复", "leave a phone number or an e-mail address for the answer")
+        return HTMLResponse(page.render(agencies, complaints, form=values, error=error), status_code=422,
+                            headers=page.HEADERS)
     return HTMLResponse(page.render(agencies, complaints, ack=ack), status_code=201, headers=page.HEADERS)

@@ -220,8 +220,9 @@ def record_disclosure(unit: Unit, institution_id: str) -> int:
 # == the web form (art. 23): a complaint without a key ==================================================
 def web_complaint(unit: Unit, institution_id: str, data: PublicComplaintIn) -> ComplaintAck:
     """Register what the public form sent as a complaint on channel `web` (complaints.service.register): the agency
-    is named as the public list shows it today (another name is a 422); someone complaining for another person is
-    a proxy whose authorisation cannot be checked online, so the complaint is flagged and they are warned."""
+    is named as the public list shows it today (another name is kept as the complaint's note); someone complaining
+    for another person is a proxy whose authorisation cannot be checked online, so the complaint is flagged and
+    they are warned."""
     from collectguard.complaints import (
         service as complaints,  # here: oversight → agencies → public imports this
     )
@@ -229,23 +230,19 @@ def web_complaint(unit: Unit, institution_id: str, data: PublicComplaintIn) -> C
     inst = repo.institution(unit.session, institution_id)
     if inst is None:
         raise NotFound("institution", institution_id, field="institution")
-    agency = None
+    agency, note = None, None
     if data.agency_name:
         zone = ZoneInfo(repo.zone_name(inst))
         names = {(e.agency.name or e.agency.id): e.agency.id
                  for e in repo.entrusted(unit.session, inst.id, unit.at.astimezone(zone).date())}
         agency = names.get(data.agency_name.strip())
-        if agency is None:
-            raise InvalidInput("请从公示名单中选择催收机构", "choose the agency from the published list",
-                               field="agency_name")
-    if not (data.complainant_phone or data.complainant_email):
-        raise InvalidInput("请留下电话或邮箱以便答复", "leave a phone number or an e-mail address for the answer",
-                           field="complainant_phone")
+        if agency is None:  # not on today's list: kept for the investigator, never a reason to refuse
+            note = f"投诉人所称机构（不在今日公示名单）/ agency named, not on today's list: {data.agency_name.strip()}"
     event = complaints.register(unit, ComplaintIn(
         id=f"cmp_{secrets.token_hex(10)}", institution=inst.id, agency=agency, channel=ComplaintChannel.WEB,
         proxy=ProxyIn(name=data.proxy_name, authorisation=False) if data.proxy_name else None,
         complainant_name=data.complainant_name, complainant_phone=data.complainant_phone,
-        complainant_email=data.complainant_email, text=data.text))
+        complainant_email=data.complainant_email, text=data.text, note=note))
     due = date.fromisoformat(event.detail["due_date"])
     day = unit.at.astimezone(ZoneInfo(repo.zone_name(inst))).date()
     zh = f"您的投诉已登记，编号 {event.subject}。我们将于 {due.isoformat()} 前答复您。"
