@@ -100,6 +100,13 @@ def test_who_reads_what(api, h):
     ok(client.get("/v1/incidents", headers=h["agency_admin"]), 403)
     open_ = ok(client.get("/v1/incidents", params={"open": "true", "kind": "major_risk"}, headers=h["auditor"]))
     assert {x["id"] for x in open_["items"]} == {other["id"], mine["id"]}
+    # Telling the institution of a major risk is not the SRO report it still owes; a pi_breach told is done.
+    ok(client.post(f"/v1/incidents/{other['id']}/notifications", json={"to": "institution"},
+                   headers=h["compliance_officer"]), 201)
+    ok(client.post(f"/v1/incidents/{own['id']}/notifications", json={"to": "institution"},
+                   headers=h["agency_operator"]), 201)
+    still = ok(client.get("/v1/incidents", params={"open": "true"}, headers=h["auditor"]))
+    assert {x["id"] for x in still["items"]} == {other["id"], mine["id"]}
 
 
 def test_inputs_refused_with_their_field(api, h):
