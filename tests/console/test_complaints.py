@@ -267,3 +267,29 @@ def test_the_demo_list_chart_and_report_per_role(console: Console) -> None:
     assert report.status_code == 200 and 0 < _kpi(report.text, "complaints") <= len(q)  # 30 days of them
     assert console.client("demo-agency-2").get(f"/console/complaints/report?agency={QINGHE}").status_code == 404
     assert console.client("demo-compliance").get("/console/complaints?lang=en").status_code == 200
+
+
+def test_agency_and_collector_pages_count_their_complaints(console: Console) -> None:
+    from collectguard.console.reads import complaints as reads
+
+    with console.app.state.units.read() as session:  # type: ignore[attr-defined]
+        users = console.users
+        p = _principal(console, users["demo-compliance"].username)
+        q = reads.summary(session, p, console.clock.now, agency=QINGHE)
+    page = console.client("demo-compliance").get(f"/console/agencies/{QINGHE}")
+    assert page.status_code == 200 and 'id="complaints"' in page.text
+    assert f'id="complaints-registered">{q.registered}<' in page.text and q.registered > 0
+    assert f'id="complaints-overdue">{q.overdue}<' in page.text
+    assert f"/console/complaints/report?agency={QINGHE}" in page.text
+    own = console.client("demo-agency").get(f"/console/agencies/{QINGHE}")
+    assert f'id="complaints-registered">{q.registered}<' in own.text
+    collector = _collector(console, QINGHE)
+    shown = console.client("demo-auditor").get(f"/console/collectors/{collector}")
+    assert shown.status_code == 200 and 'id="complaints-substantiated">' in shown.text
+
+
+def _principal(con: Console, username: str):  # type: ignore[no-untyped-def]
+    from collectguard.auth.roles import Principal
+
+    user = con.users[username]
+    return Principal(key_id=username, role=user.role, institution_id=user.institution or "", agency_id=user.agency)

@@ -24,6 +24,7 @@ from collectguard.auth.roles import Permission, Principal
 from collectguard.auth.service import entrusts
 from collectguard.console import charts, web
 from collectguard.console.reads import agencies as reads
+from collectguard.console.reads import complaints as complaint_reads
 from collectguard.console.reads import rules
 from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
 from collectguard.oversight import models as om
@@ -125,8 +126,9 @@ async def agency(request: Request, agency_id: AgencyId, v: Reader) -> Response:
 async def _page(request: Request, v: web.Viewer, agency_id: str, *, error: CollectGuardError | None = None,
                 notice: tuple[str, str] | None = None, status: int = 200) -> Response:
     page = await run_in_threadpool(_agency_page, request, v.principal, agency_id)
+    complaints = await run_in_threadpool(_complaints, request, v.principal, agency_id)
     return web.render(request, "agencies_page.html", {
-        "page": page, "error": error, "notice": notice, "charts": _charts(page, v),
+        "page": page, "error": error, "notice": notice, "charts": _charts(page, v), "complaints": complaints,
         "cited": [(rules.cite(rule), n) for rule, n in page.denials_by_rule[:12]], "can_act": v.can(
             Permission.OVERSIGHT_WRITE) and v.agency is None, "criteria": CRITERIA, "kinds": list(EvaluationKind),
         "order_reasons": list(RectificationReason), "termination_reasons": list(TerminationReason), **NAMES},
@@ -136,6 +138,12 @@ async def _page(request: Request, v: web.Viewer, agency_id: str, *, error: Colle
 def _agency_page(request: Request, p: Principal, agency_id: str) -> reads.Page:
     with web.units_of(request).read() as session:
         return reads.agency_page(session, p, agency_id, web.now_of(request))
+
+
+def _complaints(request: Request, p: Principal, agency_id: str) -> complaint_reads.Summary:
+    """The complaints about the agency (its subcontractors and their collectors): console/reads/complaints.py."""
+    with web.units_of(request).read() as session:
+        return complaint_reads.summary(session, p, web.now_of(request), agency=agency_id)
 
 
 def _charts(page: reads.Page, v: web.Viewer) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collectguard.api import attempt_ids
 from collectguard.auth.roles import Permission, Role
 from collectguard.console import charts, web
 from collectguard.console.reads import collectors as reads
+from collectguard.console.reads import complaints as complaint_reads
 from collectguard.errors import Forbidden, InvalidInput
 from collectguard.monitoring import service as monitoring
 
@@ -70,13 +71,17 @@ async def collectors(request: Request, v: Reader) -> Response:
 
 @router.get("/collectors/{collector_id}")
 async def collector(request: Request, collector_id: CollectorId, v: Reader) -> Response:
-    def read() -> reads.Detail:
+    def read() -> tuple[reads.Detail, complaint_reads.Summary | None]:
         with web.units_of(request).read() as session:
-            return reads.detail(session, v.principal, collector_id, web.now_of(request))
+            found = reads.detail(session, v.principal, collector_id, web.now_of(request))
+            # the complaints about the collector (an agency's own admin acts for no institution: none)
+            return found, complaint_reads.summary(session, v.principal, web.now_of(request),
+                                                  collector=collector_id) if v.institution else None
 
-    data = await run_in_threadpool(read)
+    data, complaints = await run_in_threadpool(read)
     return web.render(request, "collectors_detail.html", {
         "d": data, "c": data.row, "can_act": may_handle_flags(v), "chart_daily": charts.daily(v, data.per_day),
+        "complaints": complaints,
         "flags": [(f, _evidence(f.evidence)) for f in data.flags],
         "done": request.query_params.get("done", ""), **LABELS}, v=v)
 

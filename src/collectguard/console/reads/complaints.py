@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.agencies.models import Agency
-from collectguard.agencies.repository import works_with
+from collectguard.agencies.repository import family, works_with
 from collectguard.auth.roles import Principal
 from collectguard.collectors.models import Collector
 from collectguard.complaints import service as complaints
@@ -328,6 +328,46 @@ def _causes(session: Session, scope: list[ColumnElement[bool]], today: date) -> 
             *scope, Complaint.status == "resolved", Complaint.resolved_day >= first)).scalars():
         found.update(set(rules or ()))
     return [(cite(rule), n) for rule, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+# -- the figures on an agency's or a collector's page ---------------------------------------------------------
+@dataclass(frozen=True)
+class Summary:
+    """Complaints about an agency (its subcontractors and their collectors) or a collector: registered and
+    substantiated (resolved with a root cause naming a rule) over the last 30 days, open and overdue now."""
+
+    registered: int
+    substantiated: int
+    open: int
+    overdue: int
+    causes: list[tuple[Cited, int]]
+
+
+def summary(session: Session, p: Principal, now: datetime, *, agency: str | None = None,
+            collector: str | None = None) -> Summary:
+    zone = institution_zone(session, p.institution_id)
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=DAYS - 1)
+    where: list[ColumnElement[bool]] = [Complaint.institution_id == p.institution_id]
+    if agency is not None:
+        where.append(_about(sorted(family(session, agency))))
+    if collector is not None:
+        where.append(Complaint.collector_id == collector)
+    is_open = Complaint.status != "resolved"
+    registered, still_open, overdue = session.execute(select(
+        func.coalesce(func.sum(case((Complaint.day >= first, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((is_open, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((and_(is_open, _answer_by() < today), 1), else_=0)), 0),
+    ).where(*where)).one()
+    found: Counter[str] = Counter()
+    substantiated = 0
+    for rules in session.execute(select(Complaint.root_cause_rules).where(
+            *where, Complaint.status == "resolved", Complaint.resolved_day >= first)).scalars():
+        if rules:
+            substantiated += 1
+            found.update(set(rules))
+    causes = [(cite(r), n) for r, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:5]]
+    return Summary(int(registered), substantiated, int(still_open), int(overdue), causes)
 
 
 # -- one complaint -----------------------------------------------------------------------------------------------
