@@ -87,3 +87,13 @@ def test_an_agency_never_sees_them_and_another_institution_finds_nothing(api, h,
                    json={"decision": "dismissed", "reason": "x"}), 404)
     ok(client.post(f"/v1/complaint-signals/clusters/{ids[0]}/review", headers=h["bank2_admin"],
                    json={"decision": "dismissed", "reason": "x"}), 404)
+
+
+def test_an_agency_registering_a_flagged_complaint_is_not_told_about_the_flags(api, h, cluster):
+    client, _ = api
+    made = ok(client.post("/v1/complaints", headers=h["agency_operator"], json={
+        "institution": "bank", "channel": "phone", "complainant_phone": PHONE,
+        "text": TEMPLATE.format(name="赵敏", amount=5000, n=24, d=7)}), 201)
+    assert "signals" not in made["detail"]
+    flags = ok(client.get(f"/v1/complaints/{made['subject']}/signals", headers=h["compliance_officer"]))
+    assert {f["signal"] for f in flags if f["complaint"] == made["subject"]} >= {"shared_phone", "near_duplicate_text"}

@@ -113,6 +113,8 @@ def register(body: ComplaintCreate, p: Intake, units: UnitsDep, at: Now) -> Even
         _check_parties(unit.session, p, body, at)
         event = service.register(unit, data)
         tenancy.remember_ref(unit.session, p.institution_id, "complaint", body.ref, data.id)
+        if p.agency_id is not None:  # the anti-collection signals are the institution's (art. 20(三)), never an agency's
+            return event.model_copy(update={"detail": {k: v for k, v in event.detail.items() if k != "signals"}})
         return event
 
 
