@@ -57,6 +57,12 @@ def test_the_demo_cluster_is_found_and_nothing_else(demo):
         flagged = {f.complaint_id for f in session.query(ComplaintSignal)}
         assert all(c.startswith("demo-cmp-m") for c in flagged), flagged - {c for c in flagged if "-m" in c}
         assert all(f"demo-cmp-m{i:02d}" in flagged for i in range(1, 13))  # every one: phrases at least
+        rows = session.query(Complaint).all()
+        ordinary = [c for c in rows if "-m" not in c.id]
+        assert len([c for c in ordinary if c.status != "resolved" and c.due_date < DAY]) == 1  # one overdue
+        assert len([c for c in ordinary if c.proxy_warning]) == 1
+        assert {c.channel for c in ordinary} == {"phone", "email", "letter", "web", "regulator"}
+        assert len([c for c in ordinary if c.root_cause_rules]) >= 10
 
 
 def test_the_cli_prints_the_demo_cluster_and_reviews_it(demo):

@@ -132,7 +132,7 @@ def _ordinary(rng: random.Random, at: datetime, debtors: list[str]) -> list[_Ste
             steps.append(_Step(verified, 1, "verify", ComplaintVerifyIn(complaint=ident)))
         if assigned < at and (age > 4 or rng.random() < 0.5):
             steps.append(_Step(assigned, 2, "assign", ComplaintAssignIn(complaint=ident, investigator=investigator)))
-            if i != overdue and (age > 15 or (resolved < at and rng.random() < 0.6)):
+            if i != overdue and (age > 13 or (resolved < at and rng.random() < 0.6)):  # due by the next day
                 resolved = min(resolved, received + timedelta(days=12))
                 steps.append(_Step(resolved, 3, "resolve", ComplaintResolvedIn(
                     complaint=ident, root_cause=rng.choice(ROOT_CAUSES), result=rng.choice(RESULTS))))
