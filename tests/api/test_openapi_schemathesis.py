@@ -71,6 +71,15 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
                                                "every agreement with it has ended or it was terminated (409)",
     "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
                                                                "the answer time within the policy's complaint_days",
+    "POST /v1/complaints": "the debtor, agency and collector named are ones the institution works with",
+    "POST /v1/complaints/{complaint_id}/verify": "verified once, from registration; `proxy_authorised` only for a "
+                                                 "proxy's complaint",
+    "POST /v1/complaints/{complaint_id}/assign": "the investigator is no one complained about nor of the agency "
+                                                 "complained about (409, art22-recusal / art22-institution-handles)",
+    "POST /v1/complaints/{complaint_id}/extend": "the new date is after the one in force and within twice the "
+                                                 "guideline's days of registration; not once resolved",
+    "POST /v1/complaints/{complaint_id}/resolve": "an investigator is named first (409, art22-complaints); the root "
+                                                  "cause cites known rule ids; resolved once",
 }
 
 

@@ -170,7 +170,8 @@ _HTML = {"text/html": {"schema": {"type": "string"}}}
 FORM_RESPONSES: dict[int | str, dict[str, Any]] = {
     201: {"content": _HTML, "description": "已登记：回执页面 Registered: the acknowledgement page"},
     404: {"content": _HTML, "description": "未知机构 Unknown institution"},
-    422: {"content": _HTML, "description": "表单有误：页面连同所填内容与错误说明 The form again, with what is wrong"},
+    422: {"content": {**_HTML, **_JSON_ERROR}, "description": "表单有误：页面连同所填内容与错误说明 The form again, "
+          "with what is wrong (HTML); a malformed institution id (JSON)"},
     503: {"content": _JSON_ERROR, "description": "数据库暂不可用，请重试 Database unavailable; retry"},
 }
 FORM_BODY = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
