@@ -53,7 +53,7 @@ class RetentionRunIn(Strict):
     at: Instant | None = Field(default=None, description="按此时刻计算保存期（默认现在） count retention to this "
                                                           "instant (default: now)")
     dry_run: Flag = False
-    limit: Annotated[int, WHOLE] | None = Field(default=None, ge=1, le=1_000_000)
+    limit: Annotated[int, Field(ge=1, le=1_000_000), WHOLE] | None = None
 
 
 class DestructionRequestIn(Strict):
