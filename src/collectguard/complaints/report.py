@@ -32,7 +32,7 @@ from functools import lru_cache
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from collectguard.agencies.repository import family
@@ -157,12 +157,12 @@ def check_period(period_from: date, period_to: date) -> None:
         raise InvalidInput(f"报告期间至多 {MAX_DAYS} 天", f"a report covers at most {MAX_DAYS} days", field="to")
 
 
-def due_of(c: Complaint) -> date:
+def due_of(c: Any) -> date:
     """The complaint's answer is due by this local day (the extended one when extended)."""
     return c.extended_due_date or c.due_date
 
 
-def status_at(c: Complaint, at: datetime) -> str:
+def status_at(c: Any, at: datetime) -> str:
     """Where the complaint stood at `at`, from its recorded instants (a later step is not yet taken)."""
     for status, when in (("resolved", c.resolved_at), ("investigating", c.assigned_at), ("verified", c.verified_at)):
         if when is not None and _aware(when) <= at:
@@ -174,15 +174,25 @@ def _aware(when: datetime) -> datetime:
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
-def complaints_about(session: Session, institution: str, orgs: Sequence[str], period_from: date,
-                     period_to: date) -> list[Complaint]:
-    """The institution's complaints naming one of `orgs` or a collector of one, registered on those local days."""
+# What the report reads of each complaint (never the encrypted personal columns).
+COLUMNS = (Complaint.id, Complaint.channel, Complaint.status, Complaint.day, Complaint.due_date,
+           Complaint.extended_due_date, Complaint.verified_at, Complaint.assigned_at, Complaint.resolved_at,
+           Complaint.resolved_day, Complaint.root_cause_rules, Complaint.root_cause.is_not(None).label("has_cause"),
+           Complaint.handled_by_institution, Complaint.proxy_warning)
+
+
+def _about(institution: str, orgs: Sequence[str], period_from: date, period_to: date) -> list[ColumnElement[bool]]:
     collectors = select(Collector.id).where(Collector.org_id.in_(orgs)).scalar_subquery()
-    return list(session.execute(
-        select(Complaint).where(Complaint.institution_id == institution, Complaint.day >= period_from,
-                                Complaint.day <= period_to,
-                                or_(Complaint.agency_id.in_(orgs), Complaint.collector_id.in_(collectors)))
-        .order_by(Complaint.day, Complaint.id)).scalars())
+    return [Complaint.institution_id == institution, Complaint.day >= period_from, Complaint.day <= period_to,
+            or_(Complaint.agency_id.in_(orgs), Complaint.collector_id.in_(collectors))]
+
+
+def complaints_about(session: Session, institution: str, orgs: Sequence[str], period_from: date,
+                     period_to: date) -> list[Any]:
+    """The institution's complaints naming one of `orgs` or a collector of one, registered on those local days
+    (the `COLUMNS` of each)."""
+    return list(session.execute(select(*COLUMNS).where(*_about(institution, orgs, period_from, period_to))
+                                .order_by(Complaint.day, Complaint.id)).all())
 
 
 def agency_report(session: Session, institution: str, agency: str, period_from: date, period_to: date, *,
@@ -196,12 +206,13 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
     orgs = sorted(family(session, agency))
     rows = complaints_about(session, institution, orgs, period_from, period_to)
     by_channel = Counter(c.channel for c in rows)
-    by_status = Counter(status_at(c, at) for c in rows)
+    states = [status_at(c, at) for c in rows]
+    by_status = Counter(states)
     on_time = late = still_open = overdue = text_only = 0
     waits: list[int] = []
     causes: Counter[str] = Counter()
-    for c in rows:
-        if status_at(c, at) == "resolved":
+    for c, state in zip(rows, states, strict=True):
+        if state == "resolved":
             assert c.resolved_day is not None
             waits.append((c.resolved_day - c.day).days)
             if c.resolved_day <= due_of(c):
@@ -210,7 +221,7 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
                 late += 1
             if c.root_cause_rules:
                 causes.update(set(c.root_cause_rules))
-            elif c.root_cause:
+            elif c.has_cause:
                 text_only += 1
         elif today > due_of(c):
             overdue += 1
@@ -221,7 +232,8 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
                    for a, zh, en in [cite(rule)]]
     attempts = sum(t.attempts for t in daily.totals(session, institution, period_from, period_to, orgs=orgs))
     ids = [c.id for c in rows]
-    signals = _signals(session, institution, ids)
+    about = _about(institution, orgs, period_from, period_to)
+    signals = _signals(session, institution, about)
     return AgencyComplaintReport(
         institution_id=institution, agency_id=agency, agencies=orgs, period_from=period_from, period_to=period_to,
         zone=zone.key, at=at, complaints=len(rows),
@@ -236,31 +248,26 @@ def agency_report(session: Session, institution: str, agency: str, period_from: 
         recusals=sum(1 for c in rows if c.handled_by_institution),
         proxy_warnings=sum(1 for c in rows if c.proxy_warning),
         signals=sum(signals.values()), signals_by_kind=dict(sorted(signals.items())),
-        flagged_complaints=_flagged(session, institution, ids), complaint_ids=ids)
+        flagged_complaints=_flagged(session, institution, about), complaint_ids=ids)
 
 
-def _chunks(ids: Sequence[str], size: int = 500) -> list[Sequence[str]]:
-    return [ids[i:i + size] for i in range(0, len(ids), size)]
+def _signals(session: Session, institution: str, about: list[ColumnElement[bool]]) -> Counter[str]:
+    """The signals raised on the report's complaints, by kind."""
+    ids = select(Complaint.id).where(*about)
+    return Counter({str(k): int(n) for k, n in session.execute(
+        select(ComplaintSignal.signal, func.count()).where(ComplaintSignal.institution_id == institution,
+                                                           ComplaintSignal.complaint_id.in_(ids))
+        .group_by(ComplaintSignal.signal))})
 
 
-def _signals(session: Session, institution: str, ids: Sequence[str]) -> Counter[str]:
-    found: Counter[str] = Counter()
-    for part in _chunks(ids):
-        found.update(session.execute(select(ComplaintSignal.signal).where(
-            ComplaintSignal.institution_id == institution, ComplaintSignal.complaint_id.in_(part))).scalars())
-    return found
-
-
-def _flagged(session: Session, institution: str, ids: Sequence[str]) -> int:
+def _flagged(session: Session, institution: str, about: list[ColumnElement[bool]]) -> int:
     """The complaints part of a flag not dismissed: raised on them, or sharing the signal (signal_store.flags_of)."""
-    flagged: set[str] = set()
-    for part in _chunks(ids):
-        flagged.update(session.execute(
-            select(ComplaintSignalMember.complaint_id)
-            .join(ComplaintSignal, ComplaintSignal.id == ComplaintSignalMember.signal_id)
-            .where(ComplaintSignal.institution_id == institution, ComplaintSignal.status != "dismissed",
-                   ComplaintSignalMember.complaint_id.in_(part))).scalars())
-    return len(flagged)
+    ids = select(Complaint.id).where(*about)
+    return int(session.execute(
+        select(func.count(func.distinct(ComplaintSignalMember.complaint_id)))
+        .join(ComplaintSignal, ComplaintSignal.id == ComplaintSignalMember.signal_id)
+        .where(ComplaintSignal.institution_id == institution, ComplaintSignal.status != "dismissed",
+               ComplaintSignalMember.complaint_id.in_(ids))).scalar_one())
 
 
 # -- submitting ---------------------------------------------------------------------------------------------
