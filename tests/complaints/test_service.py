@@ -234,3 +234,33 @@ def test_the_retention_purge_erases_a_debtors_complainant_data_and_keeps_the_com
                                                        "payment_account", "text", "proxy_name", "phone_key",
                                                        "email_key", "account_key", "proxy_key"))
         assert rows["cp2"].complainant_phone is not None and rows["cp2"].erased_at is None
+
+
+def test_two_answers_at_once_record_one_and_the_other_is_a_conflict(events, store):
+    import threading
+
+    events.complaint(complaint(), at("2026-03-01 10:00"))
+    events.complaint_assign(ComplaintAssignIn(complaint="cp1", investigator="s-zhou"), at("2026-03-02 10:00"))
+    units, start, outcomes = Units(store, "sm3"), threading.Barrier(2), []
+
+    def answer(cause: str) -> None:
+        start.wait()
+        try:
+            with units.write(at("2026-03-03 10:00")) as unit:
+                service.resolve(unit, ComplaintResolvedIn(complaint="cp1", root_cause=cause), institution="bank")
+            outcomes.append("ok")
+        except Conflict:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=answer, args=(c,)) for c in ("art9-quiet-hours", "art16-etiquette")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(outcomes) == ["conflict", "ok"]
+    with store.read() as session:
+        steps = [st.step for st in session.execute(select(ComplaintStep).where(ComplaintStep.complaint_id == "cp1")
+                                                   .order_by(ComplaintStep.n)).scalars()]
+        resolved = session.execute(select(LedgerRecord).where(LedgerRecord.kind == "complaint:complaint:resolved")
+                                   ).scalars().all()
+    assert steps == ["registered", "assigned", "resolved"] and len(resolved) == 1
