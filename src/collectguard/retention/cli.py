@@ -113,8 +113,8 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只列出到期的债务人 only list who is past retention")] = False,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="最多清除 at most N debtors")] = None,
     batch: Annotated[int, typer.Option("--batch", min=1, max=5000, help="每批债务人数 debtors per transaction")] = 200,
-    vacuum: Annotated[str, typer.Option("--vacuum", help="auto (SQLite VACUUM; PostgreSQL VACUUM), full "
-                                                         "(PostgreSQL VACUUM FULL) or none")] = "auto",
+    vacuum: Annotated[str, typer.Option("--vacuum", help="auto/full (SQLite VACUUM; PostgreSQL VACUUM FULL), plain "
+                                                         "(PostgreSQL VACUUM: no exclusive lock) or none")] = "auto",
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:

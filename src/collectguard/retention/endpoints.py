@@ -57,8 +57,9 @@ def put_policy(body: RetentionPolicyIn, p: Writer, units: UnitsDep, at: Now) -> 
 @router.post("/retention/runs", response_model=RunOut, summary="清除到期个人信息 Purge personal data past "
              "retention (a dry run lists who)")
 def post_run(body: RetentionRunIn, p: Writer, units: UnitsDep, at: Now,
-             vacuum: Annotated[Literal["auto", "full", "none"], Query(
-                 description="auto: SQLite VACUUM / PostgreSQL VACUUM after the purge; full: PostgreSQL VACUUM FULL; "
+             vacuum: Annotated[Literal["auto", "full", "plain", "none"], Query(
+                 description="auto/full: SQLite VACUUM, PostgreSQL VACUUM FULL of the touched tables (their old "
+                             "bytes go); plain: PostgreSQL VACUUM (no exclusive lock; bytes go as pages are reused); "
                              "none: leave it to a maintenance window")] = "auto") -> RunOut:
     """Retention is counted to `at` (default now); the purge acts now. Each debtor purged gets a deletion-log
     entry and a ledger record; the answer lists them by pseudonymous id."""
