@@ -77,5 +77,5 @@ def incident_deadlines(session: Session, institution_id: str, at: datetime, prof
         # calendar's month.
         out.append(Deadlined(rule.obligation, row.id, SubjectKind.INCIDENT,
                              Evidence("incident:reported", row.id, row.reported_at, row.ledger_seq),
-                             due_date=local_day(due, zone), due_at=due, met=met))
+                             due_date=local_day(due, zone), due_at=due, met=met, agency=row.agency_id))
     return out

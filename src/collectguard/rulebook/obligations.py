@@ -125,6 +125,7 @@ class Deadlined:
     due_date: date | None = None
     due_at: datetime | None = None
     met: Dated | None = None
+    agency: str | None = None  # the agency it concerns (an agency's reader sees it)
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _deadlined(d: Deadlined, at: datetime, today: date) -> Item:
     status = Status.MET if met else Status.OVERDUE if late else Status.DUE
     evidence = (d.opened, d.met.evidence) if met and d.met else (d.opened,)
     return Item(d.obligation, d.subject, d.subject_kind, status, due_date=d.due_date, due_at=d.due_at,
-                evidence=evidence)
+                evidence=evidence, agency=d.agency)
 
 
 def compute(facts: OversightFacts, at: datetime, *, due_within_days: int = DEFAULT_DUE_WITHIN_DAYS) -> list[Item]:
