@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from collectguard.api.models import IdempotencyRow
 from collectguard.cli import app
 from collectguard.complaints.models import Complaint
 from collectguard.db.models import metadata
@@ -64,6 +65,8 @@ def test_purge_then_the_chain_verifies_and_no_purged_byte_survives(db_url):
     store = Store(db_url)
     before = secrets_of(store, ["d1", made["api_debtor"]])
     kept_before = secrets_of(store, ["d2"])
+    with store.read() as session:
+        assert session.execute(select(IdempotencyRow.key)).scalars().all() == ["reg-1"]
     store.dispose()
     wanted = needles(before)
     # Before the purge the scan finds them (so the scan can find what it looks for).
@@ -106,6 +109,8 @@ def test_purge_then_the_chain_verifies_and_no_purged_byte_survives(db_url):
             assert set(log["d1"].kinds) >= {"name", "phone", "id_number", "address", "contact.name", "contact.phone",
                                             "transcript", "hold_note", "complaint.name", "complaint.phone"}
             assert log["d1"].reason == "retention_expired" and log["d1"].approved_by == "合规 钱"
+            cached = session.execute(select(IdempotencyRow.key)).scalars().all()
+            assert cached == []  # the answer kept for a retry of the API debtor's registration named him
             record = session.get(LedgerRecord, log["d1"].ledger_seq)
             assert record.kind == "retention:personal-data:deleted" and record.subject == "d1"
     finally:
