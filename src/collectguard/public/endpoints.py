@@ -174,8 +174,21 @@ FORM_RESPONSES: dict[int | str, dict[str, Any]] = {
           "with what is wrong (HTML); a malformed institution id (JSON)"},
     503: {"content": _JSON_ERROR, "description": "数据库暂不可用，请重试 Database unavailable; retry"},
 }
+
+
+def _form_schema() -> dict[str, Any]:
+    """The JSON body's schema as a form states it: a form has no null, a field left out is absent."""
+    schema = PublicComplaintIn.model_json_schema()
+    for name, prop in schema["properties"].items():
+        branches = [b for b in prop.get("anyOf", []) if b.get("type") != "null"]
+        if len(branches) == 1:
+            schema["properties"][name] = {**{k: v for k, v in prop.items() if k not in ("anyOf", "default")},
+                                          **branches[0]}
+    return schema
+
+
 FORM_BODY = {"requestBody": {"required": True, "content": {"application/x-www-form-urlencoded": {
-    "schema": PublicComplaintIn.model_json_schema()}}}}
+    "schema": _form_schema()}}}}
 
 
 @pages.post("/{institution}/complaint-form", response_class=HTMLResponse, status_code=201, tags=TAGS,
