@@ -6,12 +6,25 @@ refusal without a reason re-rendered, an approval that logs the agency's copies 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from sqlalchemy import select
 
 from collectguard.db.store import Store
 from collectguard.retention.models import DestructionRequest
 from tests.console.conftest import Console
+
+
+@pytest.fixture(autouse=True)
+def _same_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The shared world's clock as this module found it: signing in with a one-time code moves it on a step, and
+    other modules' pages assert times read off that clock (the incidents' countdowns)."""
+    console = request.getfixturevalue("console") if "console" in request.fixturenames else None
+    kept = console.clock.now if console is not None else None
+    yield
+    if console is not None and kept is not None:
+        console.clock.now = kept
 
 
 def _count(html: str, what: str) -> int:
