@@ -242,7 +242,10 @@ NAV = (  # (path, zh, en, the permissions that open the page: any one of them �
     ("/collectors", "催收员", "Collectors", (Permission.REGISTRY_READ, Permission.STAFF_WRITE)),
     ("/debtors", "债务人", "Debtors", (Permission.REGISTRY_READ,)),
     ("/obligations", "义务日历", "Obligations", (Permission.OVERSIGHT_READ,)),
+    ("/complaints", "投诉", "Complaints", (Permission.OVERSIGHT_READ,)),
+    ("/incidents", "事件", "Incidents", (Permission.OVERSIGHT_READ,)),
     ("/qa", "质检", "QA", (Permission.GATE_READ,)),
+    ("/deletions", "删除日志", "Deletions", (Permission.OVERSIGHT_READ,)),
     ("/ledger", "账本", "Ledger", (Permission.LEDGER_READ,)),
 )
 
