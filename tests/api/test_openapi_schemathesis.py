@@ -71,6 +71,9 @@ RULES_BEYOND_SCHEMA: dict[str, str] = {
                                                "every agreement with it has ended or it was terminated (409)",
     "PUT /v1/institutions/{institution_id}/complaint-channels": "at least one channel; phone numbers valid in China; "
                                                                "the answer time within the policy's complaint_days",
+    "GET /v1/obligations": "`at` is not in the future (the calendar answers for what has happened)",
+    "GET /v1/agencies/{agency_id}/complaint-report": "`to` is not before `from`; the period is at most 366 days",
+    "POST /v1/agencies/{agency_id}/complaint-report": "`to` is not before `from`; the period is at most 366 days",
     "POST /v1/complaints": "the debtor, agency and collector named are ones the institution works with",
     "POST /v1/complaints/{complaint_id}/verify": "verified once, from registration; `proxy_authorised` only for a "
                                                  "proxy's complaint",

@@ -74,10 +74,12 @@ def add_contact(unit: Unit, data: s.ContactIn, *, institution: str | None = None
         offers_to_repay=data.offers_to_repay,
     )
     write_personal(unit.session, row, {"name": data.name, "phone": data.phone})
-    if data.refused:  # registered as already refused: its number is refused too (art. 8(三))
-        refusals.remember(unit.session, row, tenancy.institutions_of_debtor(unit.session, data.debtor), unit.at)
     unit.new(row, "contact", data.id, Tag.CONTACT_CREATED, data.model_dump(mode="json", exclude={"name", "phone"}),
              [institution] if institution else tenancy.institutions_of_debtor(unit.session, data.debtor))
+    if data.refused:  # registered as already refused: its number is refused too (art. 8(三)) — once the contact is
+        # in the session and flushed, so the refused number's row never goes in before the contact it points at
+        unit.session.flush([row])
+        refusals.remember(unit.session, row, tenancy.institutions_of_debtor(unit.session, data.debtor), unit.at)
     return row
 
 
