@@ -22,18 +22,18 @@ OBLIGATION = "art22-complaint-response"
 def complaint_deadlines(session: Session, institution_id: str, at: datetime, profile: Profile,
                         policy: InstitutionPolicy) -> list[Deadlined]:
     today = local_day(at, institution_zone(session, institution_id))
-    rows = [r for r in repo.opened_by(session, institution_id, today) if r.received_at <= at]
+    rows = [r for r in repo.deadline_rows(session, institution_id, today) if r.received_at <= at]
     if not rows:
         return []
     extended: dict[str, date] = {}
     resolved: dict[str, int] = {}
-    for step in repo.institution_steps(session, institution_id, ("extended", "resolved")):
-        if step.at > at:
+    for mark in repo.institution_step_marks(session, institution_id):
+        if mark.at > at:
             continue  # an extension or answer made later does not rewrite the past
-        if step.step == "extended":
-            extended[step.complaint_id] = date.fromisoformat(step.detail["to"])
+        if mark.step == "extended":
+            extended[mark.complaint_id] = date.fromisoformat(mark.detail["to"])
         else:
-            resolved[step.complaint_id] = step.ledger_seq
+            resolved[mark.complaint_id] = mark.ledger_seq
     out = []
     for row in rows:
         met = None

@@ -93,3 +93,22 @@ def institution_steps(session: Session, institution_id: str, kinds: Sequence[str
     return list(session.execute(select(ComplaintStep).join(Complaint, Complaint.id == ComplaintStep.complaint_id)
                                 .where(Complaint.institution_id == institution_id, ComplaintStep.step.in_(list(kinds)))
                                 .order_by(ComplaintStep.complaint_id, ComplaintStep.n)).scalars())
+
+
+def deadline_rows(session: Session, institution_id: str, day: date) -> list[Any]:
+    """(id, received_at, due_date, resolved_at, resolved_day, ledger_seq) of the institution's complaints registered
+    by `day` — the calendar's columns only (no personal data read), along ix_complaints_institution_day."""
+    return list(session.execute(select(Complaint.id, Complaint.received_at, Complaint.due_date, Complaint.resolved_at,
+                                       Complaint.resolved_day, Complaint.ledger_seq)
+                                .where(Complaint.institution_id == institution_id, Complaint.day <= day)
+                                .order_by(Complaint.day, Complaint.id)).all())
+
+
+def institution_step_marks(session: Session, institution_id: str) -> list[Any]:
+    """(complaint id, step, at, detail, ledger_seq) of every extension and answer of the institution's complaints."""
+    return list(session.execute(select(ComplaintStep.complaint_id, ComplaintStep.step, ComplaintStep.at,
+                                       ComplaintStep.detail, ComplaintStep.ledger_seq)
+                                .join(Complaint, Complaint.id == ComplaintStep.complaint_id)
+                                .where(Complaint.institution_id == institution_id,
+                                       ComplaintStep.step.in_(("extended", "resolved")))
+                                .order_by(ComplaintStep.complaint_id, ComplaintStep.n)).all())
