@@ -69,13 +69,6 @@ def complaints(session: Session, institution_id: str, *, status: str | None = No
     return _page(session, stmt.order_by(Complaint.received_at.desc(), Complaint.id), limit, offset)
 
 
-def opened_by(session: Session, institution_id: str, day: date) -> list[Complaint]:
-    """The institution's complaints registered on or before `day` (local), for the calendar."""
-    return list(session.execute(select(Complaint).where(Complaint.institution_id == institution_id,
-                                                        Complaint.day <= day)
-                                .order_by(Complaint.day, Complaint.id)).scalars())
-
-
 def of_debtor(session: Session, debtor_id: str) -> list[Complaint]:
     return list(session.execute(select(Complaint).where(Complaint.debtor_id == debtor_id)
                                 .order_by(Complaint.id)).scalars())
@@ -86,13 +79,6 @@ def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -
     if limit is not None:
         stmt = stmt.limit(limit).offset(offset)
     return list(session.execute(stmt).scalars()), total
-
-
-def institution_steps(session: Session, institution_id: str, kinds: Sequence[str]) -> list[ComplaintStep]:
-    """Steps of some kinds (extended, resolved) of every complaint of the institution, in time order."""
-    return list(session.execute(select(ComplaintStep).join(Complaint, Complaint.id == ComplaintStep.complaint_id)
-                                .where(Complaint.institution_id == institution_id, ComplaintStep.step.in_(list(kinds)))
-                                .order_by(ComplaintStep.complaint_id, ComplaintStep.n)).scalars())
 
 
 def deadline_rows(session: Session, institution_id: str, day: date) -> list[Any]:
