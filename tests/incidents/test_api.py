@@ -135,3 +135,20 @@ def test_the_report_files_download(api, h):
     for found in (text, body):
         assert all(v in found for v in REPORT.values())
         assert all(h in found for h in ("一、事件原因", "二、目前状况", "三、可能影响", "四、应对措施"))
+
+
+def test_an_agency_operator_sees_the_deadlines_of_its_own_agencys_incidents_in_its_calendar(api, h, clock):
+    """The calendar's one-off items carry their agency: an agency operator's GET /v1/obligations shows the 24 h notice
+    it owes for its own breach — and not the institution's major risk about another agency."""
+    client, _ = api
+    own = ok(client.post("/v1/incidents", json=breach(), headers=h["agency_operator"]), 201)
+    other = ok(client.post("/v1/incidents", json=major(agency="agB"), headers=h["compliance_officer"]), 201)
+    clock.now += timedelta(hours=30)
+    mine = ok(client.get("/v1/obligations?institution=bank", headers=h["agency_operator"]))
+    keys = {i["key"]: i for i in mine["items"]}
+    assert keys[f"art21-breach-24h:{own['id']}"]["status"] == "overdue"
+    assert keys[f"art21-breach-24h:{own['id']}"]["agency"] == "agA"
+    assert f"art24-major-risk-48h:{other['id']}" not in keys
+    everything = ok(client.get("/v1/obligations?institution=bank", headers=h["compliance_officer"]))
+    assert {f"art21-breach-24h:{own['id']}", f"art24-major-risk-48h:{other['id']}"} <= \
+        {i["key"] for i in everything["items"]}

@@ -41,5 +41,5 @@ def complaint_deadlines(session: Session, institution_id: str, at: datetime, pro
             met = Dated(row.resolved_day, Evidence("complaint_resolved", row.id, row.resolved_at, resolved[row.id]))
         out.append(Deadlined(OBLIGATION, row.id, SubjectKind.COMPLAINT,
                              opened=Evidence("complaint", row.id, row.received_at, row.ledger_seq),
-                             due_date=extended.get(row.id, row.due_date), met=met))
+                             due_date=extended.get(row.id, row.due_date), met=met, agency=row.agency_id))
     return out

@@ -82,10 +82,10 @@ def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -
 
 
 def deadline_rows(session: Session, institution_id: str, day: date) -> list[Any]:
-    """(id, received_at, due_date, resolved_at, resolved_day, ledger_seq) of the institution's complaints registered
-    by `day` — the calendar's columns only (no personal data read), along ix_complaints_institution_day."""
+    """(id, received_at, due_date, resolved_at, resolved_day, ledger_seq, agency_id) of the institution's complaints
+    registered by `day` — the calendar's columns only (no personal data read), along ix_complaints_institution_day."""
     return list(session.execute(select(Complaint.id, Complaint.received_at, Complaint.due_date, Complaint.resolved_at,
-                                       Complaint.resolved_day, Complaint.ledger_seq)
+                                       Complaint.resolved_day, Complaint.ledger_seq, Complaint.agency_id)
                                 .where(Complaint.institution_id == institution_id, Complaint.day <= day)
                                 .order_by(Complaint.day, Complaint.id)).all())
 

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from collectguard.agencies import repository as agency_repo
 from collectguard.complaints import repository as repo
+from collectguard.complaints import signal_store
 from collectguard.complaints.models import Complaint, ComplaintStep
 from collectguard.complaints.schemas import (
     ComplaintAssignIn,
@@ -134,7 +135,8 @@ def erase_personal(unit: Unit, debtor_id: str) -> list[str]:
     purge, art. 20(四)); returns the kinds of data erased (sorted), e.g. ["name", "phone"]. The complaints stay,
     with their dates, parties and outcome; the caller records the deletion log."""
     erased: set[str] = set()
-    for row in repo.of_debtor(unit.session, debtor_id):
+    rows = repo.of_debtor(unit.session, debtor_id)
+    for row in rows:
         for field, (_, key) in PERSONAL.items():
             if getattr(row, field) is not None:
                 erased.add(ERASED_KIND[field])
@@ -142,6 +144,9 @@ def erase_personal(unit: Unit, debtor_id: str) -> list[str]:
             if key is not None:
                 setattr(row, key, None)
         row.erased_at = row.erased_at or unit.at
+    # what the anti-collection signals kept of their texts (keyed signatures, band keys) goes with them
+    if signal_store.forget(unit.session, [row.id for row in rows]):
+        erased.add("text_signature")
     return sorted(erased)
 
 
@@ -175,13 +180,8 @@ def _event(tag: Tag, row: Complaint, seq: int, **detail: Any) -> EventOut:
 
 
 def _examine(unit: Unit, row: Complaint) -> list[dict[str, Any]]:
-    """The anti-collection signals the new complaint raises (complaints/signal_store.py), when that is there."""
-    try:
-        from collectguard.complaints import signal_store
-    except ImportError:  # pragma: no cover - until the signals land
-        return []
-    examine = getattr(signal_store, "examine", None)
-    return list(examine(unit, row)) if examine is not None else []
+    """The anti-collection signals the new complaint raises (complaints/signal_store.py): for a person to review."""
+    return list(signal_store.examine(unit, row))
 
 
 # -- registration --------------------------------------------------------------------------------------------
