@@ -17,14 +17,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 
-from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail
+from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail, instant
 
 app = typer.Typer(help="事件 Incidents: personal-information incidents (24 h) and major risks (48 h), their reports.",
                   no_args_is_help=True)
@@ -36,15 +36,7 @@ KIND = {"pi_breach": "个人信息事件 pi_breach", "major_risk": "重大风险
 
 
 def _instant(text: str | None, option: str) -> datetime:
-    if text is None:
-        return datetime.now(UTC)
-    try:
-        when = datetime.fromisoformat(text)
-    except ValueError:
-        _fail(f"{option} 不是 ISO 8601 时间 is not an ISO 8601 instant: {text!r}")
-    if when.tzinfo is None:
-        _fail(f"{option} 须带时区 must carry a UTC offset, e.g. 2026-12-04T09:00:00+08:00")
-    return when
+    return instant(text, option)
 
 
 def _algorithm() -> str:

@@ -11,13 +11,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail
+from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail, instant
 
 app = typer.Typer(help="监督 Oversight: agencies' lifecycle, recording oversight events, inspection samples.",
                   no_args_is_help=True)
@@ -37,15 +37,7 @@ def _algorithm() -> str:
 
 
 def _when(at: str | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC)
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        _fail(f"--at 不是 ISO 8601 时间 is not an ISO 8601 instant: {at!r}")
-    if when.tzinfo is None:
-        _fail("--at 须带时区 must carry a UTC offset, e.g. 2026-12-04T09:00:00+08:00")
-    return when
+    return instant(at, "--at")
 
 
 def obligations(

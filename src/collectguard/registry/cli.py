@@ -45,6 +45,19 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def instant(text: str | None, option: str = "--at") -> datetime:
+    """An option's aware instant (ISO 8601 with its offset); now when not given. A bad one exits 2 naming the option."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} 不是 ISO 8601 时间 is not an ISO 8601 instant: {text!r}")
+    if when.tzinfo is None:
+        _fail(f"{option} 须带时区 must carry a UTC offset, e.g. 2026-12-04T09:00:00+08:00")
+    return when
+
+
 def _invalid(exc: ValidationError, where: str) -> NoReturn:
     lines = [f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()]
     _fail(f"{where} 无效 is invalid:\n  " + "\n  ".join(lines))

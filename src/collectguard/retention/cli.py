@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail
+from collectguard.registry.cli import DbOption, InstitutionOption, _db, _fail, instant
 
 if TYPE_CHECKING:
     from collectguard.registry.unit import Units
@@ -35,15 +35,7 @@ T = TypeVar("T")
 
 
 def _when(at: str | None) -> datetime:
-    if at is None:
-        return datetime.now(UTC)
-    try:
-        when = datetime.fromisoformat(at)
-    except ValueError:
-        _fail(f"--at 不是 ISO 8601 时间 is not an ISO 8601 instant: {at!r}")
-    if when.tzinfo is None:
-        _fail("--at 须带时区 must carry a UTC offset, e.g. 2031-01-01T00:00:00+08:00")
-    return when
+    return instant(at, "--at")
 
 
 @contextmanager
