@@ -50,7 +50,7 @@ def test_a_complaint_from_the_command_line(store, db_url):
     shown = run(cli, ["complaints", "show", "cp1", "--institution", "bank", "--at", "2026-06-08T12:00:00+08:00", *db])
     assert shown.exit_code == 0, shown.output
     assert "138****8000" in shown.output and "需调取录音" in shown.output and "resolved" in shown.output
-    assert [line.split()[2] for line in shown.output.splitlines() if line.strip()[:2] in ("1.", "2.", "3.", "4.")] \
+    assert [line.split()[4] for line in shown.output.splitlines() if line.strip()[:2] in ("1.", "2.", "3.", "4.")] \
         == ["registered", "assigned", "extended", "resolved"]
     other = run(cli, ["complaints", "show", "cp1", "--institution", "bank2", *db])
     assert other.exit_code == 1 and "not found" in other.output

@@ -247,14 +247,16 @@ def show(complaint: IdArgument, institution: InstitutionOption, at: AtOption = N
     """查看投诉 One complaint (masked) and its timeline."""
     from collectguard.complaints import service
     from collectguard.complaints.models import Complaint
+    from collectguard.registry.repository import institution_zone
 
     def act(session: Any, day_of: Any) -> Any:
         row = session.get(Complaint, complaint)
         if row is None or row.institution_id != institution:
             _fail(f"未找到投诉 complaint {complaint} not found", code=1)
-        return service.complaint_out(session, row, today=day_of(institution), with_steps=True)
+        return (service.complaint_out(session, row, today=day_of(institution), with_steps=True),
+                institution_zone(session, institution))
 
-    found = _read(db, at, act)
+    found, zone = _read(db, at, act)
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
         return
@@ -274,7 +276,7 @@ def show(complaint: IdArgument, institution: InstitutionOption, at: AtOption = N
                + (f" · 根因 root cause: {found.root_cause}" if found.root_cause else "")
                + (f" · 结果 result: {found.result}" if found.result else ""))
     for s in found.steps:
-        typer.echo(f"  {s.n}. {s.at.isoformat()}  {s.step}  #{s.ledger_seq}")
+        typer.echo(f"  {s.n}. {s.at.astimezone(zone):%Y-%m-%d %H:%M %z}  {s.step}  #{s.ledger_seq}")
 
 
 # The agency's periodic complaint report (art. 22): complaints/report_cli.py.
