@@ -115,22 +115,31 @@ def _store_signature(unit: Unit, complaint: Complaint, keyring: Keyring,
     return row, new
 
 
+# How many of the latest complaints sharing a value (or a text band) a new one is compared with.
+MAX_CANDIDATES = 200
+
+
 def _candidates(session: Session, complaint: Complaint, mine: ComplaintSignature,
                 t: sig.Thresholds) -> list[sig.Features]:
-    """The complaints of the same institution in the window before this one that share a keyed hash or a band."""
+    """The complaints of the same institution in the window before this one that share a keyed hash or a band —
+    the latest MAX_CANDIDATES matches of each kind: a flag needs a few debtors, not the whole of a cluster of thousands (each
+    new complaint of such a cluster would otherwise be compared with all the others before it)."""
     since = complaint.received_at - timedelta(days=t.window_days)
     window = (Complaint.institution_id == complaint.institution_id, Complaint.id != complaint.id,
               Complaint.received_at >= since, Complaint.received_at <= complaint.received_at)
+    latest = (Complaint.received_at.desc(), Complaint.id.desc())
     ids: set[str] = set()
     shared = [getattr(Complaint, col) == getattr(complaint, col) for col in KEY_COLUMNS.values()
               if getattr(complaint, col)]
     if shared:
-        ids.update(session.execute(select(Complaint.id).where(or_(*shared), *window)).scalars())
+        ids.update(session.execute(select(Complaint.id).where(or_(*shared), *window).order_by(*latest)
+                                   .limit(MAX_CANDIDATES)).scalars())
     if mine.signature is not None and mine.shingles >= t.min_shingles:
         keys = sig.band_keys(mine.signature, t.jaccard)
-        ids.update(session.execute(select(ComplaintTextBand.complaint_id).where(
+        ids.update(session.execute(select(ComplaintTextBand.complaint_id).join(
+            Complaint, Complaint.id == ComplaintTextBand.complaint_id).where(
             ComplaintTextBand.institution_id == complaint.institution_id, ComplaintTextBand.band_key.in_(keys),
-            ComplaintTextBand.complaint_id != complaint.id)).scalars())
+            *window).order_by(*latest).limit(MAX_CANDIDATES)).scalars())
     if not ids:
         return []
     rows = session.execute(select(Complaint.id, Complaint.debtor_id, Complaint.received_at, Complaint.proxy_key,
