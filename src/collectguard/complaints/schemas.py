@@ -115,8 +115,8 @@ class ResolveBody(Strict):
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 # One way to answer: a phone number or an e-mail address (the schema says so too).
 ONE_CONTACT: dict[str, Any] = {"anyOf": [
-    {"required": ["complainant_phone"], "properties": {"complainant_phone": {"type": "string"}}},
-    {"required": ["complainant_email"], "properties": {"complainant_email": {"type": "string"}}}]}
+    {"required": ["complainant_phone"], "properties": {"complainant_phone": {"type": "string", "maxLength": 64}}},
+    {"required": ["complainant_email"], "properties": {"complainant_email": {"type": "string", "maxLength": 64}}}]}
 
 
 class PublicComplaintIn(Strict):

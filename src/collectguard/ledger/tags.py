@@ -99,8 +99,6 @@ class Tag(StrEnum):
     # -- incidents: personal-information incidents (art. 21(二)) and major risks (art. 24) ---------------------
     INCIDENT_REPORTED = "incident:incident:reported"
     INCIDENT_NOTIFIED = "incident:incident:notified"  # told to the institution (24 h) or reported to the SRO (48 h)
-    INCIDENT_REPORT_REFUSED = "incident:report:refused"  # a written report missing one of its four parts
-    INCIDENT_CLOSED = "incident:incident:closed"
 
     # -- retention and deletion of personal information (arts. 12, 20(四), 21(三)) -----------------------------
     RETENTION_POLICY_SET = "retention:policy:set"
