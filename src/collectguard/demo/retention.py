@@ -51,8 +51,8 @@ def record(store: Store, at: datetime, *, seed: int = 2026) -> int:
             }))
     with units.write(at) as unit:
         service.set_policy(unit, LENDER, RetentionPolicyIn(years=YEARS, set_by=APPROVER))
-    # The agency whose agreement ended: registered with its agreement a year and two months ago, placed a few of
-    # the former debts while it ran, and now asks to destroy what it holds.
+    # The agency whose agreement ended: registered with its agreement a year and two months ago (ended two months
+    # ago), and now asks to destroy what it holds.
     begun = at - timedelta(days=425)
     ended: date = (at - timedelta(days=60)).date()
     with units.write(begun) as unit:
