@@ -1,0 +1,43 @@
+"""`plan` end to end: the worklist CSV in, the dialer's CSV and the summary out."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from collectguard.db.store import Store
+from collectguard.plan.cli import app
+from tests.factories import build
+
+
+def test_plan_writes_the_dialers_list(tmp_path: Path, sqlite_template: Path) -> None:
+    db = tmp_path / "cg.db"
+    db.write_bytes(sqlite_template.read_bytes())
+    store = Store(f"sqlite:///{db}")
+    build(store)
+    store.dispose()
+    worklist = tmp_path / "work.csv"
+    worklist.write_text("debt,priority,channel\nloan1,5,voice\nloan1,3,sms\nghost,1,voice\n", encoding="utf-8")
+    out = tmp_path / "dialer.csv"
+    res = CliRunner().invoke(app, [str(worklist), "--date", "2026-05-20", "--db", f"sqlite:///{db}",
+                                   "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert (summary["planned"], summary["not_plannable"], summary["priority_reached"]) == (2, 1, 8)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [r["channel"] for r in rows] == ["voice", "sms"]
+    assert all(datetime.fromisoformat(r["start"]).utcoffset() is not None for r in rows)
+
+
+def test_a_bad_worklist_row_names_its_line(tmp_path: Path, sqlite_template: Path) -> None:
+    db = tmp_path / "cg.db"
+    db.write_bytes(sqlite_template.read_bytes())
+    worklist = tmp_path / "work.csv"
+    worklist.write_text("debt,priority,channel\nloan1,5,voice\nloan1,x,voice\n", encoding="utf-8")
+    res = CliRunner().invoke(app, [str(worklist), "--date", "2026-05-20", "--db", f"sqlite:///{db}"])
+    assert res.exit_code == 2
+    assert "line 3" in res.output
