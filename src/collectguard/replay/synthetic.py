@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -38,6 +39,7 @@ MAP: dict[str, Any] = {
 }
 
 AGENCIES = ("agA", "agB", "agC")  # agC is on no name list
+_ZONE = ZoneInfo("Asia/Shanghai")  # the PBX's wall clock (MAP's timezone)
 _TOOL_OF = {"bank": "4008001000", "agA": "02150001111", "agB": "02150002222", "agC": "02150003333"}
 
 
@@ -144,7 +146,8 @@ def rows(syn: Synthetic, n_calls: int, *, days: int = 30, start: date = date(202
             did, phone, debt, org = syn.debtors[rng.randrange(len(syn.debtors))]
             burst = 1 if rng.random() < 0.8 else rng.randint(2, 6)  # several calls a day: caps
             hour = _hour(rng)
-            base = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60))
+            base = datetime(day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60),
+                            tzinfo=_ZONE)
             collectors = syn.collectors_by_org[org]
             collector = collectors[rng.randrange(len(collectors))]
             for b in range(min(burst, count - made)):
