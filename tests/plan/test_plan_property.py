@@ -52,7 +52,9 @@ def make_world(p: dict[str, Any]) -> Any:
     base["tools"] = [*base["tools"], {"id": "lh", "institution": "bank", "type": "letterhead", "official": True}]
     base["templates"] = [*base["templates"], {
         "id": "t-letter", "institution": "bank", "audience": "debtor", "channel": "letter", "approved": True,
-        "text": "【示例银行】催收函：请按时还款。"}]
+        "text": "【示例银行】催收函：请按时还款。", "sealed": True}, {
+        "id": "t-envelope", "institution": "bank", "audience": "debtor", "channel": "letter", "approved": True,
+        "text": "示例银行 寄"}]
     base.update(debtors=p["debtors"], contacts=[], debts=p["debts"], placements=p["placements"],
                 debtor_agreements=p["agreements"])
     return type(world()).model_validate(base)

@@ -113,7 +113,7 @@ class _World:
                            if t.institution_id == inst and t.channel is channel and t.approved and t.active
                            and t.audience is Audience.DEBTOR)
         envelopes = sorted(t.id for t in self.snap.templates.values()
-                           if t.institution_id == inst and t.approved and t.active and t.id not in templates
+                           if t.institution_id == inst and t.approved and t.active
                            and t.channel is Channel.LETTER) if channel is Channel.LETTER else []
         out: list[Option] = []
         for collector in collectors:
@@ -121,7 +121,8 @@ class _World:
             tool_ids: list[str | None] = [t.id for t in org_tools] or [None]
             for tool_id in tool_ids:
                 for template in templates:
-                    envelope_ids: list[str | None] = [*envelopes] or [None]
+                    # an envelope other than the letter itself first (the rulebook judges either)
+                    envelope_ids: list[str | None] = sorted(envelopes, key=lambda e: e == template) or [None]
                     for envelope in envelope_ids:
                         out.append(Option(collector, tool_id, template, Mode.NOTIFICATION, envelope))
                 if channel not in ONE_WAY_CHANNELS:
