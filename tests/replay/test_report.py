@@ -280,3 +280,21 @@ def test_the_report_in_a_browser(example: ReplayResult, tmp_path: Path) -> None:
             browser.close()
     assert not problems, problems
     assert not requests, requests  # nothing fetched: the page is self-contained
+
+
+def test_the_cli_writes_the_report(example: ReplayResult, tmp_path: Path) -> None:
+    """`collectguard replay --report FILE.html` (replay/cli.py) writes this page for the shared example."""
+    from typer.testing import CliRunner
+
+    from collectguard.replay.cli import app
+
+    out = tmp_path / "report.html"
+    answer = CliRunner().invoke(app, ["--world", str(EXAMPLES / "world.yaml"), "--map", str(EXAMPLES / "map.yaml"),
+                                      str(EXAMPLES / "Master.csv"), "--json", "--report", str(out)])
+    assert answer.exit_code == 0, answer.output
+    page = out.read_text("utf-8")
+    parsed = parse(page)
+    assert parsed.sources == [] and "chart-rules" in parsed.ids
+    expected = json.loads((EXAMPLES / "expected.json").read_text("utf-8"))
+    payload = json.loads(next(s for a, s in parsed.scripts if a.get("id") == "replay-data"))
+    assert sum(payload["charts"]["chart-rules"]["series"][0]["data"]) == sum(expected["by_rule"].values())
