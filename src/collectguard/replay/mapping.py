@@ -15,11 +15,12 @@ ASTERISK_COLUMNS = (
 )
 
 # VICIdial's vicidial_log export. Connected: any status but the dialer's own no-contact ones
-# (NA no answer, B busy, DC disconnected, DROP/XDROP dropped, AFAX fax, ADC disconnected number, AA/AM/AL
-# answering machine, N no answer (agent), NP no pickup, PDROP, PU, ERI, INCALL? (not final), QUEUE, NEW).
+# (NA no answer, B/AB busy, DC/ADC disconnected number, DROP/XDROP/PDROP dropped, AFAX fax, A/AA/AM/AL answering
+# machine, N/NP no answer, ERI error, QUEUE/NEW/INCALL not final, DNC/DNCL do-not-call, TIMEOT, LRERR, MAXCAL,
+# QVMAIL, WAITTO, IVRXFR); every other status (SALE, PTP, DISPO, CALLBK, custom dispositions) was a human answer.
 VICIDIAL_NOT_CONNECTED = frozenset({
-    "NA", "B", "AB", "DC", "ADC", "DROP", "XDROP", "PDROP", "AFAX", "AA", "AM", "AL", "N", "NP", "ERI", "QUEUE",
-    "NEW", "INCALL", "CALLBK", "DNC", "DNCL", "TIMEOT", "LRERR", "LSMERG", "MAXCAL", "QVMAIL", "WAITTO", "IVRXFR",
+    "NA", "B", "AB", "DC", "ADC", "DROP", "XDROP", "PDROP", "AFAX", "A", "AA", "AM", "AL", "N", "NP", "ERI", "QUEUE",
+    "NEW", "INCALL", "DNC", "DNCL", "TIMEOT", "LRERR", "LSMERG", "MAXCAL", "QVMAIL", "WAITTO", "IVRXFR",
 })
 
 

@@ -8,6 +8,7 @@ replay touches a database again.
 
 from __future__ import annotations
 
+import atexit
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -145,6 +146,9 @@ def _read_world_yaml(path: Path) -> tuple[dict[str, Any], str, dict[str, Any], d
     return setup, str(raw.get("timezone") or "Asia/Shanghai"), dict(raw.get("policy") or {}), numbers
 
 
+_STORES: Any = None
+
+
 def load_world(path: str | Path, *, profile: Profile | None = None) -> ReplayWorld:
     """Load a world file into a fresh SQLite store and read everything static from it."""
     from pydantic import ValidationError
@@ -166,17 +170,18 @@ def load_world(path: str | Path, *, profile: Profile | None = None) -> ReplayWor
     for c in setup.get("contacts") or []:
         if c.get("phone"):
             phones.setdefault(normalise_number(str(c["phone"])), []).append(str(c["id"]))
-    stores = FreshStores(None)
-    try:
-        with stores.fresh() as store:
-            try:
-                _setup(store, scenario, "sm3")
-            except Exception as exc:
-                raise WorldError(f"{path}: setup: {exc}") from exc
-            with store.transaction() as session:
-                world = _read_static(session, profile)
-    finally:
-        stores.close()
+    global _STORES
+    if _STORES is None:  # one migrated template per process; each world gets a fresh copy of it
+        _STORES = FreshStores(None)
+        atexit.register(_STORES.close)
+    with _STORES.fresh() as store:
+        try:
+            _setup(store, scenario, "sm3")
+        except Exception as exc:
+            raise WorldError(f"{path}: setup: {exc}") from exc
+        with store.transaction() as session:
+            world = _read_static(session, profile)
+        Path(store.engine.url.database or "").unlink(missing_ok=True)
     world.tools_by_number = numbers
     world.settled_before_log = True
     world.parties_by_number = phones
