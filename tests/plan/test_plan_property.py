@@ -103,6 +103,14 @@ def test_every_planned_contact_is_allowed_by_the_gate(p: dict[str, Any], sqlite_
         result = plan_day(store, worklist, DAY, shift=Shift(calls_per_hour=p["cph"]))
         assert len(result.planned) + len(result.unplanned) == len(worklist)
         assert all(planned.start.tzinfo is not None for planned in result.planned)
+        gap = timedelta(seconds=3600 // p["cph"])
+        by_collector: dict[str, list[Any]] = {}
+        for planned in result.planned:  # inside the default 09:00–18:00 shift, at most cph calls an hour each
+            assert at("2026-05-20 09:00") <= planned.start <= at("2026-05-20 17:59")
+            by_collector.setdefault(planned.collector, []).append(planned.start)
+        for starts in by_collector.values():
+            starts.sort()
+            assert all(b - a >= gap for a, b in zip(starts, starts[1:], strict=False))
         assert replay(store, result) == []
     finally:
         store.dispose()

@@ -236,7 +236,8 @@ def _search(world: _World, wanted: Wanted, debt: Any, options: list[Option], gri
             if decision.allowed:
                 best = (option, at, attempt, decision, facts)
                 break
-            last = decision
+            if last is None or len(decision.failing_rules) < len(last.failing_rules):
+                last = decision  # the reason given: the option that came closest
             nxt = decision.next_allowed_at
             if nxt is None or nxt.date() > grid[-1].date() + timedelta(days=1):
                 break
@@ -257,10 +258,14 @@ def _first_come(world: _World, wanted: Wanted, debt: Any, options: list[Option],
             continue
         for option in free:
             attempt = world.attempt(wanted, debt, option)
-            decision, facts = world.judge(attempt, at)
+            try:
+                decision, facts = world.judge(attempt, at)
+            except CollectGuardError as exc:
+                return Unplanned(wanted, exc.message_zh, exc.message_en)
             if decision.allowed:
                 return option, at, attempt, decision, facts
-            last = decision
+            if last is None or len(decision.failing_rules) < len(last.failing_rules):
+                last = decision
         break
     zh, en = _reason(last) if last is not None else ("所有催收员当日已排满", "every collector's shift is full")
     return Unplanned(wanted, zh, en)
