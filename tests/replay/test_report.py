@@ -219,6 +219,34 @@ def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def _hostile_tooltips(browser: Any, tmp_path: Path, problems: list[str]) -> None:
+    """The hand-built page with a hostile collector and agency: their tooltips show them as text, nothing runs."""
+    hostile = tmp_path / "hostile.html"
+    hostile.write_text(render_html(hand_built(), title=f"报告 {HOSTILE}"), "utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.on("pageerror", lambda e: problems.append(f"uncaught: {e}"))
+        page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+        page.goto(hostile.as_uri(), wait_until="load")
+        page.wait_for_selector("html[data-report-ready='1']", timeout=15_000)
+        seen = []
+        for ident in ("chart-collectors", "chart-agencies"):
+            page.locator(f"#{ident}").scroll_into_view_if_needed()
+            for index in range(3):  # each bar's tooltip, as a hover shows it
+                page.evaluate(f"() => echarts.getInstanceByDom(document.getElementById('{ident}'))"
+                              f".dispatchAction({{type: 'showTip', seriesIndex: 0, dataIndex: {index}}})")
+                page.wait_for_timeout(60)
+                seen.append(page.evaluate(f"() => [...document.querySelectorAll('#{ident} div')]"
+                                          ".map(d => d.innerText).join(' ')"))
+        assert any(HOSTILE in text for text in seen), seen  # shown as text in the tooltip
+        assert page.evaluate("() => document.querySelectorAll('body script').length") == 3
+        # the agency "ag</script><b>x" made no <b> of its own, in the page or a tooltip
+        assert page.evaluate("() => [...document.querySelectorAll('b')].every(b => b.innerText !== 'x')")
+        assert page.title() == f"报告 {HOSTILE}"
+    finally:
+        page.close()
+
+
 @pytest.mark.browser
 def test_the_report_in_a_browser(example: ReplayResult, tmp_path: Path) -> None:
     binary = _chromium()
@@ -272,6 +300,7 @@ def test_the_report_in_a_browser(example: ReplayResult, tmp_path: Path) -> None:
                                     ".map(d => d.innerText).join(' ')")
             assert "第" in tooltip and "条" in tooltip, tooltip
             page.mouse.move(0, 0)
+            _hostile_tooltips(browser, tmp_path, problems)
             height = int(page.evaluate("() => document.documentElement.scrollHeight"))
             page.set_viewport_size({"width": 1280, "height": max(900, height)})
             page.wait_for_timeout(150)
