@@ -126,3 +126,19 @@ def test_a_plan_fills_the_day_and_reports_what_it_cannot(store: Store) -> None:
     assert result.planned[0].wanted.priority == 9  # the highest priority is served first
     assert replay(store, result) == []
     assert result.to_csv().splitlines()[0].startswith("debt,party,collector,tool")
+
+
+def test_what_is_already_used_today_counts(store: Store) -> None:
+    build(store, world(debtor_agreements=[{"debtor": "d1", "institution": "bank", "voice_cap": 1,
+                                            "effective_call_cap": 1}]))
+    gate = Gate(store)
+    try:  # a reminder and a conversation this morning, their leases held: they count
+        assert gate.decide(voice_call("morning"), at("2026-05-20 08:30")).allowed
+        assert gate.decide(voice_call("talk", collector="c1", mode="interactive", template=None, recording=True),
+                           at("2026-05-20 08:31")).allowed
+    finally:
+        gate.close()
+    result = plan_day(store, [Wanted(2, "loan1", 5, Channel.VOICE), Wanted(3, "loan1", 1, Channel.SMS)], DAY)
+    assert [p.wanted.channel for p in result.planned] == [Channel.SMS]
+    assert len(result.unplanned) == 1 and "cap" in result.unplanned[0].reason_en
+    assert replay(store, result) == []
