@@ -6,7 +6,7 @@ Pure on text: `parse_rows(rows, mapping, file)` takes the rows already split by 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -64,6 +64,13 @@ def read_file(path: str | Path, mapping: Mapping, *, order_start: int = 0,
     return list(parse_rows(rows, mapping, name, order_start=order_start, errors=errors))
 
 
+def _cells(row: list[str], n: int) -> Callable[[int], str]:
+    def col(i: int) -> str:
+        return row[i].strip() if 0 <= i < n else ""
+
+    return col
+
+
 def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_start: int = 0,
                errors: list[tuple[str, int, str]]) -> Iterator[Call]:
     zone = ZoneInfo(mapping.timezone)
@@ -82,46 +89,59 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
             raise MapError(f"{file}: 日志缺少映射所需的列 / the log lacks the map's columns {missing}")
         min_cols = max_cols = len(header)
     index = {name: i for i, name in enumerate(header)}
-    defaults = mapping.defaults
+
+    def at(name: str | None) -> int:
+        i = index.get(name) if name else None
+        return -1 if i is None else i
+
+    i_coll, i_party, i_start, i_conn = (at(mapping.collector), at(mapping.party), at(mapping.start),
+                                         at(mapping.connected.column))
+    i_dur, i_extra, i_uid, i_tool = at(mapping.duration_s), at(mapping.extra), at(mapping.uniqueid), at(mapping.tool)
+    i_code, i_campaign = at("phone_code"), at("campaign_id")
+    vicidial = mapping.format == "vicidial"
+    defaults = {k: str(v) for k, v in mapping.defaults.items()}
     conn = mapping.connected
     equals = {conn.equals} if isinstance(conn.equals, str) else set(conn.equals or ())
     not_in = set(conn.not_in or ())
+    numbers: dict[str, str] = {}  # raw → normalised (numbers repeat)
     order = order_start
     for line, row in it:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         order += 1
-        if not (min_cols <= len(row) <= max_cols):
-            errors.append((file, line, f"列数 {len(row)} 不对 / wrong column count {len(row)} "
-                                       f"(expected {min_cols}–{max_cols})"))
+        n = len(row)
+        if not (min_cols <= n <= max_cols):
+            errors.append((file, line, f"列数 {n} 不对 / wrong column count {n} (expected {min_cols}–{max_cols})"))
             continue
-
-        def col(name: str | None, row: list[str] = row) -> str:
-            i = index.get(name) if name else None
-            return row[i].strip() if i is not None and i < len(row) else ""
-
+        col = _cells(row, n)
         try:
-            start = parse_time(col(mapping.start), zone)
-            dur_text = col(mapping.duration_s)
+            start = parse_time(row[i_start], zone)
+            dur_text = col(i_dur)
             duration = int(float(dur_text)) if dur_text else 0
         except ValueError as exc:
             errors.append((file, line, str(exc)))
             continue
-        status = col(conn.column)
+        status = col(i_conn)
         connected = (status in equals) if equals else (bool(status) and status not in not_in)
-        extra = {**{k: str(v) for k, v in defaults.items()}, **parse_extra(col(mapping.extra))}
-        party = col(mapping.party)
-        if mapping.format == "vicidial" and "phone_code" in index:
-            code = col("phone_code")
+        extra_text = col(i_extra)
+        extra = {**defaults, **parse_extra(extra_text)} if extra_text else dict(defaults)
+        party = col(i_party)
+        if vicidial and i_code >= 0:
+            code = col(i_code)
             if code and code != "86" and not party.startswith(code):
                 party = code + party
-        tool = col(mapping.tool) if mapping.tool else (mapping.tool_default or "")
-        if not tool and mapping.format == "vicidial":
-            tool = mapping.tool_default or col("campaign_id")
+        tool = col(i_tool) if i_tool >= 0 else (mapping.tool_default or "")
+        if not tool and vicidial:
+            tool = mapping.tool_default or col(i_campaign)
+        tool_n = numbers.get(tool)
+        if tool_n is None:
+            tool_n = numbers[tool] = normalise_number(tool) or tool
+        party_n = numbers.get(party)
+        if party_n is None:
+            party_n = numbers[party] = normalise_number(party)
         yield Call(
-            line=line, file=file, uniqueid=col(mapping.uniqueid) or f"{file}:{line}",
-            collector=col(mapping.collector), tool_number=normalise_number(tool) or tool,
-            party_number=normalise_number(party), start=start, connected=connected, duration_s=duration,
+            line=line, file=file, uniqueid=col(i_uid) or f"{file}:{line}", collector=col(i_coll),
+            tool_number=tool_n, party_number=party_n, start=start, connected=connected, duration_s=duration,
             extra=extra, channel=extra.get("channel", "voice"), mode=extra.get("mode", "notification"),
             template=extra.get("template") or None, purpose=extra.get("purpose") or None,
             recording=_flag(extra.get("recording", "true")), order=order)
