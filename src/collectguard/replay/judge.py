@@ -86,6 +86,7 @@ def judge(world: ReplayWorld, calls: list[Call]) -> list[Verdict]:
     histories: dict[tuple[str, str], _History] = {}
     snap, profile = world.snap, world.profile
     out: list[Verdict | None] = [None] * len(calls)
+    statics: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     for i in ordered:
         call = calls[i]
         reason, m = match(world, call)
@@ -93,11 +94,16 @@ def judge(world: ReplayWorld, calls: list[Call]) -> list[Verdict]:
             out[i] = Verdict(call=call, judged=False, unmatched_reason=reason, collector=call.collector)
             continue
         debt: f.Debt = m["debt"]
-        collector: f.Collector = snap.collector(call.collector, debt.institution_id) or m["collector"]
-        inst = debt.institution_id
-        party = world.party(m["party"], inst)
-        limits = world.limits.get(inst, m["debtor"])
-        agency, parent, root, agreements = world.agency_facts(collector, inst)
+        key = (call.collector, debt.id, m["party"])
+        static = statics.get(key)
+        if static is None:  # what does not change between calls: read once per (collector, debt, party)
+            inst = debt.institution_id
+            collector = snap.collector(call.collector, inst) or m["collector"]
+            static = statics[key] = (
+                inst, collector, world.party(m["party"], inst), world.limits.get(inst, m["debtor"]),
+                world.agency_facts(collector, inst), tuple(world.rows.placements.get(debt.id, ())),
+                world.rows.holds_for(inst, debt.id, m["debtor"]), world.agency_label(call.collector))
+        inst, collector, party, limits, (agency, parent, root, agreements), placements, holds, label = static
         hist = histories.get((inst, m["debtor"]))
         if hist is None:
             hist = histories[(inst, m["debtor"])] = _History()
@@ -112,20 +118,20 @@ def judge(world: ReplayWorld, calls: list[Call]) -> list[Verdict]:
             limits=limits,
             collector=collector,
             agency=agency, parent_agency=parent, root_agency=root, agreements=agreements,
-            placements=tuple(world.rows.placements.get(debt.id, ())),
+            placements=placements,
             tool=snap.tools.get(m["tool"]) if m["tool"] else None,
             template=snap.templates.get(call.template) if call.template else None,
             debt=debt,
             party=party,
             history=hist.since(at - timedelta(days=history_days(limits))),
-            holds=world.rows.holds_for(inst, debt.id, m["debtor"]),
+            holds=holds,
         )
         decision = evaluate(facts, profile)
         rules = tuple(dict.fromkeys([v.rule for v in decision.violations] + [e.rule for e in decision.errors]))
         zone = party.zone
         local = at.astimezone(zone)
         out[i] = Verdict(
-            call=call, judged=True, rules=rules, agency=world.agency_label(call.collector), collector=call.collector,
+            call=call, judged=True, rules=rules, agency=label, collector=call.collector,
             debtor_id=m["debtor"], debt_id=debt.id, local_day=local.date().isoformat(), local_hour=local.hour)
         # the call as it happened joins the history, whatever its verdict
         rule = quota_rule_for(m["channel"], m["mode"], party.kind)
