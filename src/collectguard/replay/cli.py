@@ -69,6 +69,11 @@ def replay(
         calls: list[Call] = []
         for path in logs:
             calls += read_file(path, mapping, order_start=len(calls), errors=errors)
+        from collectguard.replay.world import normalise_number
+
+        for number, tool_id in mapping.tool_numbers.items():
+            world.tools_by_number[normalise_number(number) or number] = tool_id
+        world.add_numbers({c.party_number for c in calls})
     except (MapError, WorldError) as exc:
         typer.echo(f"错误 error: {exc}", err=True)
         raise typer.Exit(2) from None

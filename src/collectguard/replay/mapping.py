@@ -44,6 +44,7 @@ class Mapping(BaseModel):
     extra: str | None = None
     uniqueid: str | None = "uniqueid"
     tool_default: str | None = None  # a tool number used when the log has no tool column
+    tool_numbers: dict[str, str] = {}  # number → tool id, beside (or instead of) the world's tools[].number
     defaults: dict[str, Any] = {}
 
     @field_validator("timezone")

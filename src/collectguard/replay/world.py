@@ -50,11 +50,24 @@ class ReplayWorld:
     parties_by_number: dict[str, list[str]] = field(default_factory=dict)  # number → party ids
     party_kind: dict[str, tuple[PartyKind, str, Any]] = field(default_factory=dict)  # party → (kind, debtor, contact)
     debts_by_debtor: dict[str, list[Any]] = field(default_factory=dict)  # debtor → debt rows
+    # A database world: parties found by the keyed hash of a number (phone_index), never by a number in clear.
+    phone_index: dict[str, list[str]] = field(default_factory=dict)
+    hasher: Any = None  # number → phone_index, for a database world
     # A world file's settled debts were settled before the log began (the store stamps them with the load time).
     settled_before_log: bool = False
     _party_cache: dict[tuple[str, str], f.Party] = field(default_factory=dict)
     _debt_cache: dict[str, f.Debt] = field(default_factory=dict)
     _agency_cache: dict[tuple[str, str], tuple[Any, Any, Any, tuple[f.Agreement, ...]]] = field(default_factory=dict)
+
+    def add_numbers(self, numbers: set[str]) -> None:
+        """For a database world: find the parties of these (normalised) numbers through their keyed hash."""
+        if self.hasher is None:
+            return
+        for number in numbers:
+            if number not in self.parties_by_number:
+                found = self.phone_index.get(self.hasher(number))
+                if found:
+                    self.parties_by_number[number] = list(found)
 
     def collector_ok(self, collector_id: str) -> bool:
         return collector_id in self.snap.collectors
@@ -189,16 +202,33 @@ def load_world(path: str | Path, *, profile: Profile | None = None) -> ReplayWor
 
 
 def load_world_db(url: str, *, profile: Profile | None = None) -> ReplayWorld:
-    """The world of an existing database (numbers: tools have none there; parties by their stored phone is
-    not readable in clear, so only worlds from files match numbers)."""
+    """The world of an existing database. Parties are found by the keyed hash of a log's number (`add_numbers`);
+    tools have no number there: the map's `tool_numbers` names them."""
+    from sqlalchemy import select
+
     from collectguard.db.store import Store
+    from collectguard.privacy.kinds import PiiKind
+    from collectguard.privacy.lookup import blind_index
+    from collectguard.registry import models as m
+    from collectguard.registry.personal import keyring_of
 
     store = Store(url)
     try:
         with store.transaction() as session:
-            return _read_static(session, profile)
+            world = _read_static(session, profile)
+            keyring = keyring_of(session)
+            for model in (m.Debtor, m.Contact):
+                for ident, index in session.execute(select(model.id, model.phone_index)):
+                    if index:
+                        world.phone_index.setdefault(index, []).append(ident)
     finally:
         store.dispose()
+
+    def hasher(number: str) -> str:
+        return blind_index(keyring, number, kind=PiiKind.PHONE)
+
+    world.hasher = hasher
+    return world
 
 
 def _read_static(session: Any, profile: Profile | None) -> ReplayWorld:
