@@ -2,9 +2,9 @@
 
     python -m bench.replay [--quick] [--calls N] [--workers W] [--json]
 
-A synthetic world (2,000 debtors, three agencies, one off the name list) and an Asterisk Master.csv of
-1,000,000 calls over 30 days (--quick: 100,000) from `collectguard.replay.synthetic` — deterministic, cached
-under $TMPDIR/cg-bench-replay-<N>/. Measured in the same run:
+A synthetic world (N/50 debtors, at least 2,000; three agencies, one off the name list) and an Asterisk
+Master.csv of N = 1,000,000 calls over 30 days (--quick: 100,000) from `collectguard.replay.synthetic` —
+deterministic, cached under $TMPDIR/cg-bench-replay-<N>-<debtors>/. Measured in the same run:
   - baseline: `csv.reader` over the file, every row split and counted — nothing else;
   - replay: the same file parsed into calls (`replay.parallel.read_logs`: `replay.logs.parse_rows`,
     streamed and compacted) and judged with
@@ -36,12 +36,13 @@ from collectguard.replay.world import load_world
 
 def data(n_calls: int) -> tuple[Path, Path]:
     """(world.yaml, Master.csv), generated once per size."""
-    directory = Path(tempfile.gettempdir()) / f"cg-bench-replay-{n_calls}"
+    n_debtors = max(2_000, n_calls // 50)  # ~50 calls a debtor a month, ~1.7 a day: a busy collection floor
+    directory = Path(tempfile.gettempdir()) / f"cg-bench-replay-{n_calls}-{n_debtors}"
     world, log_path = directory / "world.yaml", directory / "Master.csv"
     done = directory / ".done"
     if not done.exists():
         log(f"generating {n_calls:,} calls into {directory}")
-        synthetic.write(directory, n_calls=n_calls)
+        synthetic.write(directory, n_calls=n_calls, n_debtors=n_debtors)
         done.write_text("ok\n", encoding="utf-8")
     return world, log_path
 
