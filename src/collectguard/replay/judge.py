@@ -87,9 +87,15 @@ def judge(world: ReplayWorld, calls: list[Call]) -> list[Verdict]:
     snap, profile = world.snap, world.profile
     out: list[Verdict | None] = [None] * len(calls)
     statics: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+    matches: dict[tuple[Any, ...], tuple[str | None, dict[str, Any]]] = {}  # the same row fields match the same
     for i in ordered:
         call = calls[i]
-        reason, m = match(world, call)
+        mkey = (call.collector, call.tool_number, call.party_number, call.extra.get("debt"), call.channel, call.mode,
+                call.purpose)
+        matched = matches.get(mkey)
+        if matched is None:
+            matched = matches[mkey] = match(world, call)
+        reason, m = matched
         if reason is not None:
             out[i] = Verdict(call=call, judged=False, unmatched_reason=reason, collector=call.collector)
             continue
