@@ -95,3 +95,24 @@ def test_unknown_map_key_and_bad_zone_are_named(tmp_path: Path) -> None:
                                       str(EXAMPLE / "log.csv")])
     assert result.exit_code == 2
     assert "colour" in result.output and "Mars/Olympus" in result.output and str(mp) in result.output
+
+
+def test_several_logs_keep_file_order_across_files(tmp_path: Path) -> None:
+    """Two files, the first ending in a malformed row: every call keeps a distinct order, the file's own lines."""
+    lines = (EXAMPLE / "log.csv").read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text("\n".join([*lines[:30], '"x","y"']) + "\n", encoding="utf-8")
+    second.write_text("\n".join(lines[30:]) + "\n", encoding="utf-8")
+    got = run("--world", str(EXAMPLE / "world.yaml"), "--map", str(EXAMPLE / "map.yaml"), str(first), str(second))
+    want = run(*ARGS)
+    assert {k: got[k] for k in ("calls", "judged", "unmatched", "denied", "by_rule")} == \
+        {k: want[k] for k in ("calls", "judged", "unmatched", "denied", "by_rule")}
+    from collectguard.replay.logs import read_file
+    from collectguard.replay.mapping import load_map
+
+    errors: list[tuple[str, int, str]] = []
+    mapping = load_map(EXAMPLE / "map.yaml")
+    a = read_file(first, mapping, errors=errors)
+    b = read_file(second, mapping, order_start=a[-1].order, errors=errors)
+    assert errors == [(str(first), 31, errors[0][2])]
+    assert len({c.order for c in a + b}) == len(a + b) == 60

@@ -57,11 +57,10 @@ def read_file(path: str | Path, mapping: Mapping, *, order_start: int = 0,
     name = str(path)
     try:
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+            return list(parse_rows(csv.reader(fh), mapping, name, order_start=order_start, errors=errors))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
         return []
-    return list(parse_rows(rows, mapping, name, order_start=order_start, errors=errors))
 
 
 def _cells(row: list[str], n: int) -> Callable[[int], str]:
