@@ -19,9 +19,11 @@ from collectguard.ledger.cli import app as ledger_app
 from collectguard.monitoring.cli import app as monitor_app
 from collectguard.oversight.cli import app as oversight_app
 from collectguard.oversight.cli import obligations as obligations_command
+from collectguard.plan.cli import plan as plan_command
 from collectguard.qa.cli import app as qa_app
 from collectguard.registry.cli import DbOption, _db, policy_app
 from collectguard.registry.cli import init as init_command
+from collectguard.replay.cli import replay as replay_command
 from collectguard.retention.cli import app as retention_app
 from collectguard.users.cli import app as users_app
 
@@ -50,6 +52,8 @@ app.add_typer(complaints_app, name="complaints")
 app.add_typer(incidents_app, name="incidents")
 app.add_typer(retention_app, name="retention")
 app.command("obligations")(obligations_command)
+app.command("plan")(plan_command)
+app.command("replay")(replay_command)
 app.command("init")(init_command)
 
 @scenario_app.command("run")
