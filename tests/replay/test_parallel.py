@@ -105,4 +105,6 @@ def test_read_logs_streams_the_same_calls(tmp_path: Path) -> None:
     assert got[:300] == plain and plain_errors == []
     assert len(got) == 301 and got[300].order > got[299].order and got[300].file == str(second)
     assert [(e[0], e[1]) for e in errors] == [(str(second), 2)]
-    assert got[0].extra is got[0].extra and len({id(c.extra) for c in got}) < len(got)  # shared extras
+    assert len({id(c.extra) for c in got}) < len(got)  # shared extras
+    barred = parallel.read_logs([log], mapping, [], progress=True)  # a bar on a non-terminal: same calls
+    assert barred == plain

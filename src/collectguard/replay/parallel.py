@@ -65,23 +65,50 @@ def compact(calls: Iterable[Call]) -> Iterator[Call]:
         yield call
 
 
-def read_logs(paths: Sequence[str | Path], mapping: Any, errors: list[tuple[str, int, str]]) -> list[Call]:
+def read_logs(paths: Sequence[str | Path], mapping: Any, errors: list[tuple[str, int, str]], *,
+              progress: bool | None = None) -> list[Call]:
     """Parse log files with `replay.logs.parse_rows`, streaming (never the whole file as rows in memory),
-    compacted; `order` runs on across files (command-line order). Malformed rows go to `errors`."""
+    compacted; `order` runs on across files (command-line order). Malformed rows go to `errors`.
+    `progress`: a bar over the files' sizes on a terminal (None: only when stderr is one)."""
     import csv
+    import os
 
     from collectguard.replay.logs import parse_rows
 
-    calls: list[Call] = []
+    sizes = []
     for path in paths:
-        name, start = str(path), calls[-1].order if calls else 0
         try:
-            with open(path, encoding="utf-8-sig", newline="") as fh:
-                rows = csv.reader(fh)
-                calls.extend(compact(parse_rows(rows, mapping, name, order_start=start, errors=errors)))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
+            sizes.append(os.path.getsize(path))
+        except OSError:
+            sizes.append(0)
+    bar = _progress(progress, sum(sizes), "读取 / reading")
+    calls: list[Call] = []
+    try:
+        for path in paths:
+            name, start = str(path), calls[-1].order if calls else 0
+            try:
+                with open(path, encoding="utf-8-sig", newline="") as fh:
+                    rows = csv.reader(fh if bar is None else _counted(fh, bar))
+                    calls.extend(compact(parse_rows(rows, mapping, name, order_start=start, errors=errors)))
+            except (OSError, UnicodeDecodeError, csv.Error) as exc:
+                errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
+    finally:
+        if bar is not None:
+            bar.stop()
     return calls
+
+
+def _counted(lines: Iterable[str], bar: Any, every: int = 20_000) -> Iterator[str]:
+    """The lines, advancing `bar` by their length (characters: close enough to bytes for a bar)."""
+    task, pending, n = bar.task_ids[0], 0, 0
+    for line in lines:
+        pending += len(line)
+        n += 1
+        if n % every == 0:
+            bar.advance(task, pending)
+            pending = 0
+        yield line
+    bar.advance(task, pending)
 
 
 def partition_keys(world: Any) -> dict[str, str]:
@@ -155,7 +182,7 @@ def _judge_positions(positions: list[int]) -> list[_Row]:
     ]
 
 
-def _progress(enabled: bool | None, total: int) -> Any:
+def _progress(enabled: bool | None, total: int, label: str = "回放 / replay") -> Any:
     """A rich progress bar on a terminal (stderr); nothing when stderr is not one (logs, CI, pipes)."""
     if enabled is None:
         enabled = sys.stderr.isatty()
@@ -164,7 +191,7 @@ def _progress(enabled: bool | None, total: int) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    bar = Progress(TextColumn("回放 / replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                    console=Console(stderr=True), transient=True)
     bar.start()
     bar.add_task("replay", total=total)
