@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 SHARED ?= ../shared
 BENCH  ?= --quick
 # Type-checked (mypy): the rulebook, the gate, the ledger, the registry and every domain package.
-TYPED  := $(addprefix src/collectguard/,rulebook gate ledger registry agencies collectors tools templates debts monitoring oversight public notices users complaints incidents retention)
+TYPED  := $(addprefix src/collectguard/,rulebook gate ledger registry agencies collectors tools templates debts monitoring oversight public notices users complaints incidents retention replay plan)
 
 .DEFAULT_GOAL := help
 .PHONY: help install run scenarios test test-sqlite lint bench clean
