@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from collectguard.db.store import Store
@@ -84,6 +84,16 @@ def replay(store: Store, result: PlanResult) -> list[str]:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
 @given(p=portfolios())
+# Found by the property: a lower-priority letter planned before a letter already planned broke its spacing.
+@example(p={"debtors": [{"id": "d0", "name": "张三", "phone": "13800138000", "timezone": "Asia/Urumqi"}],
+            "debts": [{"id": "loan0_0", "institution": "bank", "debtor": "d0", "product": "cash-loan",
+                       "overdue_amount": "100.00"},
+                      {"id": "loan0_1", "institution": "bank", "debtor": "d0", "product": "cash-loan",
+                       "overdue_amount": "100.00"}],
+            "placements": [{"debt": "loan0_0", "agency": "agA", "from": date(2026, 5, 1), "to": date(2026, 6, 30)}],
+            "agreements": [], "rows": [("loan0_0", 2, Channel.LETTER), ("loan0_1", 5, Channel.LETTER),
+                                       ("loan0_1", 9, Channel.VOICE)],
+            "used": ["loan0_0"], "cph": 12})
 def test_every_planned_contact_is_allowed_by_the_gate(p: dict[str, Any], sqlite_template: Path,
                                                       tmp_path_factory: Any) -> None:
     path = tmp_path_factory.mktemp("plan") / "cg.db"
