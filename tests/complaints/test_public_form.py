@@ -84,3 +84,13 @@ def test_a_refused_form_comes_back_with_what_was_typed_escaped_and_what_is_wrong
     assert public.client.post("/public/nobank/complaint-form", data={"text": "x"}).status_code == 404
     listed = public.client.get("/v1/complaints", headers=auth(public.tokens["auditor"])).json()
     assert listed["total"] == 0  # nothing was registered
+
+
+
+def test_a_form_with_a_nul_in_the_email_is_answered_as_the_schema_says(public):
+    """The documented pattern refuses a NUL (found by Schemathesis): the form comes back with the field named, 422."""
+    sent = public.client.post("/public/bank/complaint-form", content=b"text=x&complainant_email=a%40b.c%00",
+                              headers={"content-type": "application/x-www-form-urlencoded"})
+    assert sent.status_code == 422 and "complainant_email" in sent.text
+    assert public.client.post("/public/bank/complaints", content=b"\xff\xfe{",
+                              headers={"content-type": "application/json"}).status_code == 400

@@ -112,7 +112,7 @@ class ResolveBody(Strict):
     result: Note | None = Field(default=None, description="告知投诉人的处理结果 the result told to the complainant")
 
 
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"
 # One way to answer: a phone number or an e-mail address (the schema says so too).
 ONE_CONTACT: dict[str, Any] = {"anyOf": [
     {"required": ["complainant_phone"], "properties": {"complainant_phone": {"type": "string", "maxLength": 64}}},

@@ -154,7 +154,7 @@ def public_complaints(institution: PathId, units: UnitsDep) -> PublicComplaints:
 
 # == the complaint form (art. 23): no key ===============================================================
 @pages.post("/{institution}/complaints", response_model=ComplaintAck, status_code=201, tags=TAGS,
-            responses=NOT_FOUND_JSON, summary="网上投诉 Complain online (the public web form, as JSON)")
+            responses={**NOT_FOUND_JSON, 400: ERRORS[400]}, summary="网上投诉 Complain online (the public web form, as JSON)")
 def public_complaint(institution: PathId, body: PublicComplaintIn, units: UnitsDep, at: Now) -> ComplaintAck:
     """Registered on channel `web`; the answer carries the reference and the last day of the answer (15 days, or
     the institution's stricter policy). Someone complaining for another person (`proxy_name`) is warned that a
