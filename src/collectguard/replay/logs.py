@@ -51,6 +51,15 @@ def _flag(value: object) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "y", "on")
 
 
+FILE_ORDER_STEP = 1 << 40  # more lines than any log has
+
+
+def file_order(index: int) -> int:
+    """The `order_start` of a replay's `index`-th log file (0-based, command-line order): every call of a file
+    orders before every call of the next."""
+    return index * FILE_ORDER_STEP
+
+
 def read_file(path: str | Path, mapping: Mapping, *, order_start: int = 0,
               errors: list[tuple[str, int, str]]) -> list[Call]:
     """Read one log file into calls (malformed rows go to `errors`, (file, line, message))."""
@@ -71,7 +80,15 @@ def _cells(row: list[str], n: int) -> Callable[[int], str]:
 
 
 def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_start: int = 0,
-               errors: list[tuple[str, int, str]]) -> Iterator[Call]:
+               errors: list[tuple[str, int, str]],
+               keep: Callable[[str | None], bool] | None = None) -> Iterator[Call]:
+    """The calls of the rows, in file order; a malformed row goes to `errors` as (file, line, message).
+
+    A call's `order` is `order_start` + its line (`file_order(i)` for the i-th file of a replay): the same
+    whichever rows are read. `keep`: told each row's normalised party number (None for a row of the wrong
+    width), it selects the rows to parse at all — a worker of a parallel replay takes only its own debtors'
+    rows and reports only their errors.
+    """
     zone = ZoneInfo(mapping.timezone)
     it = iter(enumerate(rows, start=1))
     if mapping.format == "asterisk-cdr":
@@ -102,17 +119,28 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
     conn = mapping.connected
     equals = {conn.equals} if isinstance(conn.equals, str) else set(conn.equals or ())
     not_in = set(conn.not_in or ())
-    numbers: dict[str, str] = {}  # raw → normalised (numbers repeat)
-    order = order_start
+    numbers: dict[str, str] = {}  # raw party number → normalised (numbers repeat)
+    tools: dict[str, str] = {}  # raw tool number → normalised
     for line, row in it:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        order += 1
         n = len(row)
         if not (min_cols <= n <= max_cols):
+            if keep is not None and not keep(None):
+                continue
             errors.append((file, line, f"列数 {n} 不对 / wrong column count {n} (expected {min_cols}–{max_cols})"))
             continue
         col = _cells(row, n)
+        party = col(i_party)
+        if vicidial and i_code >= 0:
+            code = col(i_code)
+            if code and code != "86" and not party.startswith(code):
+                party = code + party
+        party_n = numbers.get(party)
+        if party_n is None:
+            party_n = numbers[party] = normalise_number(party)
+        if keep is not None and not keep(party_n):
+            continue
         try:
             start = parse_time(row[i_start], zone)
             dur_text = col(i_dur)
@@ -124,23 +152,15 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
         connected = (status in equals) if equals else (bool(status) and status not in not_in)
         extra_text = col(i_extra)
         extra = {**defaults, **parse_extra(extra_text)} if extra_text else dict(defaults)
-        party = col(i_party)
-        if vicidial and i_code >= 0:
-            code = col(i_code)
-            if code and code != "86" and not party.startswith(code):
-                party = code + party
         tool = col(i_tool) if i_tool >= 0 else (mapping.tool_default or "")
         if not tool and vicidial:
             tool = mapping.tool_default or col(i_campaign)
-        tool_n = numbers.get(tool)
+        tool_n = tools.get(tool)
         if tool_n is None:
-            tool_n = numbers[tool] = normalise_number(tool) or tool
-        party_n = numbers.get(party)
-        if party_n is None:
-            party_n = numbers[party] = normalise_number(party)
+            tool_n = tools[tool] = normalise_number(tool) or tool
         yield Call(
             line=line, file=file, uniqueid=col(i_uid) or f"{file}:{line}", collector=col(i_coll),
             tool_number=tool_n, party_number=party_n, start=start, connected=connected, duration_s=duration,
             extra=extra, channel=extra.get("channel", "voice"), mode=extra.get("mode", "notification"),
             template=extra.get("template") or None, purpose=extra.get("purpose") or None,
-            recording=_flag(extra.get("recording", "true")), order=order)
+            recording=_flag(extra.get("recording", "true")), order=order_start + line)

@@ -29,7 +29,7 @@ class Call:
     template: str | None = None
     purpose: str | None = None
     recording: bool = True
-    order: int = 0  # global file order (files in command-line order, then line) — tie-break for equal starts
+    order: int = 0  # global file order (files in command-line order, then line: `logs.file_order`) — tie-break
 
     @property
     def debt(self) -> str | None:

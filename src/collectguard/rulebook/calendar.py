@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from collectguard.rulebook.parameters import QuietHours
 
 # How far ahead next_allowed_at looks before it says "nothing will allow it".
 SEARCH_DAYS = 14
+UTC = ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,21 @@ def _instances(windows: tuple[Window, ...], first: date, days: int, zone: ZoneIn
 
 def _utc(moment: datetime) -> datetime:
     # Compare instants, not wall times: aware datetimes in the same zone compare by wall clock.
-    return moment.astimezone(ZoneInfo("UTC"))
+    return moment.astimezone(UTC)
+
+
+@lru_cache(maxsize=16_384)
+def _bounds_around(windows: tuple[Window, ...], day: date, zone: ZoneInfo) -> tuple[tuple[datetime, datetime], ...]:
+    """The instances (as UTC instants) of the windows that start on the day before `day` or on `day` —
+    every instance that can contain an instant of local day `day`. Memoised: a gate or a replay asks about
+    the same few days of the same few policies again and again (the arguments are immutable)."""
+    return tuple((_utc(begin), _utc(end)) for begin, end in _instances(windows, day - timedelta(days=1), 2, zone))
 
 
 def within(at: datetime, windows: tuple[Window, ...], zone: ZoneInfo) -> bool:
     moment = _utc(at)
-    day = local_date(at, zone)
-    return any(
-        _utc(begin) <= moment < _utc(end)
-        for begin, end in _instances(windows, day - timedelta(days=1), 2, zone)
-    )
+    day = moment.astimezone(zone).date()
+    return any(begin <= moment < end for begin, end in _bounds_around(windows, day, zone))
 
 
 def next_window_moment(at: datetime, windows: tuple[Window, ...], zone: ZoneInfo) -> datetime | None:

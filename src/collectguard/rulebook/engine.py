@@ -29,23 +29,7 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
     """Judge one attempt on its facts. Pure: the same facts always give the same decision."""
     profile = profile or load_profile(DEFAULT_PROFILE)
     ctx = Context(facts, profile)
-    violations: list[Violation] = []
-    errors: list[RuleError] = []
-    for rule in profile.in_force(ctx.day):
-        try:
-            failure = rule.check(ctx)
-        except Exception as exc:  # INVARIANT: a rule that cannot be evaluated denies (fail closed)
-            errors.append(RuleError(rule.id, rule.article, f"{type(exc).__name__}: {exc}"))
-            continue
-        if failure is not None:
-            violations.append(
-                Violation(
-                    rule=rule.id,
-                    article=rule.article,
-                    message_zh=f"{rule.message_zh}（{rule.cited_zh}）：{failure.zh}",
-                    message_en=f"{rule.message_en} ({rule.cited_en}): {failure.en}",
-                )
-            )
+    violations, errors = _check_rules(ctx)
     allowed = not violations and not errors
     lease_rule: str | None = None
     quotas: dict[str, int] = {}
@@ -70,6 +54,35 @@ def evaluate(facts: Facts, profile: Profile | None = None) -> Decision:
         mode=facts.attempt.effective_mode,
         notes=_notes(facts),
     )
+
+
+def failures(facts: Facts, profile: Profile | None = None) -> tuple[list[Violation], list[RuleError]]:
+    """What `evaluate` finds wrong with an attempt — every failing rule and every rule that could not be
+    evaluated — without the rest of a decision (quotas left, next allowed time, notes): the same rules, the
+    same checks, for a caller that needs only the verdict (a replay of a million logged calls). `evaluate`
+    denies whenever these are not empty."""
+    return _check_rules(Context(facts, profile or load_profile(DEFAULT_PROFILE)))
+
+
+def _check_rules(ctx: Context) -> tuple[list[Violation], list[RuleError]]:
+    violations: list[Violation] = []
+    errors: list[RuleError] = []
+    for rule in ctx.profile.in_force(ctx.day):
+        try:
+            failure = rule.check(ctx)
+        except Exception as exc:  # INVARIANT: a rule that cannot be evaluated denies (fail closed)
+            errors.append(RuleError(rule.id, rule.article, f"{type(exc).__name__}: {exc}"))
+            continue
+        if failure is not None:
+            violations.append(
+                Violation(
+                    rule=rule.id,
+                    article=rule.article,
+                    message_zh=f"{rule.message_zh}（{rule.cited_zh}）：{failure.zh}",
+                    message_en=f"{rule.message_en} ({rule.cited_en}): {failure.en}",
+                )
+            )
+    return violations, errors
 
 
 def _notes(facts: Facts) -> tuple[Note, ...]:

@@ -206,3 +206,11 @@ class Facts:
     party: Party | None = None
     history: tuple[PastAttempt, ...] = ()
     holds: tuple[Hold, ...] = ()  # on the debt or on the party's debtor
+
+    @cached_property
+    def used_today_by_rule(self) -> dict[str, int]:
+        """Per-day quota → units held or used today (`rulebook.usage.count_used_today`), counted once per
+        facts: the facts are immutable, and one decision asks for several quotas several times."""
+        from collectguard.rulebook.usage import count_used_today  # usage reads these facts: imported late
+
+        return count_used_today(self)
