@@ -87,7 +87,7 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
     A call's `order` is `order_start` + its line (`file_order(i)` for the i-th file of a replay): the same
     whichever rows are read. `keep`: told each row's normalised party number (None for a row of the wrong
     width), it selects the rows to parse at all — a worker of a parallel replay takes only its own debtors'
-    rows and reports only their errors.
+    rows and reports only their errors. Calls whose extra text is the same share one `extra` dict: read-only.
     """
     zone = ZoneInfo(mapping.timezone)
     it = iter(enumerate(rows, start=1))
@@ -121,6 +121,7 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
     not_in = set(conn.not_in or ())
     numbers: dict[str, str] = {}  # raw party number → normalised (numbers repeat)
     tools: dict[str, str] = {}  # raw tool number → normalised
+    extras: dict[str, tuple[dict[str, str], str, str, str | None, str | None, bool]] = {}  # extra text → its fields
     for line, row in it:
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
@@ -151,7 +152,13 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
         status = col(i_conn)
         connected = (status in equals) if equals else (bool(status) and status not in not_in)
         extra_text = col(i_extra)
-        extra = {**defaults, **parse_extra(extra_text)} if extra_text else dict(defaults)
+        kinds = extras.get(extra_text)
+        if kinds is None:  # the same text: the same (shared, read-only) extras
+            extra = {**defaults, **parse_extra(extra_text)} if extra_text else dict(defaults)
+            kinds = extras[extra_text] = (
+                extra, extra.get("channel", "voice"), extra.get("mode", "notification"), extra.get("template") or None,
+                extra.get("purpose") or None, _flag(extra.get("recording", "true")))
+        extra, channel, mode, template, purpose, recording = kinds
         tool = col(i_tool) if i_tool >= 0 else (mapping.tool_default or "")
         if not tool and vicidial:
             tool = mapping.tool_default or col(i_campaign)
@@ -161,6 +168,5 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
         yield Call(
             line=line, file=file, uniqueid=col(i_uid) or f"{file}:{line}", collector=col(i_coll),
             tool_number=tool_n, party_number=party_n, start=start, connected=connected, duration_s=duration,
-            extra=extra, channel=extra.get("channel", "voice"), mode=extra.get("mode", "notification"),
-            template=extra.get("template") or None, purpose=extra.get("purpose") or None,
-            recording=_flag(extra.get("recording", "true")), order=order_start + line)
+            extra=extra, channel=channel, mode=mode, template=template, purpose=purpose, recording=recording,
+            order=order_start + line)

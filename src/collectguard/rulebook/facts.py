@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cached_property
 from zoneinfo import ZoneInfo
 
+from collectguard.rulebook.lazy import lazy
 from collectguard.rulebook.policy import Limits
 from collectguard.rulebook.vocabulary import (
     Audience,
@@ -148,7 +148,7 @@ class Party:
     refused: bool = False
     offers_to_repay: bool = False
 
-    @cached_property
+    @lazy
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -207,7 +207,7 @@ class Facts:
     history: tuple[PastAttempt, ...] = ()
     holds: tuple[Hold, ...] = ()  # on the debt or on the party's debtor
 
-    @cached_property
+    @lazy
     def used_today_by_rule(self) -> dict[str, int]:
         """Per-day quota → units held or used today (`rulebook.usage.count_used_today`), counted once per
         facts: the facts are immutable, and one decision asks for several quotas several times."""

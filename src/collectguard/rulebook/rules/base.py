@@ -8,11 +8,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cached_property
 from typing import TYPE_CHECKING
 
 from collectguard.rulebook.calendar import local, local_date
 from collectguard.rulebook.facts import Collector, Facts, Party, Template
+from collectguard.rulebook.lazy import lazy
 
 if TYPE_CHECKING:  # the profile assembles rules from this module: only its type is needed here
     from collectguard.rulebook.profile import Profile
@@ -51,15 +51,15 @@ class Context:
             raise LookupError("collector unknown")
         return self.facts.collector
 
-    @cached_property
+    @lazy
     def local_now(self) -> datetime:
         return local(self.facts.at, self.party.zone)
 
-    @cached_property
+    @lazy
     def today(self) -> date:
         return local_date(self.facts.at, self.party.zone)
 
-    @cached_property
+    @lazy
     def day(self) -> date:
         """The day whose rules are in force: the party's local day, or the attempt's own date when the party
         is unknown (its rules then fail closed on the missing fact)."""

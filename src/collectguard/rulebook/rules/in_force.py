@@ -21,7 +21,7 @@ def rulebook_in_force(ctx: Context) -> Fail | None:
             f"profile {profile.name} ({profile.title_en}) is in force from {profile.effective_from}; on {day} no "
             "rule of it applies, so the gate fails closed",
         )
-    if not any(rule.profile == profile.name and rule.in_force(day) for rule in profile.rules):
+    if not any(rule.profile == profile.name for rule in profile.in_force(day)):
         return Fail(
             f"规则配置 {profile.name} 在 {day} 无任何生效规则，按失败关闭拒绝",
             f"no rule of profile {profile.name} is in force on {day}, so the gate fails closed",
