@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 _T0 = float(os.environ.setdefault("BENCH_T0", repr(time.time())))  # shared with child processes
@@ -53,6 +54,59 @@ def peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    kids: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            kids += [int(k) for k in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return kids
+
+
+class PeakMemory:
+    """The peak of this process's and its children's memory together, sampled every `every` seconds while in
+    a `with` block: the sum of their proportional set sizes (PSS: a page shared by two forked processes counts
+    half in each), so forked workers are not counted twice for the pages they share. Linux only; `peak_mb` is
+    None elsewhere."""
+
+    def __init__(self, every: float = 0.2) -> None:
+        self.every, self.peak_kb, self._stop = every, 0, False
+        self._thread: Any = None
+
+    def _sample(self) -> None:
+        me = os.getpid()
+        while not self._stop:
+            total = sum(_pss_kb(pid) for pid in (me, *_children(me)))
+            self.peak_kb = max(self.peak_kb, total)
+            time.sleep(self.every)
+
+    def __enter__(self) -> PeakMemory:
+        import threading
+
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        self._thread.join()
+
+    @property
+    def peak_mb(self) -> float | None:
+        return round(self.peak_kb / 1024, 1) if self.peak_kb else None
 
 
 def pg_reachable(url: str, timeout: float = 3.0) -> bool:

@@ -11,8 +11,9 @@ deterministic, cached under $TMPDIR/cg-bench-replay-<N>-<debtors>/. Measured in 
     parent puts them in file order. Counted: from the file to every verdict in memory. The world is loaded
     once beforehand (its time is reported, not counted: it does not grow with the log); the summary's time
     is reported beside.
-Prints calls/s of both, their ratio (replay ÷ baseline), the summary's counts, and peak resident memory of the
-parent and of the largest worker (forked: their shared pages are counted in both), and the replay's CPU
+Prints calls/s of both, their ratio (replay ÷ baseline), the summary's counts, peak resident memory of the
+parent and of the largest worker (forked: their shared pages are counted in both), the peak of parent and
+workers together while replaying (`replay_peak_pss_all_mb`: proportional set sizes summed, shared pages once), and the replay's CPU
 seconds (parent + workers: calls per CPU second holds up when other processes share the cores). Progress: stderr.
 """
 
@@ -29,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import log, ratio
+from bench.common import PeakMemory, log, ratio
 from collectguard.replay import parallel, synthetic
 from collectguard.replay.mapping import parse_map
 from collectguard.replay.world import load_world
@@ -70,7 +71,8 @@ def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
     mapping = parse_map(synthetic.MAP)
     t0 = time.perf_counter()
     cpu0 = _cpu_s()
-    result = parallel.replay_logs(world, [path], mapping, workers=workers)
+    with PeakMemory() as memory:
+        result = parallel.replay_logs(world, [path], mapping, workers=workers)
     total_s = time.perf_counter() - t0
     cpu_s = _cpu_s() - cpu0
     t1 = time.perf_counter()
@@ -82,6 +84,7 @@ def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
         "cpu_s": round(cpu_s, 2),
         "total_s": round(total_s, 2),
         "summary_s": round(summary_s, 2),
+        "peak_pss_all_mb": memory.peak_mb,
         "judged": summary["judged"],
         "unmatched": summary["unmatched"],
         "denied": summary["denied"],

@@ -11,7 +11,8 @@ import pytest
 from collectguard.replay import parallel, synthetic
 from collectguard.replay.judge import judge
 from collectguard.replay.logs import parse_rows
-from collectguard.replay.mapping import parse_map
+from collectguard.replay.mapping import MapError, parse_map
+from collectguard.replay.model import ReplayResult
 from collectguard.replay.world import load_world
 
 
@@ -24,63 +25,92 @@ def replay_input(tmp_path_factory: pytest.TempPathFactory):
     with open(log, encoding="utf-8", newline="") as fh:
         calls = list(parse_rows(csv.reader(fh), parse_map(synthetic.MAP), str(log), errors=errors))
     assert errors == [] and len(calls) == 3_000
-    return world, calls
+    return world, calls, log
 
 
 def _flat(verdicts):
     return [
-        (v.call.line, v.judged, v.unmatched_reason, tuple(v.rules), v.agency, v.collector, v.debtor_id,
-         v.debt_id, v.local_day, v.local_hour)
+        (v.call.line, v.call.uniqueid, v.call.start, v.judged, v.unmatched_reason, tuple(v.rules), v.agency,
+         v.collector, v.debtor_id, v.debt_id, v.local_day, v.local_hour)
         for v in verdicts
     ]
 
 
-def test_parallel_equals_one_process(replay_input) -> None:
-    world, calls = replay_input
-    ordered = sorted(calls, key=lambda c: (c.start, c.order))
-    alone = {id(v.call): v for v in judge(world, ordered)}
-    expected = _flat(alone[id(c)] for c in calls)
-    two = parallel.run(world, calls, workers=2, progress=False)
-    one = parallel.run(world, calls, workers=1, progress=False)
-    assert _flat(two.verdicts) == expected
-    assert _flat(one.verdicts) == expected
-    assert [v.call for v in two.verdicts] == calls  # the input order, the same call objects
+def test_workers_give_exactly_what_one_process_gives(replay_input) -> None:
+    world, calls, log = replay_input
+    alone = ReplayResult.of(judge(world, calls))
+    mapping = parse_map(synthetic.MAP)
+    two = parallel.replay_logs(world, [log], mapping, workers=2, progress=False)
+    three = parallel.replay_logs(world, [log], mapping, workers=3, progress=False)
+    one = parallel.replay_logs(world, [log], mapping, workers=1, progress=False)
+    for got in (two, three, one):
+        assert got.summary() == alone.summary()
+        assert _flat(got.denied) == _flat(alone.denied)
+        assert got.tally == alone.tally
     summary = two.summary()
-    assert summary == one.summary()
     # the log breaks rules on purpose and has numbers that match nothing
-    assert summary["denied"] > 0 and summary["unmatched"] > 0
+    assert summary["calls"] == 3_000 and summary["denied"] > 0 and summary["unmatched"] > 0
     assert {"art9-quiet-hours", "art17-agency-listed"} <= set(summary["by_rule"])
     assert "unknown-party-number" in summary["unmatched_reasons"]
+    assert [v.call.line for v in two.denied] == sorted(v.call.line for v in two.denied)  # file order
+
+
+def test_each_malformed_row_is_reported_once_in_file_order(replay_input, tmp_path: Path) -> None:
+    world, _, log = replay_input
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True)[:400]
+    lines[10] = "too,few,columns\n"
+    lines[20] = lines[20].replace("2026-", "20x6-", 1)  # a bad time, in some worker's own row
+    lines[30] = "\n"  # blank: skipped, not an error
+    broken = tmp_path / "broken.csv"
+    broken.write_text("".join(lines), encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text(lines[0] + "bad,row\n", encoding="utf-8")
+    mapping = parse_map(synthetic.MAP)
+    for workers in (1, 2, 3):
+        got = parallel.replay_logs(world, [broken, second, tmp_path / "missing.csv"], mapping, workers=workers,
+                                   progress=False)
+        assert [(Path(f).name, n) for f, n, _ in got.errors] == [
+            ("broken.csv", 11), ("broken.csv", 21), ("second.csv", 2), ("missing.csv", 0)], workers
+        assert got.tally.calls == 400 - 3 + 1
+
+
+def test_a_log_without_the_maps_columns_is_a_map_error(replay_input, tmp_path: Path) -> None:
+    world, _, _ = replay_input
+    log = tmp_path / "plain.csv"
+    log.write_text("who,number\nc1,13800138000\n", encoding="utf-8")
+    mapping = parse_map({"format": "csv", "collector": "who", "party": "number", "tool": None,
+                         "connected": {"column": "status", "equals": "ok"}, "start": "at", "duration_s": "secs"})
+    for workers in (1, 2):
+        with pytest.raises(MapError, match="lacks the map's columns"):
+            parallel.replay_logs(world, [log], mapping, workers=workers, progress=False)
 
 
 def test_progress_leaves_non_tty_output_alone(replay_input, capsys: pytest.CaptureFixture[str]) -> None:
-    world, calls = replay_input
+    world, _, log = replay_input
     done: list[int] = []
-    result = parallel.run(world, calls[:500], workers=2, on_done=done.append)  # auto: stderr is no terminal
+    mapping = parse_map(synthetic.MAP)
+    result = parallel.replay_logs(world, [log], mapping, workers=2, on_done=done.append)  # stderr: no terminal
     out, err = capsys.readouterr()
     assert out == "" and err == ""
-    assert sum(done) == 500 and len(result.verdicts) == 500
-    forced = parallel.run(world, calls[:500], workers=1, progress=True)  # a bar on a non-terminal: no crash
-    assert _flat(forced.verdicts) == _flat(result.verdicts)
+    assert sum(done) == 3_000 and result.tally.calls == 3_000
+    forced = parallel.replay_logs(world, [log], mapping, workers=1, progress=True)  # a bar on a non-terminal
+    assert forced.summary() == result.summary()
     capsys.readouterr()
 
 
-def test_errors_pass_through(replay_input) -> None:
-    world, calls = replay_input
-    result = parallel.run(world, calls[:10], workers=2, progress=False, errors=[("x.csv", 3, "bad time")])
-    assert result.errors == [("x.csv", 3, "bad time")]
-
-
-def test_partition_keys_join_guarantors_and_contacts() -> None:
+def test_debtor_groups_join_guarantors_and_shared_numbers() -> None:
     world = SimpleNamespace(
         rows=SimpleNamespace(debts={"L1": SimpleNamespace(debtor_id="d2")}, guarantors={"L1": ["d9"]}),
         party_kind={"d2": (None, "d2", None), "d9": (None, "d9", None), "k1": (None, "d9", object()),
-                    "d5": (None, "d5", None)},
-        parties_by_number={"100": ["d2"], "109": ["d9"], "201": ["k1"], "105": ["d5"]},
+                    "d5": (None, "d5", None), "d7": (None, "d7", None), "d8": (None, "d8", None)},
+        parties_by_number={"100": ["d2"], "109": ["d9"], "201": ["k1"], "105": ["d5"], "177": ["d8", "d7"]},
     )
-    keys = parallel.partition_keys(world)
-    assert keys["100"] == keys["109"] == keys["201"] == "d2"
-    assert keys["105"] == "d5"
+    groups = parallel.debtor_groups(world)
+    assert groups["d9"] == groups["d2"] == "d2"
+    assert groups["d8"] == groups["d7"] == "d7"
+    assert "d5" not in groups  # alone: its own group
+    buckets = parallel._Buckets(world, 7)
+    assert buckets("100") == buckets("109") == buckets("201")  # borrower, guarantor, guarantor's contact
 
 
 def test_synthetic_is_deterministic(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from collectguard.replay.mapping import MapError, load_map
 from collectguard.replay.parallel import replay_logs
 from collectguard.replay.world import WorldError, load_world, load_world_db, normalise_number
 
-
 AUTO_PARALLEL_BYTES = 500_000  # about 5,000 calls: below that, forking costs more than it saves
 
 

@@ -8,7 +8,8 @@ joins the history with its real outcome, whatever its verdict.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,20 +24,51 @@ from collectguard.rulebook.vocabulary import Channel, DebtStatus, LeaseState, Mo
 MIN_EFFECTIVE_S = 6
 
 
-def match(world: ReplayWorld, call: Call) -> tuple[str | None, dict[str, Any]]:
-    """Resolve a call to (unmatched reason or None, what it matched: tool, party, debt, collector)."""
-    return _Matcher(world).match(call)
+class _History:
+    """Per (institution, debtor) past attempts in start order, with their start times for bisecting."""
+
+    __slots__ = ("times", "past")
+
+    def __init__(self) -> None:
+        self.times: list[datetime] = []
+        self.past: list[f.PastAttempt] = []
+
+    def since(self, at: datetime) -> tuple[f.PastAttempt, ...]:
+        """The attempts from `at` on. Calls are judged in start order, so what is older than `at` is never
+        asked for again: once that is most of the list, it is dropped (a long log's memory stays flat)."""
+        first = bisect_left(self.times, at)
+        if first > 64 and first > len(self.times) // 2:
+            del self.times[:first], self.past[:first]
+            first = 0
+        return tuple(self.past[first:])
 
 
-class _Matcher:
-    """`match`, with what repeats between calls (a collector, a number, a debtor's open debts) looked up once."""
+class _Lookups:
+    """Everything a call is judged on besides its instant, template and history, looked up once per thing it
+    depends on — a collector, a tool number, a party number, a debtor's debts, a party's limits — so a million
+    calls spread over every pair of collector and debtor cost a look-up each, not a fresh match."""
 
     def __init__(self, world: ReplayWorld) -> None:
         self.world = world
+        self.histories: dict[tuple[str, str], _History] = {}  # (institution, debtor)
+        self._collectors: dict[str, tuple[Any, frozenset[str], str] | None] = {}
         self._tools: dict[str, str | None] = {}
         self._parties: dict[str, tuple[str, str] | None] = {}
-        self._debts: dict[tuple[str, str, str | None], f.Debt | str] = {}
         self._kinds: dict[tuple[str, str, str | None], tuple[Channel, Mode, Purpose | None] | None] = {}
+        self._debts: dict[tuple[frozenset[str], str, str | None], f.Debt | str] = {}
+        self._working_for: dict[tuple[str, str], tuple[f.Collector, Any, Any, Any, tuple[f.Agreement, ...]]] = {}
+        self._reached: dict[tuple[str, str], _Reached] = {}
+        self._on_debt: dict[tuple[str, str, str], tuple[tuple[f.Placement, ...], tuple[f.Hold, ...]]] = {}
+        self._quota: dict[tuple[Channel, Mode, PartyKind], str | None] = {}
+
+    def collector(self, collector_id: str) -> tuple[Any, frozenset[str], str] | None:
+        """(registry row, institutions it can work for, agency label) of a collector, None if unknown."""
+        if collector_id not in self._collectors:
+            world = self.world
+            row = world.snap.collectors.get(collector_id)
+            self._collectors[collector_id] = None if row is None else (
+                row, frozenset(world.institution_of_collector(collector_id)), world.agency_label(collector_id))
+        return self._collectors[collector_id]
 
     def tool(self, number: str) -> str | None:
         if number not in self._tools:
@@ -58,17 +90,16 @@ class _Matcher:
                 self._parties[number] = None
         return self._parties[number]
 
-    def debt(self, collector_id: str, debtor_id: str, debt_id: str | None) -> f.Debt | str:
+    def debt(self, insts: frozenset[str], debtor_id: str, debt_id: str | None) -> f.Debt | str:
         """The debt named, or the debtor's one open debt with an institution the collector works for; else why
         not (an unmatched reason)."""
-        key = (collector_id, debtor_id, debt_id)
+        key = (insts, debtor_id, debt_id)
         got = self._debts.get(key)
         if got is None:
             world = self.world
             if debt_id:
                 got = world.debt(debt_id) or "unknown-debt"
             else:
-                insts = world.institution_of_collector(collector_id)
                 open_ids = {d.id for d in world.debts_by_debtor.get(debtor_id, ())
                             if d.institution_id in insts and d.status == DebtStatus.OPEN.value}
                 if not open_ids:
@@ -85,79 +116,59 @@ class _Matcher:
         if key not in self._kinds:
             try:
                 self._kinds[key] = (Channel(call.channel), Mode(call.mode),
-                                   Purpose(call.purpose) if call.purpose else None)
+                                    Purpose(call.purpose) if call.purpose else None)
             except ValueError:
                 self._kinds[key] = None
         return self._kinds[key]
 
-    def match(self, call: Call) -> tuple[str | None, dict[str, Any]]:
-        collector = self.world.snap.collectors.get(call.collector)
-        if collector is None:
-            return "unknown-collector", {}
-        tool_id = None
-        if call.tool_number:
-            tool_id = self.tool(call.tool_number)
-            if tool_id is None:
-                return "unknown-tool-number", {}
-        found = self.party(call.party_number)
-        if found is None:
-            return "unknown-party-number", {}
-        party_id, debtor_id = found
-        debt = self.debt(call.collector, debtor_id, call.debt)
-        if isinstance(debt, str):
-            return debt, {}
-        kinds = self.kinds(call)
-        if kinds is None:
-            return "bad-channel-mode-or-purpose", {}
-        channel, mode, purpose = kinds
-        return None, {"collector": collector, "tool": tool_id, "party": party_id, "debtor": debtor_id, "debt": debt,
-                      "channel": channel, "mode": mode, "purpose": purpose}
+    def working_for(self, collector_id: str, row: Any, inst: str) -> tuple[f.Collector, Any, Any, Any,
+                                                                           tuple[f.Agreement, ...]]:
+        """(collector, agency, parent agency, root agency, agreements) as the facts of a debt of `inst` hold them."""
+        key = (collector_id, inst)
+        got = self._working_for.get(key)
+        if got is None:
+            collector = self.world.snap.collector(collector_id, inst) or row
+            got = self._working_for[key] = (collector, *self.world.agency_facts(collector, inst))
+        return got
+
+    def reached(self, party_id: str, debtor_id: str, inst: str) -> _Reached:
+        key = (inst, party_id)
+        got = self._reached.get(key)
+        if got is None:
+            world = self.world
+            party = world.party(party_id, inst)
+            limits = world.limits.get(inst, debtor_id)
+            history = self.histories.setdefault((inst, debtor_id), _History())
+            got = self._reached[key] = _Reached(party, limits, history, timedelta(days=history_days(limits)),
+                                                party.zone)
+        return got
+
+    def on_debt(self, inst: str, debt: f.Debt, debtor_id: str) -> tuple[tuple[f.Placement, ...], tuple[f.Hold, ...]]:
+        """(placements, holds) of a debt, for calls reaching `debtor_id`."""
+        key = (inst, debt.id, debtor_id)
+        got = self._on_debt.get(key)
+        if got is None:
+            rows = self.world.rows
+            got = self._on_debt[key] = (tuple(rows.placements.get(debt.id, ())),
+                                        rows.holds_for(inst, debt.id, debtor_id))
+        return got
+
+    def quota(self, channel: Channel, mode: Mode, kind: PartyKind) -> str | None:
+        key = (channel, mode, kind)
+        if key not in self._quota:
+            self._quota[key] = quota_rule_for(channel, mode, kind)
+        return self._quota[key]
 
 
-class _History:
-    """Per (institution, debtor) past attempts in start order, with their start times for bisecting."""
+@dataclass(slots=True)
+class _Reached:
+    """What a party brings to the facts of a debt of one institution."""
 
-    __slots__ = ("times", "past")
-
-    def __init__(self) -> None:
-        self.times: list[datetime] = []
-        self.past: list[f.PastAttempt] = []
-
-    def since(self, at: datetime) -> tuple[f.PastAttempt, ...]:
-        return tuple(self.past[bisect_left(self.times, at):])
-
-
-class _Static:
-    """What does not change between the calls of one (collector, tool, number, debt, channel, mode, purpose):
-    the facts besides the instant, the template and the history, read once."""
-
-    __slots__ = ("inst", "collector", "party", "limits", "agency", "parent", "root", "agreements", "placements",
-                 "holds", "label", "tool_id", "tool", "channel", "mode", "purpose", "debt", "debtor", "history",
-                 "look_back", "quota_rule", "zone")
-
-
-def _static(world: ReplayWorld, call: Call, m: dict[str, Any],
-            histories: dict[tuple[str, str], _History]) -> _Static:
-    snap = world.snap
-    debt: f.Debt = m["debt"]
-    st = _Static()
-    st.inst = inst = debt.institution_id
-    st.collector = snap.collector(call.collector, inst) or m["collector"]
-    st.party = world.party(m["party"], inst)
-    st.limits = world.limits.get(inst, m["debtor"])
-    st.agency, st.parent, st.root, st.agreements = world.agency_facts(st.collector, inst)
-    st.placements = tuple(world.rows.placements.get(debt.id, ()))
-    st.holds = world.rows.holds_for(inst, debt.id, m["debtor"])
-    st.label = world.agency_label(call.collector)
-    st.tool_id = m["tool"]
-    st.tool = snap.tools.get(m["tool"]) if m["tool"] else None
-    st.channel, st.mode, st.purpose = m["channel"], m["mode"], m["purpose"]
-    st.debt, st.debtor = debt, m["debtor"]
-    st.history = histories.setdefault((inst, m["debtor"]), _History())
-    st.look_back = timedelta(days=history_days(st.limits))
-    st.quota_rule = quota_rule_for(st.channel, st.mode, st.party.kind)
-    st.zone = st.party.zone
-    return st
+    party: f.Party
+    limits: Any
+    history: _History
+    look_back: timedelta
+    zone: Any
 
 
 def judge(world: ReplayWorld, calls: list[Call], *, on_progress: Callable[[int], None] | None = None,
@@ -165,51 +176,75 @@ def judge(world: ReplayWorld, calls: list[Call], *, on_progress: Callable[[int],
     """Verdicts for the calls of one partition, in the order of `calls`; judged in start order (ties: file
     order), each against the earlier calls of the partition. `on_progress(n)` is told every `every` calls
     (and at the end) how many more were judged."""
-    ordered = sorted(range(len(calls)), key=lambda i: (calls[i].start, calls[i].order))
-    histories: dict[tuple[str, str], _History] = {}
-    snap, profile = world.snap, world.profile
-    matcher = _Matcher(world)
     out: list[Verdict | None] = [None] * len(calls)
-    statics: dict[tuple[Any, ...], _Static | str] = {}  # the same row fields: the same match, the same facts
-    days: dict[Any, str] = {}  # local date → its ISO text
-    for done, i in enumerate(ordered, start=1):
+    done = 0
+    for done, (i, verdict) in enumerate(judge_in_order(world, calls), start=1):
+        out[i] = verdict
         if on_progress is not None and done % every == 0:
             on_progress(every)
+    if on_progress is not None and done % every:
+        on_progress(done % every)
+    return out  # type: ignore[return-value]
+
+
+def judge_in_order(world: ReplayWorld, calls: list[Call]) -> Iterator[tuple[int, Verdict]]:
+    """(position in `calls`, verdict) for every call, as judged: in start order (ties: file order), each call
+    against the earlier calls of the partition — so a caller may drop a call once its verdict is out."""
+    ordered = sorted(range(len(calls)), key=lambda i: (calls[i].start, calls[i].order))
+    snap, profile = world.snap, world.profile
+    look = _Lookups(world)
+    days: dict[Any, str] = {}  # local date → its ISO text
+    for i in ordered:
         call = calls[i]
-        key = (call.collector, call.tool_number, call.party_number, call.debt, call.channel, call.mode, call.purpose)
-        st = statics.get(key)
-        if st is None:
-            reason, m = matcher.match(call)
-            st = statics[key] = reason if reason is not None else _static(world, call, m, histories)
-        if isinstance(st, str):
-            out[i] = Verdict(call=call, judged=False, unmatched_reason=st, collector=call.collector)
+        reason = None
+        who = look.collector(call.collector)
+        tool_id = None
+        if who is None:
+            reason = "unknown-collector"
+        elif call.tool_number and (tool_id := look.tool(call.tool_number)) is None:
+            reason = "unknown-tool-number"
+        elif (found := look.party(call.party_number)) is None:
+            reason = "unknown-party-number"
+        elif isinstance(debt := look.debt(who[1], found[1], call.debt), str):
+            reason = debt
+        elif (kinds := look.kinds(call)) is None:
+            reason = "bad-channel-mode-or-purpose"
+        if reason is not None:
+            yield i, Verdict(call=call, judged=False, unmatched_reason=reason, collector=call.collector)
             continue
+        assert who is not None and found is not None and kinds is not None and not isinstance(debt, str)
+        row, _, label = who
+        party_id, debtor_id = found
+        channel, mode, purpose = kinds
+        inst = debt.institution_id
+        collector, agency, parent, root, agreements = look.working_for(call.collector, row, inst)
+        reached = look.reached(party_id, debtor_id, inst)
+        placements, holds = look.on_debt(inst, debt, debtor_id)
+        party, hist = reached.party, reached.history
         at = call.start
         attempt_id = f"{call.file}:{call.line}"
         attempt = f.Attempt(
-            id=attempt_id, collector_id=call.collector, debt_id=st.debt.id, party_id=st.party.id,
-            channel=st.channel, mode=st.mode, tool_id=st.tool_id, template_id=call.template,
-            purpose=st.purpose, recording=call.recording)
-        hist = st.history
+            id=attempt_id, collector_id=call.collector, debt_id=debt.id, party_id=party_id, channel=channel,
+            mode=mode, tool_id=tool_id, template_id=call.template, purpose=purpose, recording=call.recording)
         facts = f.Facts(
-            at=at, attempt=attempt, institution_id=st.inst, limits=st.limits, collector=st.collector,
-            agency=st.agency, parent_agency=st.parent, root_agency=st.root, agreements=st.agreements,
-            placements=st.placements, tool=st.tool,
+            at=at, attempt=attempt, institution_id=inst, limits=reached.limits, collector=collector,
+            agency=agency, parent_agency=parent, root_agency=root, agreements=agreements, placements=placements,
+            tool=snap.tools.get(tool_id) if tool_id else None,
             template=snap.templates.get(call.template) if call.template else None,
-            debt=st.debt, party=st.party, history=hist.since(at - st.look_back), holds=st.holds)
+            debt=debt, party=party, history=hist.since(at - reached.look_back), holds=holds)
         violations, errors = failures(facts, profile)
         rules = tuple(dict.fromkeys([v.rule for v in violations] + [e.rule for e in errors])) if (
             violations or errors) else ()
-        local = at.astimezone(st.zone)
+        local = at.astimezone(reached.zone)
         day = local.date()
         day_text = days.get(day)
         if day_text is None:
             day_text = days[day] = day.isoformat()
-        out[i] = Verdict(
-            call=call, judged=True, rules=rules, agency=st.label, collector=call.collector,
-            debtor_id=st.debtor, debt_id=st.debt.id, local_day=day_text, local_hour=local.hour)
+        verdict = Verdict(
+            call=call, judged=True, rules=rules, agency=label, collector=call.collector, debtor_id=debtor_id,
+            debt_id=debt.id, local_day=day_text, local_hour=local.hour)
         # the call as it happened joins the history, whatever its verdict
-        rule = st.quota_rule
+        rule = look.quota(channel, mode, party.kind)
         if rule is None:
             state = LeaseState.NONE
         elif lease_consumed(rule, connected=call.connected, duration_s=call.duration_s, meaningful=None,
@@ -219,14 +254,12 @@ def judge(world: ReplayWorld, calls: list[Call], *, on_progress: Callable[[int],
             state = LeaseState.RELEASED
         hist.times.append(at)
         hist.past.append(f.PastAttempt(
-            id=attempt_id, at=at, channel=st.channel, mode=attempt.effective_mode, allowed=True,
-            party_id=st.party.id, quota_rule=rule, lease_state=state, connected=call.connected,
-            product=st.debt.product, ended_at=at + timedelta(seconds=call.duration_s)))
-    if on_progress is not None and len(ordered) % every:
-        on_progress(len(ordered) % every)
-    return out  # type: ignore[return-value]
+            id=attempt_id, at=at, channel=channel, mode=attempt.effective_mode, allowed=True, party_id=party_id,
+            quota_rule=rule, lease_state=state, connected=call.connected, product=debt.product,
+            ended_at=at + timedelta(seconds=call.duration_s)))
+        yield i, verdict
 
 
 def replay_in_process(world: ReplayWorld, calls: list[Call], errors: list[tuple[str, int, str]]) -> ReplayResult:
     """All calls as one partition, verdicts in file order."""
-    return ReplayResult(verdicts=judge(world, calls), errors=list(errors))
+    return ReplayResult.of(judge(world, calls), errors)

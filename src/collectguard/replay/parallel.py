@@ -28,14 +28,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from collectguard.replay.model import Call, ReplayResult, Verdict
+from collectguard.replay.model import Call, ReplayResult, Tally, Verdict
 
-# What a forked worker inherits (set in the parent just before the pool starts; never pickled).
+# What a forked worker inherits (set in the parent just before the workers start; never pickled).
 _WORLD: Any = None
-_CALLS: Sequence[Call] = ()
-
-_Row = tuple[int, bool, "str | None", tuple[str, ...], "str | None", "str | None", "str | None", "str | None",
-             "str | None", "int | None"]
 
 
 def _load(world_source: Any) -> Any:
@@ -123,6 +119,7 @@ def debtor_groups(world: Any) -> dict[str, str]:
     parties share a number, form one group, keyed by its smallest debtor id. A contact's calls go with its
     debtor (its history is the debtor's)."""
     parent: dict[str, str] = {}
+    joined: set[str] = set()
 
     def find(x: str) -> str:
         root = x
@@ -133,6 +130,7 @@ def debtor_groups(world: Any) -> dict[str, str]:
         return root
 
     def union(a: str, b: str) -> None:
+        joined.update((a, b))
         ra, rb = find(a), find(b)
         if ra != rb:
             if rb < ra:
@@ -151,7 +149,7 @@ def debtor_groups(world: Any) -> dict[str, str]:
         members = [_debtor_of(world, p) for p in parties]
         for other in members[1:]:
             union(members[0], other)
-    return {debtor: find(debtor) for debtor in list(parent)}
+    return {debtor: find(debtor) for debtor in joined}
 
 
 def _debtor_of(world: Any, party: str) -> str:
@@ -188,36 +186,6 @@ class _Buckets:
         return got
 
 
-def partition_keys(world: Any) -> dict[str, str]:
-    """Normalised phone number → partition key, for the numbers the world names (`debtor_groups`)."""
-    buckets = _Buckets(world, 1)
-    return {number: buckets.key(number) for number in (getattr(world, "parties_by_number", {}) or {})}
-
-
-def partitions(calls: Sequence[Call], world: Any, n: int) -> list[list[int]]:
-    """Positions of `calls` in `n` buckets; every call of one debtor group in the same bucket, each bucket in
-    (start, file order)."""
-    bucket_of = _Buckets(world, n)
-    buckets: list[list[int]] = [[] for _ in range(bucket_of.n)]
-    for pos, call in enumerate(calls):
-        buckets[bucket_of(call.party_number)].append(pos)
-    for bucket in buckets:
-        bucket.sort(key=lambda p: (calls[p].start, calls[p].order, p))
-    return [b for b in buckets if b]
-
-
-def _judge_positions(positions: list[int]) -> list[_Row]:
-    from collectguard.replay.judge import judge
-
-    calls = [_CALLS[p] for p in positions]
-    verdicts = judge(_WORLD, calls)
-    return [
-        (p, v.judged, v.unmatched_reason, tuple(v.rules), v.agency, v.collector, v.debtor_id, v.debt_id,
-         v.local_day, v.local_hour)
-        for p, v in zip(positions, verdicts, strict=True)
-    ]
-
-
 def _progress(enabled: bool | None, total: int, label: str = "回放 / replay") -> Any:
     """A rich progress bar on a terminal (stderr); nothing when stderr is not one (logs, CI, pipes)."""
     if enabled is None:
@@ -234,81 +202,25 @@ def _progress(enabled: bool | None, total: int, label: str = "回放 / replay") 
     return bar
 
 
-def run(world_source: Any, calls: Sequence[Call], *, workers: int = 2, progress: bool | None = None,
-        errors: Iterable[tuple[str, int, str]] = (), chunks_per_worker: int = 16,
-        on_done: Callable[[int], None] | None = None) -> ReplayResult:
-    """Judge `calls` (any order; each call's `order` is its file order) with `workers` processes.
-
-    `world_source`: a loaded `ReplayWorld` or the path of a world file. Returns the verdicts in the order of
-    `calls`, plus `errors` (malformed rows, passed through). `progress`: True / False / None (a bar only when
-    stderr is a terminal). `on_done(n)` is told after each partition how many calls it judged.
-    """
-    global _WORLD, _CALLS
-    world = _load(world_source)
-    calls = calls if isinstance(calls, list) else list(calls)
-    workers = max(1, int(workers))
-    can_fork = workers > 1 and "fork" in mp.get_all_start_methods() and len(calls) > 1
-    n_parts = workers * chunks_per_worker if can_fork else 1
-    parts = partitions(calls, world, n_parts)
-    out: list[Verdict | None] = [None] * len(calls)
-    bar = _progress(progress, len(calls))
-    strings: dict[Any, Any] = {}  # share repeated values (days, rule tuples, ids) between verdicts
-
-    def take(rows: list[_Row]) -> None:
-        for p, judged, reason, rules, agency, collector, debtor, debt, day, hour in rows:
-            out[p] = Verdict(
-                call=calls[p], judged=judged, unmatched_reason=strings.setdefault(reason, reason),
-                rules=strings.setdefault(rules, rules), agency=strings.setdefault(agency, agency),
-                collector=strings.setdefault(collector, collector), debtor_id=strings.setdefault(debtor, debtor),
-                debt_id=strings.setdefault(debt, debt), local_day=strings.setdefault(day, day), local_hour=hour)
-        if bar is not None:
-            bar.advance(bar.task_ids[0], len(rows))
-        if on_done is not None:
-            on_done(len(rows))
-
-    _WORLD, _CALLS = world, calls
-    try:
-        if can_fork:
-            ctx = mp.get_context("fork")
-            # biggest partitions first, so the last worker is not left alone with a big one
-            parts.sort(key=len, reverse=True)
-            with ctx.Pool(processes=min(workers, len(parts))) as pool:
-                for rows in pool.imap_unordered(_judge_positions, parts):
-                    take(rows)
-        else:
-            for part in parts:
-                take(_judge_positions(part))
-    finally:
-        _WORLD, _CALLS = None, ()
-        if bar is not None:
-            bar.stop()
-    missing = [i for i, v in enumerate(out) if v is None]
-    if missing:  # a judge that drops a call is a bug, not a result
-        raise RuntimeError(f"回放漏判 {len(missing)} 通 / the judge returned no verdict for {len(missing)} calls")
-    return ReplayResult(verdicts=out, errors=list(errors))  # type: ignore[arg-type]
-
-
 # --- replay_logs: workers that parse their own rows -------------------------------------------------------------
 
-_CHUNK = 50_000  # verdicts per message from a worker
+_TICK = 10_000  # calls judged per progress message from a worker
+_CHUNK = 5_000  # denied calls per message
 
-# A verdict as a worker sends it: the call's fields (Call's order), then the verdict's.
+# A denied call as a worker sends it: the call's fields (in Call's order), then the verdict's.
 _Sent = tuple[Any, ...]
 
 
-def _send(call: Call, v: Verdict) -> _Sent:
-    return (call.line, call.file, call.uniqueid, call.collector, call.tool_number, call.party_number, call.start,
-            call.connected, call.duration_s, call.extra, call.channel, call.mode, call.template, call.purpose,
-            call.recording, call.order, v.judged, v.unmatched_reason, v.rules, v.agency, v.collector, v.debtor_id,
-            v.debt_id, v.local_day, v.local_hour)
+def _send(v: Verdict) -> _Sent:
+    c = v.call
+    return (c.line, c.file, c.uniqueid, c.collector, c.tool_number, c.party_number, c.start, c.connected,
+            c.duration_s, c.extra, c.channel, c.mode, c.template, c.purpose, c.recording, c.order,
+            v.judged, v.unmatched_reason, v.rules, v.agency, v.collector, v.debtor_id, v.debt_id, v.local_day,
+            v.local_hour)
 
 
 def _received(row: _Sent) -> Verdict:
-    (line, file, uniqueid, collector, tool, party, start, connected, duration, extra, channel, mode, template,
-     purpose, recording, order, judged, reason, rules, agency, v_collector, debtor, debt, day, hour) = row
-    call = Call(line, file, uniqueid, collector, tool, party, start, connected, duration, extra, channel, mode,
-                template, purpose, recording, order)
-    return Verdict(call, judged, reason, rules, agency, v_collector, debtor, debt, day, hour)
+    return Verdict(Call(*row[:16]), *row[16:])
 
 
 def _parse_own(world: Any, paths: Sequence[str | Path], mapping: Any, mine: Callable[[str | None], bool],
@@ -332,9 +244,32 @@ def _parse_own(world: Any, paths: Sequence[str | Path], mapping: Any, mine: Call
     return calls
 
 
+def _judge_all(world: Any, calls: list[Call], tick: Callable[[int], None],
+               denied: Callable[[Verdict], None]) -> Tally:
+    """Judge `calls` (dropping each from the list once judged: a million calls need not all stay), count every
+    verdict, hand on the denied ones, and tell `tick` every `_TICK` calls how many more were judged."""
+    from collectguard.replay.judge import judge_in_order
+
+    tally = Tally()
+    done = 0
+    for done, (position, verdict) in enumerate(judge_in_order(world, calls), start=1):
+        calls[position] = _GONE
+        tally.add(verdict)
+        if verdict.denied:
+            denied(verdict)
+        if done % _TICK == 0:
+            tick(_TICK)
+    if done % _TICK:
+        tick(done % _TICK)
+    return tally
+
+
+_GONE: Any = None  # what is left in a call's place once it is judged
+
+
 def _worker(index: int, n: int, paths: Sequence[str | Path], mapping: Any, queue: Any) -> None:
-    """One forked worker of `replay_logs`: parse its own rows, judge them, send the verdicts back."""
-    from collectguard.replay.judge import judge
+    """One forked worker of `replay_logs`: parse its own rows, judge them, send back the counts and the
+    calls that broke a rule."""
     from collectguard.replay.mapping import MapError
 
     # Nothing a worker makes is garbage in a cycle until it exits: the cyclic collector would only walk its
@@ -350,11 +285,18 @@ def _worker(index: int, n: int, paths: Sequence[str | Path], mapping: Any, queue
         errors: list[tuple[str, int, str]] = []
         calls = _parse_own(world, paths, mapping, mine, errors, report_unreadable=index == 0)
         queue.put(("parsed", index, len(calls)))
-        verdicts = judge(world, calls, on_progress=lambda k: queue.put(("judged", index, k)))
-        for at in range(0, len(calls), _CHUNK):
-            queue.put(("verdicts", index, [_send(c, v) for c, v in zip(calls[at:at + _CHUNK],
-                                                                       verdicts[at:at + _CHUNK], strict=True)]))
-        queue.put(("done", index, errors))
+        batch: list[_Sent] = []
+
+        def denied(v: Verdict) -> None:
+            nonlocal batch
+            batch.append(_send(v))
+            if len(batch) == _CHUNK:
+                queue.put(("denied", index, batch))
+                batch = []
+
+        tally = _judge_all(world, calls, lambda k: queue.put(("judged", index, k)), denied)
+        queue.put(("denied", index, batch))
+        queue.put(("done", index, (tally, errors)))
     except MapError as exc:
         queue.put(("map-error", index, str(exc)))
     except BaseException:  # noqa: BLE001 — whatever it was, the parent must hear of it, not wait forever
@@ -366,8 +308,9 @@ def _worker(index: int, n: int, paths: Sequence[str | Path], mapping: Any, queue
 def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *, workers: int = 2,
                 progress: bool | None = None, on_done: Callable[[int], None] | None = None) -> ReplayResult:
     """Read and judge log files (command-line order) with `workers` processes, each parsing and judging its
-    own debtors' rows; verdicts in file order, malformed rows in `errors` (file order). Raises
-    `mapping.MapError` when a log lacks the map's columns. `progress`, `on_done`: as for `run`."""
+    own debtors' rows. Returns the counts, the denied calls in file order and the malformed rows (file
+    order). Raises `mapping.MapError` when a log lacks the map's columns. `progress`: True / False / None (a
+    bar only when stderr is a terminal); `on_done(n)`: told as calls are judged how many more were."""
     import queue as queue_module
 
     from collectguard.replay.mapping import MapError
@@ -376,24 +319,19 @@ def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *,
     world = _load(world_source)
     workers = max(1, int(workers))
     if workers == 1 or "fork" not in mp.get_all_start_methods():
-        errors: list[tuple[str, int, str]] = []
-        calls = read_logs(paths, mapping, errors, progress=progress)
-        if hasattr(world, "add_numbers"):
-            world.add_numbers({c.party_number for c in calls})
-        return run(world, calls, workers=1, progress=progress, errors=errors, on_done=on_done)
+        return _replay_here(world, paths, mapping, progress=progress, on_done=on_done)
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    gc_was_enabled = gc.isenabled()
-    gc.freeze()  # the world's objects: out of the collector's sight, so the workers do not copy their pages
-    gc.disable()  # while a million verdicts arrive (none is in a cycle)
     bar = _progress(progress, 0)
     if bar is not None:
         bar.update(bar.task_ids[0], total=None)  # unknown until every worker has parsed its rows
+    gc_was_enabled = gc.isenabled()
+    gc.freeze()  # the world's objects: out of the collector's sight, so the workers do not copy their pages
+    gc.disable()  # while the denied calls arrive (none is in a cycle)
     _WORLD = world
     procs = [ctx.Process(target=_worker, args=(i, workers, list(paths), mapping, queue), daemon=True)
              for i in range(workers)]
-    verdicts: list[Verdict] = []
-    errors = []
+    tally, denied, errors = Tally(), list[Verdict](), list[tuple[str, int, str]]()
     parsed: dict[int, int] = {}
     finished: set[int] = set()
     try:
@@ -417,10 +355,11 @@ def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *,
                     bar.advance(bar.task_ids[0], payload)
                 if on_done is not None:
                     on_done(payload)
-            elif kind == "verdicts":
-                verdicts.extend(_received(row) for row in payload)
+            elif kind == "denied":
+                denied.extend(_received(row) for row in payload)
             elif kind == "done":
-                errors.extend(payload)
+                tally.merge(payload[0])
+                errors.extend(payload[1])
                 finished.add(index)
             elif kind == "map-error":
                 raise MapError(payload)
@@ -438,7 +377,32 @@ def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *,
         queue.close()
         if bar is not None:
             bar.stop()
-    verdicts.sort(key=lambda v: v.call.order)
+    denied.sort(key=lambda v: v.call.order)
     file_index = {str(p): i for i, p in enumerate(paths)}
     errors.sort(key=lambda e: (file_index.get(e[0], len(file_index)), e[1]))
-    return ReplayResult(verdicts=verdicts, errors=errors)
+    return ReplayResult(tally=tally, denied=denied, errors=errors)
+
+
+def _replay_here(world: Any, paths: Sequence[str | Path], mapping: Any, *, progress: bool | None,
+                 on_done: Callable[[int], None] | None) -> ReplayResult:
+    """`replay_logs` in this process: the same reading, judging and counting, without workers."""
+    errors: list[tuple[str, int, str]] = []
+    calls = read_logs(paths, mapping, errors, progress=progress)
+    if hasattr(world, "add_numbers"):
+        world.add_numbers({c.party_number for c in calls})
+    bar = _progress(progress, len(calls))
+    denied: list[Verdict] = []
+
+    def tick(n: int) -> None:
+        if bar is not None:
+            bar.advance(bar.task_ids[0], n)
+        if on_done is not None:
+            on_done(n)
+
+    try:
+        tally = _judge_all(world, calls, tick, denied.append)
+    finally:
+        if bar is not None:
+            bar.stop()
+    denied.sort(key=lambda v: v.call.order)
+    return ReplayResult(tally=tally, denied=denied, errors=errors)

@@ -88,10 +88,6 @@ def _collector(v: Verdict) -> str:
     return v.collector or v.call.collector
 
 
-def _hour(v: Verdict) -> int:
-    return v.local_hour if v.local_hour is not None else v.call.start.hour
-
-
 def _rate(denied: int, judged: int) -> float:
     return round(100.0 * denied / judged, 1) if judged else 0.0
 
@@ -115,22 +111,13 @@ def figures(result: ReplayResult, profile: Profile | None = None, *, worst: int 
     """Everything the page shows, as plain data (the summary of FORMAT.md plus hours, rates and the worst calls)."""
     profile = profile or load_profile()
     summary = result.summary()
-    by_hour = [{"judged": 0, "denied": 0} for _ in range(24)]
-    judged_verdicts = [v for v in result.verdicts if v.judged]
-    for v in judged_verdicts:
-        row = by_hour[_hour(v) % 24]
-        row["judged"] += 1
-        row["denied"] += 1 if v.rules else 0
+    by_hour = [{"judged": judged, "denied": denied} for judged, denied in result.tally.by_hour]
     rules = sorted(summary["by_rule"].items(), key=lambda kv: (-kv[1], kv[0]))
     metas = {rid: rule_meta(rid, profile) for rid, _ in rules}
-    for v in judged_verdicts:
-        for rid in v.rules:
-            metas.setdefault(rid, rule_meta(rid, profile))
     collectors = sorted(summary["by_collector"].items(),
                         key=lambda kv: (-kv[1]["denied"], -kv[1]["judged"], kv[0]))
-    bad = sorted((v for v in judged_verdicts if v.rules),
-                 key=lambda v: (-len(v.rules), v.call.start, v.call.order, v.call.line))[:max(0, worst)]
-    files = {v.call.file for v in result.verdicts}
+    bad = sorted(result.denied, key=lambda v: (-len(v.rules), v.call.start, v.call.order, v.call.line))[:max(0, worst)]
+    files = result.tally.files
     return {
         "calls": summary["calls"], "judged": summary["judged"], "unmatched": summary["unmatched"],
         "denied": summary["denied"], "rate": _rate(summary["denied"], summary["judged"]),
