@@ -30,22 +30,26 @@ def plan(
     shift_to: Annotated[str, typer.Option("--shift-to", help="班次结束 (institution's zone)")] = "18:00",
     calls_per_hour: Annotated[int, typer.Option("--calls-per-hour", min=1, max=60,
                                                 help="每名催收员每小时通话数 calls per collector per hour")] = 12,
+    shifts: Annotated[Path | None, typer.Option(
+        "--shifts", exists=True, dir_okay=False,
+        help="各催收员班次 CSV: collector, from, to[, calls_per_hour]; others work --shift-from…--shift-to")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
 ) -> None:
     """排班 Plan the day's contacts (greedy by priority with slot search); every row is one the gate allows."""
     from collectguard.config import Settings
     from collectguard.db.store import Store
     from collectguard.errors import CollectGuardError
-    from collectguard.plan.model import read_worklist
+    from collectguard.plan.model import read_shifts, read_worklist
     from collectguard.plan.planner import Shift, plan_day
 
     try:
         when = date.fromisoformat(day)
     except ValueError:
         raise typer.BadParameter(f"不是日期 / not a date: {day!r}", param_hint="--date") from None
-    shift = Shift(_hhmm(shift_from, "--shift-from"), _hhmm(shift_to, "--shift-to"), calls_per_hour)
     store = Store(db or Settings.from_env().db_url)
     try:
+        own = read_shifts(shifts.read_text(encoding="utf-8-sig")) if shifts is not None else {}
+        shift = Shift(_hhmm(shift_from, "--shift-from"), _hhmm(shift_to, "--shift-to"), calls_per_hour, own)
         result = plan_day(store, read_worklist(worklist.read_text(encoding="utf-8-sig")), when, shift=shift)
     except CollectGuardError as exc:
         typer.echo(str(exc), err=True)

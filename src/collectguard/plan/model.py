@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from collectguard.errors import InvalidInput
@@ -106,3 +106,32 @@ def read_worklist(text: str) -> list[Wanted]:
             raise InvalidInput(f"工作清单第 {number} 行无效：{exc}", f"worklist line {number} is invalid: {exc}") from exc
         rows.append(Wanted(number, debt, priority, channel))
     return rows
+
+
+def read_shifts(text: str) -> dict[str, tuple[time, time, int | None]]:
+    """Parse a shifts CSV (header: collector, from, to[, calls_per_hour]; times HH:MM in the institution's zone):
+    collector → (from, to, calls per hour or None for the default). A bad row raises with its line number."""
+    reader = csv.DictReader(io.StringIO(text))
+    names = [n.strip() for n in reader.fieldnames or ()]
+    if not {"collector", "from", "to"} <= set(names):
+        raise InvalidInput("班次表须有表头 collector, from, to[, calls_per_hour]",
+                           "the shifts file needs a header: collector, from, to[, calls_per_hour]")
+    shifts: dict[str, tuple[time, time, int | None]] = {}
+    for number, raw in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        try:
+            collector = row["collector"]
+            if not collector:
+                raise ValueError("empty collector")
+            if collector in shifts:
+                raise ValueError(f"collector {collector} appears twice")
+            start, end = time.fromisoformat(row["from"]), time.fromisoformat(row["to"])
+            if end <= start:
+                raise ValueError(f"the shift ends ({end:%H:%M}) before it starts ({start:%H:%M})")
+            per_hour = int(row["calls_per_hour"]) if row.get("calls_per_hour") else None
+            if per_hour is not None and not 1 <= per_hour <= 60:
+                raise ValueError(f"calls_per_hour {per_hour} is not 1–60")
+        except (ValueError, KeyError) as exc:
+            raise InvalidInput(f"班次表第 {number} 行无效：{exc}", f"shifts line {number} is invalid: {exc}") from exc
+        shifts[collector] = (start, end, per_hour)
+    return shifts

@@ -18,7 +18,8 @@ the first option the rulebook allows there, no search in time.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -61,9 +62,19 @@ CALL_S = 60  # every planned contact is assumed connected, lasting this long
 
 @dataclass(frozen=True)
 class Shift:
+    """Working hours (the institution's zone) and pace: the default for every collector, and `by_collector`
+    (collector → (from, to, calls per hour or None for this default's)) for those with their own shift."""
+
     start: time = DEFAULT_SHIFT[0]
     end: time = DEFAULT_SHIFT[1]
     calls_per_hour: int = DEFAULT_CALLS_PER_HOUR
+    by_collector: Mapping[str, tuple[time, time, int | None]] = field(default_factory=dict)
+
+    def of(self, collector: str) -> tuple[time, time, int]:
+        own = self.by_collector.get(collector)
+        if own is None:
+            return self.start, self.end, self.calls_per_hour
+        return own[0], own[1], own[2] or self.calls_per_hour
 
 
 @dataclass(frozen=True)
@@ -164,9 +175,11 @@ def planned_attempt(planned: Planned, ident: str) -> AttemptIn:
                       Mode(planned.mode), planned.tool, planned.template, planned.envelope)
 
 
-def _grid(day: date, zone: ZoneInfo, shift: Shift) -> list[datetime]:
-    step = timedelta(seconds=3600 // max(1, shift.calls_per_hour))
-    t, end = datetime.combine(day, shift.start, zone), datetime.combine(day, shift.end, zone)
+def _grid(day: date, zone: ZoneInfo, hours: tuple[time, time, int]) -> list[datetime]:
+    """A collector's slots on `day`: from the shift's start, one every hour / calls per hour, each ending in it."""
+    first, last, per_hour = hours
+    step = timedelta(seconds=3600 // max(1, per_hour))
+    t, end = datetime.combine(day, first, zone), datetime.combine(day, last, zone)
     slots = []
     while t + timedelta(seconds=CALL_S) <= end:
         slots.append(t)
@@ -197,9 +210,12 @@ def plan_day(store: Store, worklist: list[Wanted], day: date, *, shift: Shift | 
             if debt is None or debt.debtor_id not in world.found:
                 result.unplanned.append(Unplanned(wanted, f"未知的债务 {wanted.debt}", f"unknown debt {wanted.debt}"))
                 continue
-            grid = _grid(day, world.zones.get(debt.institution_id, ZoneInfo("Asia/Shanghai")), shift)
+            zone = world.zones.get(debt.institution_id, ZoneInfo("Asia/Shanghai"))
             floor = latest.get(debt.debtor_id)
-            grid = [t for t in grid if floor is None or t >= floor]
+
+            def grid(collector: str, zone: ZoneInfo = zone, floor: datetime | None = floor) -> list[datetime]:
+                return [t for t in _grid(day, zone, shift.of(collector)) if floor is None or t >= floor]
+
             options = world.options(debt, wanted.channel)
             if not options:
                 result.unplanned.append(Unplanned(
@@ -221,11 +237,15 @@ def plan_day(store: Store, worklist: list[Wanted], day: date, *, shift: Shift | 
     return result
 
 
-def _search(world: _World, wanted: Wanted, debt: Any, options: list[Option], grid: list[datetime],
-            busy: dict[str, set[datetime]]) -> Any:
+def _search(world: _World, wanted: Wanted, debt: Any, options: list[Option],
+            grids: Callable[[str], list[datetime]], busy: dict[str, set[datetime]]) -> Any:
+    """The earliest slot of any option that the rulebook allows (`grids(collector)`: that collector's slots)."""
     best: Any = None
     last: Any = None
     for option in options:
+        grid = grids(option.collector)
+        if not grid:
+            continue
         attempt = world.attempt(wanted, debt, option)
         i = 0
         while i < len(grid):
@@ -254,12 +274,13 @@ def _search(world: _World, wanted: Wanted, debt: Any, options: list[Option], gri
     return best
 
 
-def _first_come(world: _World, wanted: Wanted, debt: Any, options: list[Option], grid: list[datetime],
-                busy: dict[str, set[datetime]]) -> Any:
+def _first_come(world: _World, wanted: Wanted, debt: Any, options: list[Option],
+                grids: Callable[[str], list[datetime]], busy: dict[str, set[datetime]]) -> Any:
     """The baseline: the earliest slot any option's collector has free, whatever the rulebook says of later ones."""
     last: Any = None
-    for at in grid:
-        free = [o for o in options if at not in busy[o.collector]]
+    slots = {o.collector: set(grids(o.collector)) for o in options}
+    for at in sorted(set().union(*slots.values())):
+        free = [o for o in options if at in slots[o.collector] and at not in busy[o.collector]]
         if not free:
             continue
         for option in free:

@@ -169,4 +169,4 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
             line=line, file=file, uniqueid=col(i_uid) or f"{file}:{line}", collector=col(i_coll),
             tool_number=tool_n, party_number=party_n, start=start, connected=connected, duration_s=duration,
             extra=extra, channel=channel, mode=mode, template=template, purpose=purpose, recording=recording,
-            order=order_start + line)
+            order=order_start + line if order_start else line)  # one int object, not two, in the first file

@@ -326,6 +326,7 @@ def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *,
     if bar is not None:
         bar.update(bar.task_ids[0], total=None)  # unknown until every worker has parsed its rows
     gc_was_enabled = gc.isenabled()
+    _return_free_memory()  # what loading the world left free would otherwise be copied into every worker
     gc.freeze()  # the world's objects: out of the collector's sight, so the workers do not copy their pages
     gc.disable()  # while the denied calls arrive (none is in a cycle)
     _WORLD = world
@@ -381,6 +382,18 @@ def replay_logs(world_source: Any, paths: Sequence[str | Path], mapping: Any, *,
     file_index = {str(p): i for i, p in enumerate(paths)}
     errors.sort(key=lambda e: (file_index.get(e[0], len(file_index)), e[1]))
     return ReplayResult(tally=tally, denied=denied, errors=errors)
+
+
+def _return_free_memory() -> None:
+    """Collect garbage and hand free heap pages back to the system (glibc's malloc_trim; elsewhere only the
+    collection)."""
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _replay_here(world: Any, paths: Sequence[str | Path], mapping: Any, *, progress: bool | None,
