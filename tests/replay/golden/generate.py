@@ -236,6 +236,121 @@ case("vicidial-format", [], {"calls": 8, "judged": 7, "unmatched": 1, "denied": 
      + vrow("v8", "2026-05-18 11:00:00", "B", 0, "138-0000-0002", "h1"))
 # vicidial: A is an answering machine (not connected); v1, v4, v5 effective → v6 (23:40) and v8 come after the cap.
 
+# == a second world, for what WORLD lacks: agreements out of term, subcontractors, a refused contact, another
+# institution's tool, an SMS tool, a letterhead and letter templates. WORLD2 is WORLD plus these rows (WORLD's own rows
+# keep their meaning). A world file has no `holds:` (registry World has none), so `hold-active` has no golden case.
+def _add(world, section, rows):
+    head = f"  {section}:\n"
+    assert head in world, section
+    return world.replace(head, head + "".join(f"  - {r}\n" for r in rows), 1)
+
+
+WORLD2 = WORLD
+WORLD2 = _add(WORLD2, "institutions", ["{id: bank2, name: 另一家银行}"])
+WORLD2 = _add(WORLD2, "agencies", [
+    "{id: agC, name: 丙催收服务公司, listed_by: [bank]}",
+    "{id: agD, name: 丁催收服务公司, listed_by: [bank]}",
+    "{id: agP, name: 戊催收服务公司, listed_by: [bank]}",
+    "{id: agQ, name: 己催收服务公司, listed_by: [bank]}",
+    "{id: agS1, name: 转委托一, listed_by: [bank], parent: agP, approved_by: [bank]}",
+    "{id: agS2, name: 转委托二, listed_by: [bank], parent: agQ, approved_by: []}",
+    "{id: agS3, name: 转委托三, listed_by: [bank], parent: agQ, approved_by: [bank]}",
+    "{id: agS4, name: 转委托四, listed_by: [bank], parent: agS3, approved_by: [bank]}"])
+WORLD2 = _add(WORLD2, "agreements", [
+    "{id: ag3, institution: bank, agency: agC, from: 2026-01-01, to: 2026-04-30}",
+    "{id: ag4, institution: bank, agency: agD, from: 2026-06-01, to: 2026-12-31}",
+    "{id: ag5, institution: bank, agency: agP, from: 2026-01-01, to: 2026-12-31}",
+    "{id: ag6, institution: bank, agency: agQ, from: 2026-01-01, to: 2026-12-31, subcontracting: true}"])
+_QUAL = "kind: human, pre_job_exam: 2025-01-05, pledge_signed: true, last_training: 2026-02-01"
+WORLD2 = _add(WORLD2, "collectors", [f"{{id: {c}, org: {o}, {_QUAL}}}" for c, o in (
+    ("cc1", "agC"), ("cd1", "agD"), ("s1", "agS1"), ("s2", "agS2"), ("s3", "agS3"), ("s4", "agS4"))])
+WORLD2 = _add(WORLD2, "tools", [
+    "{id: tel-b2, institution: bank2, type: phone, number: '4009009000', official: true}",
+    "{id: sms-bank, institution: bank, type: sms, number: '106900001234', official: true}",
+    "{id: lh-bank, institution: bank, type: letterhead, official: true}"])
+WORLD2 = _add(WORLD2, "templates", [
+    "{id: tl1, institution: bank, audience: debtor, channel: letter, approved: true, sealed: true, "
+    "text: 您好，您在示例消费金融公司的借款已逾期，请通过官方App还款。}",
+    "{id: tl2, institution: bank, audience: debtor, channel: letter, approved: true, sealed: false, "
+    "text: 您好，您在示例消费金融公司的借款已逾期，请通过官方App还款。}"])
+WORLD2 = _add(WORLD2, "debtors", [f"{{id: d{i}, name: 债务人{i}, phone: '1380000000{i}'}}" for i in range(6, 10)])
+WORLD2 = _add(WORLD2, "contacts", [
+    "{id: c2, debtor: d2, relation: 同事, name: 联系人二, phone: '13900000002', refused: true}",
+    "{id: c3, debtor: d2, relation: 朋友, name: 联系人三, phone: '13900000003'}"])
+WORLD2 = _add(WORLD2, "debts", [
+    f"{{id: L{i}, institution: bank, debtor: d{i}, product: cash-loan, overdue_amount: 1000, overdue_since: 2026-03-01}}"
+    for i in range(6, 10)])
+WORLD2 = _add(WORLD2, "placements", [f"{{debt: L{i}, agency: {a}, from: 2026-01-01, to: 2026-12-31}}" for i, a in (
+    (6, "agC"), (7, "agD"), (8, "agP"), (9, "agQ"))])
+TOOLS.update({"bank2": "4009009000", "sms": "106900001234", "lh": "lh-bank", "none": ""})
+PH.update({f"d{i}": f"1380000000{i}" for i in range(6, 10)})
+PH.update({"c2": "13900000002", "c3": "13900000003"})
+
+# art17-agreement-active: agC's agreement ended 2026-04-30 (inclusive), agD's begins 2026-06-01; both agencies are
+# listed and hold the debts' placements, so only the agreement's term fails.
+case("agreement-active", [cdr(1, "cc1", "bank", "d6", "2026-04-30 10:00:00", extra=INT),
+                          cdr(2, "cc1", "bank", "d6", "2026-05-01 10:00:00", extra=INT),
+                          cdr(3, "cd1", "bank", "d7", f"{D} 10:00:00", extra=INT)],
+     {"calls": 3, "judged": 3, "denied": 2, "by_rule": {"art17-agreement-active": 2}, "violation_lines": [2, 3],
+      "by_agency": {"agC": {"judged": 2, "denied": 1}, "agD": {"judged": 1, "denied": 1}}}, world=WORLD2)
+# art17-subcontracting: s1's parent agP has an agreement without subcontracting; s2 was never approved; s3 is approved
+# under agQ (whose agreement allows it) and may collect agQ's debt L9; s4 is a subcontractor of a subcontractor.
+# s3 on L8 (placed with agP, not with its entrusted agency agQ): art17-single-agency, checked on the parent.
+case("subcontracting", [cdr(1, "s1", "bank", "d8", f"{D} 10:00:00", extra=INT),
+                        cdr(2, "s2", "bank", "d9", f"{D} 10:00:00", extra=INT),
+                        cdr(3, "s3", "bank", "d9", f"{D} 11:00:00", extra=INT),
+                        cdr(4, "s4", "bank", "d9", f"{D} 12:00:00", extra=INT),
+                        cdr(5, "s3", "bank", "d8", f"{D} 13:00:00", extra=INT)],
+     {"calls": 5, "judged": 5, "denied": 4, "by_rule": {"art17-subcontracting": 3, "art17-single-agency": 1},
+      "violation_lines": [1, 2, 4, 5]}, world=WORLD2)
+# art8-contact-refused: d2 is unreachable (3 unanswered calls on 2 days in the last 7, no connected one), so a
+# contact may be approached — but not c2, who refused; c3 (no refusal) is fine.
+case("contact-refused", [cdr(1, "h1", "bank", "d2", "2026-05-16 10:00:00", answered=False, extra=INT),
+                         cdr(2, "h1", "bank", "d2", "2026-05-17 10:00:00", answered=False, extra=INT),
+                         cdr(3, "h1", "bank", "d2", "2026-05-17 11:00:00", answered=False, extra=INT),
+                         cdr(4, "h1", "bank", "c2", f"{D} 10:00:00", extra="mode=interactive;purpose=locate"),
+                         cdr(5, "h1", "bank", "c3", f"{D} 10:05:00", extra="mode=interactive;purpose=locate")],
+     {"calls": 5, "judged": 5, "denied": 1, "by_rule": {"art8-contact-refused": 1}, "violation_lines": [4]},
+     world=WORLD2)
+# art10-tool-scope: bank2's official number serving bank's debt (that rule and only it); an SMS code used for a voice
+# call is the wrong type of tool: art10-registered-tool.
+case("tool-scope", [cdr(1, "h1", "bank2", "d2", f"{D} 10:00:00", extra=INT),
+                    cdr(2, "h1", "sms", "d2", f"{D} 11:00:00", extra=INT),
+                    cdr(3, "h1", "bank", "d2", f"{D} 12:00:00", extra=INT)],
+     {"calls": 3, "judged": 3, "denied": 2, "by_rule": {"art10-tool-scope": 1, "art10-registered-tool": 1},
+      "violation_lines": [1, 2]}, world=WORLD2)
+# letters (channel=letter, the letterhead's id in the tool column): per (debtor, product) ≥ 7 days apart, counting
+# every earlier letter as sent, denied or not. 05-01 ok; 05-07 (6 days) denied; 05-08 (1 day after 05-07) denied;
+# 05-15 (7 days after 05-08) ok. d3's two products are counted apart. A letter on an unsealed template: art15-letter-seal.
+# The log cannot carry the delivery or the envelope template (the replay's attempt has neither): a letter whose
+# delivery is not given is taken as paper (docs/rulebook.md), and a paper letter that names no envelope cannot show
+# that its envelope is free of debt information (art. 15(三)3), so EVERY letter here fails art15-letter-envelope.
+# Not a fax as far as anyone knows, so art15-letter-no-fax does not fail; the party is a debtor (art15-letter-recipient).
+LET = "channel=letter;mode=notification;template=tl1"
+case("letter-interval", [cdr(1, "h1", "lh", "d2", "2026-05-01 10:00:00", billsec=0, extra=LET),
+                         cdr(2, "h1", "lh", "d2", "2026-05-07 10:00:00", billsec=0, extra=LET),
+                         cdr(3, "h1", "lh", "d2", "2026-05-08 10:00:00", billsec=0, extra=LET),
+                         cdr(4, "h1", "lh", "d2", "2026-05-15 10:00:00", billsec=0, extra=LET),
+                         cdr(5, "h1", "lh", "d3", "2026-05-01 10:00:00", billsec=0, extra=LET + ";debt=L3a"),
+                         cdr(6, "h1", "lh", "d3", "2026-05-02 10:00:00", billsec=0, extra=LET + ";debt=L3b"),
+                         cdr(7, "h1", "lh", "d1", "2026-05-02 10:00:00", billsec=0,
+                             extra="channel=letter;mode=notification;template=tl2")],
+     {"calls": 7, "judged": 7, "denied": 7,
+      "by_rule": {"art15-letter-envelope": 7, "art15-letter-interval": 2, "art15-letter-seal": 1},
+      "violation_lines": [1, 2, 3, 4, 5, 6, 7]}, world=WORLD2)
+# visits (channel=visit, no tool): a log row cannot carry the team or whether IDs were shown, so by RULES.md every
+# visit fails art16-visit-team (one collector, not 2–3) and art16-visit-id (IDs shown not declared). The cap counts
+# effective visits (answered): the 09:00 visit that found no one is not counted; 14:00 is the day's second.
+VIS = "channel=visit;mode=interactive"
+case("visit-cap", [cdr(1, "h1", "none", "d2", f"{D} 09:00:00", answered=False, extra=VIS),
+                   cdr(2, "h1", "none", "d2", f"{D} 10:00:00", billsec=1200, extra=VIS),
+                   cdr(3, "h1", "none", "d2", f"{D} 14:00:00", billsec=1200, extra=VIS),
+                   cdr(4, "h1", "none", "d2", "2026-05-19 10:00:00", billsec=1200, extra=VIS)],
+     {"calls": 4, "judged": 4, "denied": 4,
+      "by_rule": {"art16-visit-team": 4, "art16-visit-id": 4, "art16-visit-cap": 1},
+      "violation_lines": [1, 2, 3, 4]}, world=WORLD2)
+
+
 for name, (world, mp, log, expect, _log_name) in cases.items():
     d = ROOT / name
     d.mkdir(parents=True, exist_ok=True)
