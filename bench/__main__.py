@@ -15,6 +15,10 @@
 5. console_* — every console page (BENCH_PAGES) as a compliance officer and an agency operator on the demo world
    with 10,000 debtors and 1,000,000 attempts (--quick: 100,000), p50/p95 beside GET /console/static/console.css
    (bench.console_pages; the world is cached under $TMPDIR/cg-bench-console: the first run builds it, minutes).
+6. the domains' own benches, each with its baseline: replay_* (bench.replay: 1,000,000 logged calls, --quick
+   100,000, vs csv.reader alone), plan_* (bench.plan: priority reached vs a first-come baseline, gate denials),
+   signals_* (bench.complaint_signals: anti-collection signals vs read+decrypt+lookup; --quick 2,000 complaints),
+   purge_* (bench.retention_purge: purging former debtors vs a bare UPDATE + VACUUM; --quick 2,000 debtors).
 
 --quick finishes in about 2–3 minutes on 2 cores; the full run in under 20. The first run of each also builds the
 console's world (minutes: bench.console_pages; cached afterwards). Progress goes to stderr.
@@ -23,6 +27,7 @@ console's world (minutes: bench.console_pages; cached afterwards). Progress goes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -245,12 +250,40 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001
         out["notes"].append(f"控制台页面失败 / console pages failed: {type(exc).__name__}: {exc}")
         log(out["notes"][-1])
+    # 6. the domains' own benches
+    out.update(domain_figures(quick, out["notes"]))
     out["loadavg_end"] = round(os.getloadavg()[0], 2)
     if out["loadavg_start"] > (os.cpu_count() or 1) * 0.5:
         out["notes"].append(
             f"开始时机器已有负载（1 分钟 loadavg {out['loadavg_start']}，{os.cpu_count()} 核），数字可能偏低 / the machine "
             f"was already busy at start (1-min loadavg {out['loadavg_start']} on {os.cpu_count()} CPUs); figures may be low")
     out["wall_s"] = round(time.perf_counter() - began, 1)
+    return out
+
+
+def domain_figures(quick: bool, notes: list[str]) -> dict[str, Any]:
+    """bench.replay, bench.plan, bench.complaint_signals and bench.retention_purge, each run through its own
+    `main` (what it prints goes to stderr here, with the progress), its figures prefixed by its name."""
+    from bench import complaint_signals, plan, replay, retention_purge
+
+    runs: list[tuple[str, Any, list[str]]] = [
+        ("replay_", replay.main, ["--quick"] if quick else []),
+        ("plan_", plan.main, []),
+        ("signals_", complaint_signals.main, ["--complaints", "2000", "--probes", "300"] if quick else []),
+        ("purge_", retention_purge.main, ["--debtors", "2000", "--purge", "200"] if quick else []),
+    ]
+    out: dict[str, Any] = {}
+    for prefix, bench_main, argv in runs:
+        log(f"{prefix.rstrip('_')}: python -m bench.{bench_main.__module__.rsplit('.', 1)[-1]} {' '.join(argv)}")
+        try:
+            with contextlib.redirect_stdout(sys.stderr):
+                got = bench_main(argv)
+        except Exception as exc:  # noqa: BLE001 - reported, the rest still runs
+            notes.append(f"{prefix.rstrip('_')} 失败 / failed: {type(exc).__name__}: {exc}")
+            log(notes[-1])
+            continue
+        out.update({k if k.startswith(prefix) else prefix + k: v for k, v in got.items()
+                    if isinstance(v, (int, float, str, bool)) or v is None})
     return out
 
 
@@ -298,6 +331,16 @@ ROWS = [
     ("  最差 p95 / 静态文件 p95", "  worst page p95 / static file p95",
      ("console_pages_worst_p95_ms", "console_static_p95_ms"), "ms"),
     ("  比值（最差 p95 / 静态 p95）", "  ratio worst p95 / static p95", "console_worst_ratio", ""),
+    ("回放（每秒通话）", "replay: calls/s (1,000,000; --quick 100,000)", ("replay_calls", "replay_calls_per_s"),
+     "calls · /s"),
+    ("  基线：仅 csv.reader", "  baseline: csv.reader alone", "replay_baseline_csv_rows_per_s", "rows/s"),
+    ("  比值 / 峰值内存（父+子 PSS）", "  ratio / peak memory (parent + workers, PSS)",
+     ("replay_ratio", "replay_peak_pss_all_mb"), " · MiB"),
+    ("排班：达成优先级 / 基线", "plan: priority reached / first-come baseline",
+     ("plan_plan_priority_reached", "plan_baseline_priority_reached", "plan_priority_ratio"), ""),
+    ("  回放网关拒绝（须为 0）", "  gate denials replaying the plan (must be 0)", "plan_plan_gate_denials", ""),
+    ("反催收信号：每秒检查", "complaint signals: examined/s", "signals_examine_per_s", "/s"),
+    ("退出清理：每秒债务人", "retention purge: debtors/s", "purge_purged_per_s", "/s"),
     ("总耗时", "wall time", "wall_s", "s"),
 ]
 

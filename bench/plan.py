@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         store.dispose()
     out = {
-        "debtors": args.debtors, "rows": args.rows, "collectors": args.collectors,
+        "debtors": args.debtors, "worklist_rows": args.rows, "collectors": args.collectors,
         "calls_per_hour": args.calls_per_hour, "called_before_the_shift": early,
         "priority_wanted": planned.priority_wanted,
         "plan_priority_reached": planned.priority_reached, "plan_rows": len(planned.planned),

@@ -140,13 +140,13 @@ def baseline(url: str, ids: list[str]) -> float:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--debtors", type=int, default=10_000)
     parser.add_argument("--purge", type=int, default=1_000)
     parser.add_argument("--db", default=None, help="sqlite:///PATH (default: a file under $TMPDIR)")
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     url = args.db or f"sqlite:///{tempfile.gettempdir()}/cg-bench-purge-{args.debtors}.db"
     ids = prepare(url, args.debtors, args.purge)
     store = Store(url)
@@ -194,6 +194,7 @@ def main() -> None:
     else:
         for k, v in figures.items():
             print(f"{k}: {v}")
+    return figures
 
 
 if __name__ == "__main__":

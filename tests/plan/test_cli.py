@@ -14,12 +14,18 @@ from collectguard.plan.cli import app
 from tests.factories import build
 
 
-def test_plan_writes_the_dialers_list(tmp_path: Path, sqlite_template: Path) -> None:
+def _built(tmp_path: Path, sqlite_template: Path) -> Path:
+    """A database file with the factories' world: agency agA (collector c1) holds loan1 of debtor d1."""
     db = tmp_path / "cg.db"
     db.write_bytes(sqlite_template.read_bytes())
     store = Store(f"sqlite:///{db}")
     build(store)
     store.dispose()
+    return db
+
+
+def test_plan_writes_the_dialers_list(tmp_path: Path, sqlite_template: Path) -> None:
+    db = _built(tmp_path, sqlite_template)
     worklist = tmp_path / "work.csv"
     worklist.write_text("debt,priority,channel\nloan1,5,voice\nloan1,3,sms\nghost,1,voice\n", encoding="utf-8")
     out = tmp_path / "dialer.csv"
@@ -46,11 +52,7 @@ def test_a_bad_worklist_row_names_its_line(tmp_path: Path, sqlite_template: Path
 def test_a_collectors_own_shift_bounds_its_slots(tmp_path: Path, sqlite_template: Path) -> None:
     """The agency's collector c1 works 14:00–15:00 at 2 calls an hour: three voice contacts of one debtor fit in
     its two slots only (14:00 and 14:30), and the third cannot be planned that day."""
-    db = tmp_path / "cg.db"
-    db.write_bytes(sqlite_template.read_bytes())
-    store = Store(f"sqlite:///{db}")
-    build(store)
-    store.dispose()
+    db = _built(tmp_path, sqlite_template)
     worklist = tmp_path / "work.csv"
     worklist.write_text("debt,priority,channel\nloan1,5,voice\nloan1,4,voice\nloan1,3,voice\n", encoding="utf-8")
     shifts = tmp_path / "shifts.csv"

@@ -24,11 +24,12 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from collectguard.agencies import repository as agencies
 from collectguard.auth.roles import Permission, Principal, Role
-from collectguard.errors import Forbidden
+from collectguard.errors import CollectGuardError, Conflict, Forbidden, InvalidInput
 from collectguard.registry.unit import Unit, Units
 from collectguard.users import service as users
 
@@ -351,3 +352,24 @@ def today_utc() -> datetime:
 def markup(html: str) -> Markup:
     """HTML built by code that escaped every value it holds (e.g. highlighted transcript text)."""
     return Markup(html)
+
+
+def form_invalid(exc: ValidationError) -> InvalidInput:
+    """A form that does not validate, as the error a page shows: every field and what is wrong with it."""
+    said = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
+    return InvalidInput(f"表单有误：{said}", f"the form is not valid: {said}")
+
+
+async def act(request: Request, run: Callable[[], T], again: Callable[[CollectGuardError, int], Awaitable[Response]],
+              done: Callable[[T], str], *, also: tuple[type[CollectGuardError], ...] = ()) -> Response:
+    """A form's write: `run` in a worker thread (it opens its own unit); on success a redirect to `done(what it
+    returned)`, on an invalid form or a refusal (a Conflict: its rules and articles are in `details`) the page
+    again, `again(error, status)`, with the reasons. `also`: more errors shown on the page rather than raised."""
+    shown: tuple[type[CollectGuardError], ...] = (Conflict, InvalidInput, *also)
+    try:
+        outcome = await run_in_threadpool(run)
+    except ValidationError as exc:
+        return await again(form_invalid(exc), 422)
+    except shown as exc:
+        return await again(exc, exc.status)
+    return redirect(done(outcome), request)

@@ -19,9 +19,23 @@ from collectguard.replay.world import ReplayWorld
 from collectguard.rulebook import facts as f
 from collectguard.rulebook.engine import failures
 from collectguard.rulebook.usage import lease_consumed, quota_rule_for
-from collectguard.rulebook.vocabulary import Channel, DebtStatus, LeaseState, Mode, PartyKind, Purpose
+from collectguard.rulebook.vocabulary import (
+    Channel,
+    DebtStatus,
+    Delivery,
+    LeaseState,
+    Mode,
+    PartyKind,
+    Purpose,
+)
 
 MIN_EFFECTIVE_S = 6
+
+# A letter's delivery and envelope template, a visit's team (id → collector) and whether IDs were shown.
+_Paper = tuple["Delivery | None", "str | None", "dict[str, f.Collector | None]", "bool | None"]
+_NO_PAPER: _Paper = (None, None, {}, None)
+_PAPER_OR_VISIT = frozenset({Channel.LETTER, Channel.VISIT})
+_YES = frozenset({"1", "true", "yes", "y", "on"})
 
 
 class _History:
@@ -60,6 +74,7 @@ class _Lookups:
         self._reached: dict[tuple[str, str], _Reached] = {}
         self._on_debt: dict[tuple[str, str, str], tuple[tuple[f.Placement, ...], tuple[f.Hold, ...]]] = {}
         self._quota: dict[tuple[Channel, Mode, PartyKind], str | None] = {}
+        self._paper: dict[tuple[int, Channel, str], tuple[dict[str, str], _Paper | None]] = {}
 
     def collector(self, collector_id: str) -> tuple[Any, frozenset[str], str] | None:
         """(registry row, institutions it can work for, agency label) of a collector, None if unknown."""
@@ -153,6 +168,26 @@ class _Lookups:
                                         rows.holds_for(inst, debt.id, debtor_id))
         return got
 
+    def paper(self, call: Call, channel: Channel, inst: str) -> _Paper | None:
+        """A letter's delivery and envelope template, a visit's team and whether IDs were shown, from the row's
+        extra (`delivery=post`, `envelope=T`, `team=c2,c3`, `ids_shown=true`); None when a value is not one the
+        rulebook knows."""
+        extra = call.extra
+        key = (id(extra), channel, inst)  # extras are shared between rows with the same text and live as long
+        got = self._paper.get(key)
+        if got is None or got[0] is not extra:
+            try:
+                delivery = Delivery(extra["delivery"]) if extra.get("delivery") else None
+            except ValueError:
+                self._paper[key] = (extra, None)
+                return None
+            members = [m for m in extra.get("team", "").replace(",", " ").split() if m]
+            team = {m: self.world.snap.collector(m, inst) for m in members} if channel is Channel.VISIT else {}
+            ids = extra.get("ids_shown")
+            got = self._paper[key] = (extra, (delivery, extra.get("envelope") or None, team,
+                                              None if ids is None else ids.strip().lower() in _YES))
+        return got[1]
+
     def quota(self, channel: Channel, mode: Mode, kind: PartyKind) -> str | None:
         key = (channel, mode, kind)
         if key not in self._quota:
@@ -223,15 +258,23 @@ def judge_in_order(world: ReplayWorld, calls: list[Call]) -> Iterator[tuple[int,
         party, hist = reached.party, reached.history
         at = call.start
         attempt_id = f"{call.file}:{call.line}"
+        paper = look.paper(call, channel, inst) if channel in _PAPER_OR_VISIT else _NO_PAPER
+        if paper is None:
+            yield i, Verdict(call=call, judged=False, unmatched_reason="bad-channel-mode-or-purpose",
+                             collector=call.collector)
+            continue
+        delivery, envelope, team, ids_shown = paper
         attempt = f.Attempt(
             id=attempt_id, collector_id=call.collector, debt_id=debt.id, party_id=party_id, channel=channel,
-            mode=mode, tool_id=tool_id, template_id=call.template, purpose=purpose, recording=call.recording)
+            mode=mode, tool_id=tool_id, template_id=call.template, purpose=purpose, recording=call.recording,
+            team=tuple(team), ids_shown=ids_shown, delivery=delivery, envelope_template_id=envelope)
         facts = f.Facts(
             at=at, attempt=attempt, institution_id=inst, limits=reached.limits, collector=collector,
             agency=agency, parent_agency=parent, root_agency=root, agreements=agreements, placements=placements,
             tool=snap.tools.get(tool_id) if tool_id else None,
             template=snap.templates.get(call.template) if call.template else None,
-            debt=debt, party=party, history=hist.since(at - reached.look_back), holds=holds)
+            debt=debt, party=party, history=hist.since(at - reached.look_back), holds=holds, team=team,
+            envelope_template=snap.templates.get(envelope) if envelope else None)
         violations, errors = failures(facts, profile)
         rules = tuple(dict.fromkeys([v.rule for v in violations] + [e.rule for e in errors])) if (
             violations or errors) else ()

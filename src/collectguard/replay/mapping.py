@@ -59,7 +59,8 @@ class Mapping(BaseModel):
     @field_validator("defaults")
     @classmethod
     def _defaults(cls, v: dict[str, Any]) -> dict[str, Any]:
-        unknown = set(v) - {"channel", "mode", "template", "purpose", "recording", "debt"}
+        unknown = set(v) - {"channel", "mode", "template", "purpose", "recording", "debt", "delivery", "envelope",
+                            "team", "ids_shown"}
         if unknown:
             raise ValueError(f"defaults 中有未知键 / unknown keys in defaults: {sorted(unknown)}")
         return v

@@ -263,7 +263,7 @@ WORLD2 = _add(WORLD2, "agreements", [
     "{id: ag6, institution: bank, agency: agQ, from: 2026-01-01, to: 2026-12-31, subcontracting: true}"])
 _QUAL = "kind: human, pre_job_exam: 2025-01-05, pledge_signed: true, last_training: 2026-02-01"
 WORLD2 = _add(WORLD2, "collectors", [f"{{id: {c}, org: {o}, {_QUAL}}}" for c, o in (
-    ("cc1", "agC"), ("cd1", "agD"), ("s1", "agS1"), ("s2", "agS2"), ("s3", "agS3"), ("s4", "agS4"))])
+    ("cc1", "agC"), ("cd1", "agD"), ("s1", "agS1"), ("s2", "agS2"), ("s3", "agS3"), ("s4", "agS4"), ("h2", "bank"))])
 WORLD2 = _add(WORLD2, "tools", [
     "{id: tel-b2, institution: bank2, type: phone, number: '4009009000', official: true}",
     "{id: sms-bank, institution: bank, type: sms, number: '106900001234', official: true}",
@@ -319,14 +319,13 @@ case("tool-scope", [cdr(1, "h1", "bank2", "d2", f"{D} 10:00:00", extra=INT),
                     cdr(3, "h1", "bank", "d2", f"{D} 12:00:00", extra=INT)],
      {"calls": 3, "judged": 3, "denied": 2, "by_rule": {"art10-tool-scope": 1, "art10-registered-tool": 1},
       "violation_lines": [1, 2]}, world=WORLD2)
-# letters (channel=letter, the letterhead's id in the tool column): per (debtor, product) ≥ 7 days apart, counting
-# every earlier letter as sent, denied or not. 05-01 ok; 05-07 (6 days) denied; 05-08 (1 day after 05-07) denied;
-# 05-15 (7 days after 05-08) ok. d3's two products are counted apart. A letter on an unsealed template: art15-letter-seal.
-# The log cannot carry the delivery or the envelope template (the replay's attempt has neither): a letter whose
-# delivery is not given is taken as paper (docs/rulebook.md), and a paper letter that names no envelope cannot show
-# that its envelope is free of debt information (art. 15(三)3), so EVERY letter here fails art15-letter-envelope.
-# Not a fax as far as anyone knows, so art15-letter-no-fax does not fail; the party is a debtor (art15-letter-recipient).
-LET = "channel=letter;mode=notification;template=tl1"
+# letters (channel=letter, the letterhead's id in the tool column, `delivery=post;envelope=tl1` in the userfield): per
+# (debtor, product) ≥ 7 days apart, counting every earlier letter as sent, denied or not. 05-01 ok; 05-07 (6 days)
+# denied; 05-08 (1 day after 05-07) denied; 05-15 (7 days after 05-08) ok. d3's two products are counted apart. A
+# letter on an unsealed template: art15-letter-seal. A row that names no delivery is taken as paper (docs/rulebook.md)
+# and, naming no envelope, cannot show its envelope is free of debt information (art. 15(三)3): art15-letter-envelope.
+# A delivery the rulebook does not know (pigeon) is not judged: bad-channel-mode-or-purpose.
+LET = "channel=letter;mode=notification;template=tl1;delivery=post;envelope=tl1"
 case("letter-interval", [cdr(1, "h1", "lh", "d2", "2026-05-01 10:00:00", billsec=0, extra=LET),
                          cdr(2, "h1", "lh", "d2", "2026-05-07 10:00:00", billsec=0, extra=LET),
                          cdr(3, "h1", "lh", "d2", "2026-05-08 10:00:00", billsec=0, extra=LET),
@@ -334,21 +333,28 @@ case("letter-interval", [cdr(1, "h1", "lh", "d2", "2026-05-01 10:00:00", billsec
                          cdr(5, "h1", "lh", "d3", "2026-05-01 10:00:00", billsec=0, extra=LET + ";debt=L3a"),
                          cdr(6, "h1", "lh", "d3", "2026-05-02 10:00:00", billsec=0, extra=LET + ";debt=L3b"),
                          cdr(7, "h1", "lh", "d1", "2026-05-02 10:00:00", billsec=0,
-                             extra="channel=letter;mode=notification;template=tl2")],
-     {"calls": 7, "judged": 7, "denied": 7,
-      "by_rule": {"art15-letter-envelope": 7, "art15-letter-interval": 2, "art15-letter-seal": 1},
-      "violation_lines": [1, 2, 3, 4, 5, 6, 7]}, world=WORLD2)
-# visits (channel=visit, no tool): a log row cannot carry the team or whether IDs were shown, so by RULES.md every
-# visit fails art16-visit-team (one collector, not 2–3) and art16-visit-id (IDs shown not declared). The cap counts
-# effective visits (answered): the 09:00 visit that found no one is not counted; 14:00 is the day's second.
-VIS = "channel=visit;mode=interactive"
+                             extra="channel=letter;mode=notification;template=tl2;delivery=post;envelope=tl1"),
+                         cdr(8, "h1", "lh", "d1", "2026-05-20 10:00:00", billsec=0,
+                             extra="channel=letter;mode=notification;template=tl1"),
+                         cdr(9, "h1", "lh", "d1", "2026-05-28 10:00:00", billsec=0,
+                             extra="channel=letter;mode=notification;template=tl1;delivery=pigeon;envelope=tl1")],
+     {"calls": 9, "judged": 8, "unmatched": 1, "denied": 4,
+      "by_rule": {"art15-letter-envelope": 1, "art15-letter-interval": 2, "art15-letter-seal": 1},
+      "unmatched_reasons": {"bad-channel-mode-or-purpose": 1},
+      "violation_lines": [2, 3, 7, 8]}, world=WORLD2)
+# visits (channel=visit, no tool, `team=h2;ids_shown=true`: two staff, IDs shown). The cap counts effective visits
+# (answered): the 09:00 visit that found no one is not counted; 14:00 is the day's second. A visit whose row names no
+# team (one person) and does not declare IDs shown fails art16-visit-team and art16-visit-id (RULES.md art. 16(三)).
+VIS = "channel=visit;mode=interactive;team=h2;ids_shown=true"
 case("visit-cap", [cdr(1, "h1", "none", "d2", f"{D} 09:00:00", answered=False, extra=VIS),
                    cdr(2, "h1", "none", "d2", f"{D} 10:00:00", billsec=1200, extra=VIS),
                    cdr(3, "h1", "none", "d2", f"{D} 14:00:00", billsec=1200, extra=VIS),
-                   cdr(4, "h1", "none", "d2", "2026-05-19 10:00:00", billsec=1200, extra=VIS)],
-     {"calls": 4, "judged": 4, "denied": 4,
-      "by_rule": {"art16-visit-team": 4, "art16-visit-id": 4, "art16-visit-cap": 1},
-      "violation_lines": [1, 2, 3, 4]}, world=WORLD2)
+                   cdr(4, "h1", "none", "d2", "2026-05-19 10:00:00", billsec=1200, extra=VIS),
+                   cdr(5, "h1", "none", "d2", "2026-05-20 10:00:00", billsec=1200,
+                       extra="channel=visit;mode=interactive")],
+     {"calls": 5, "judged": 5, "denied": 2,
+      "by_rule": {"art16-visit-team": 1, "art16-visit-id": 1, "art16-visit-cap": 1},
+      "violation_lines": [3, 5]}, world=WORLD2)
 
 
 for name, (world, mp, log, expect, _log_name) in cases.items():

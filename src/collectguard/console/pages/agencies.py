@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -26,7 +25,7 @@ from collectguard.console import charts, web
 from collectguard.console.reads import agencies as reads
 from collectguard.console.reads import complaints as complaint_reads
 from collectguard.console.reads import rules
-from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
+from collectguard.errors import CollectGuardError, InvalidInput, NotFound
 from collectguard.oversight import models as om
 from collectguard.oversight import service
 from collectguard.oversight.schemas import (
@@ -237,11 +236,6 @@ def _terminate(unit: Unit, p: Principal, agency_id: str, form: FormData) -> None
         "note": _text(form, "note")}))
 
 
-def _invalid(exc: ValidationError) -> InvalidInput:
-    said = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
-    return InvalidInput(f"表单有误：{said}", f"the form is not valid: {said}")
-
-
 async def _act(request: Request, v: web.Viewer, agency_id: str, done: str,
                change: Callable[[Unit, Principal, str, FormData], str | None]) -> Response:
     """Run `change` in one unit; on success back to the agency's page, else the page again with the reasons."""
@@ -254,13 +248,11 @@ async def _act(request: Request, v: web.Viewer, agency_id: str, done: str,
             reads.visible_agency(unit.session, v.principal, agency_id)
             return change(unit, v.principal, agency_id, form)
 
-    try:
-        outcome = await run_in_threadpool(run)
-    except ValidationError as exc:
-        return await _page(request, v, agency_id, error=_invalid(exc), status=422)
-    except (Conflict, InvalidInput) as exc:  # Refused is a Conflict: its rules and articles are in `details`
-        return await _page(request, v, agency_id, error=exc, status=exc.status)
-    return web.redirect(f"{web.PREFIX}/agencies/{web.quote(agency_id, safe='')}?done={outcome or done}", request)
+    async def again(error: CollectGuardError, status: int) -> Response:
+        return await _page(request, v, agency_id, error=error, status=status)
+
+    return await web.act(request, run, again,
+                         lambda outcome: f"{web.PREFIX}/agencies/{web.quote(agency_id, safe='')}?done={outcome or done}")
 
 
 @router.post("/agencies/{agency_id}/evaluate")

@@ -20,7 +20,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -245,11 +244,6 @@ def _resolve(unit: Unit, v: web.Viewer, cid: str, form: FormData) -> None:
                     institution=v.institution, actor=v.username)
 
 
-def _invalid(exc: ValidationError) -> InvalidInput:
-    said = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
-    return InvalidInput(f"表单有误：{said}", f"the form is not valid: {said}")
-
-
 async def _act(request: Request, v: web.Viewer, cid: str, done: str,
                change: Callable[[Unit, web.Viewer, str, FormData], None]) -> Response:
     """Run `change` in one unit; on success back to the complaint's page, else the page again with the reasons."""
@@ -262,13 +256,10 @@ async def _act(request: Request, v: web.Viewer, cid: str, done: str,
             reads.visible(unit.session, v.principal, None, cid)
             change(unit, v, cid, form)
 
-    try:
-        await run_in_threadpool(run)
-    except ValidationError as exc:
-        return await _page(request, v, cid, error=_invalid(exc), status=422)
-    except (Conflict, InvalidInput) as exc:  # Refused is a Conflict: its rules and articles are in `details`
-        return await _page(request, v, cid, error=exc, status=exc.status)
-    return web.redirect(f"{web.PREFIX}/complaints/{web.quote(cid, safe='')}?done={done}", request)
+    async def again(error: CollectGuardError, status: int) -> Response:
+        return await _page(request, v, cid, error=error, status=status)
+
+    return await web.act(request, run, again, lambda _: f"{web.PREFIX}/complaints/{web.quote(cid, safe='')}?done={done}")
 
 
 @router.post("/complaints/{complaint_id}/verify")

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -24,7 +23,7 @@ from collectguard.auth.roles import Permission
 from collectguard.auth.service import entrusts
 from collectguard.console import web
 from collectguard.console.reads import incidents as reads
-from collectguard.errors import CollectGuardError, Conflict, Forbidden, InvalidInput, NotFound
+from collectguard.errors import CollectGuardError, Forbidden, InvalidInput, NotFound
 from collectguard.incidents import report_files, service
 from collectguard.incidents.models import Incident
 from collectguard.incidents.schemas import REPORT_PARTS, IncidentIn, IncidentNotifiedIn, MajorRiskCategory
@@ -44,11 +43,6 @@ NAMES = {"kinds": reads.KINDS, "categories": reads.CATEGORIES, "status_names": r
 def _text(form: FormData, name: str) -> str | None:
     value = form.get(name)
     return (value.strip() or None) if isinstance(value, str) else None
-
-
-def _invalid(exc: ValidationError) -> InvalidInput:
-    said = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
-    return InvalidInput(f"表单有误：{said}", f"the form is not valid: {said}")
 
 
 # == the list ======================================================================================================
@@ -99,13 +93,11 @@ async def report(request: Request, v: Reporter) -> Response:
             service.report(unit, data, by=f"{v.principal.role.value}:{v.username}")
             return data.id
 
-    try:
-        made = await run_in_threadpool(run)
-    except ValidationError as exc:
-        return await _list(request, v, error=_invalid(exc), status=422, form=dict(form))
-    except (Conflict, InvalidInput, NotFound) as exc:
-        return await _list(request, v, error=exc, status=exc.status, form=dict(form))
-    return web.redirect(f"{web.PREFIX}/incidents/{web.quote(made, safe='')}?done=reported", request)
+    async def again(error: CollectGuardError, status: int) -> Response:
+        return await _list(request, v, error=error, status=status, form=dict(form))
+
+    return await web.act(request, run, again, lambda made: f"{web.PREFIX}/incidents/{web.quote(made, safe='')}?done=reported",
+                         also=(NotFound,))
 
 
 def _local(text: str, session: Any, institution: str) -> str:
@@ -160,13 +152,10 @@ async def notify(request: Request, incident_id: IncidentId, v: Reporter) -> Resp
                                                       "report": parts if any(parts.values()) else None})
             service.notify(unit, data, by=f"{v.principal.role.value}:{v.username}", institution=v.institution)
 
-    try:
-        await run_in_threadpool(run)
-    except ValidationError as exc:
-        return await _page(request, v, incident_id, error=_invalid(exc), status=422, form=dict(form))
-    except (Conflict, InvalidInput) as exc:  # Refused is a Conflict: its rule and article are in `details`
-        return await _page(request, v, incident_id, error=exc, status=exc.status, form=dict(form))
-    return web.redirect(f"{web.PREFIX}/incidents/{web.quote(incident_id, safe='')}?done={to}", request)
+    async def again(error: CollectGuardError, status: int) -> Response:
+        return await _page(request, v, incident_id, error=error, status=status, form=dict(form))
+
+    return await web.act(request, run, again, lambda _: f"{web.PREFIX}/incidents/{web.quote(incident_id, safe='')}?done={to}")
 
 
 # == the written report ============================================================================================
