@@ -76,6 +76,21 @@ def _children(pid: int) -> list[int]:
     return kids
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(all, stolen) CPU time of the machine so far, in jiffies (/proc/stat; (0, 0) elsewhere): the share the
+    hypervisor stole between two readings says how much of a slow run was the host, not the code."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(fields[:8]), fields[7] if len(fields) > 7 else 0
+
+
+def steal_share(before: tuple[int, int], after: tuple[int, int]) -> float | None:
+    total = after[0] - before[0]
+    return round((after[1] - before[1]) / total, 3) if total > 0 else None
+
+
 class PeakMemory:
     """The peak of this process's and its children's memory together, sampled every `every` seconds while in
     a `with` block: the sum of their proportional set sizes (PSS: a page shared by two forked processes counts

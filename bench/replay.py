@@ -13,7 +13,8 @@ deterministic, cached under $TMPDIR/cg-bench-replay-<N>-<debtors>/. Measured in 
     is reported beside.
 Prints calls/s of both, their ratio (replay ÷ baseline), the summary's counts, peak resident memory of the
 parent and of the largest worker (forked: their shared pages are counted in both), the peak of parent and
-workers together while replaying (`replay_peak_pss_all_mb`: proportional set sizes summed, shared pages once), and the replay's CPU
+workers together while replaying (`replay_peak_pss_all_mb`: proportional set sizes summed, shared pages once),
+the share of the machine's CPU time the hypervisor stole meanwhile (`replay_cpu_stolen_share`: a noisy host), and the replay's CPU
 seconds (parent + workers: calls per CPU second holds up when other processes share the cores). Progress: stderr.
 """
 
@@ -30,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PeakMemory, log, ratio
+from bench.common import PeakMemory, cpu_jiffies, log, ratio, steal_share
 from collectguard.replay import parallel, synthetic
 from collectguard.replay.mapping import parse_map
 from collectguard.replay.world import load_world
@@ -71,10 +72,12 @@ def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
     mapping = parse_map(synthetic.MAP)
     t0 = time.perf_counter()
     cpu0 = _cpu_s()
+    jiffies0 = cpu_jiffies()
     with PeakMemory() as memory:
         result = parallel.replay_logs(world, [path], mapping, workers=workers)
     total_s = time.perf_counter() - t0
     cpu_s = _cpu_s() - cpu0
+    stolen = steal_share(jiffies0, cpu_jiffies())
     t1 = time.perf_counter()
     summary = result.summary()
     summary_s = time.perf_counter() - t1
@@ -85,6 +88,7 @@ def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
         "total_s": round(total_s, 2),
         "summary_s": round(summary_s, 2),
         "peak_pss_all_mb": memory.peak_mb,
+        "cpu_stolen_share": stolen,
         "judged": summary["judged"],
         "unmatched": summary["unmatched"],
         "denied": summary["denied"],
