@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectguard.complaints.models import Complaint, ComplaintStep
+from collectguard.db.query import paged, where_given
 
 RESOLVED = "resolved"
 
@@ -50,35 +51,20 @@ def complaints(session: Session, institution_id: str, *, status: str | None = No
                offset: int = 0) -> tuple[list[Complaint], int]:
     """A page of the institution's complaints, newest first. `overdue_on`: only those past their deadline in force
     on that local date and not resolved."""
-    stmt = select(Complaint).where(Complaint.institution_id == institution_id)
-    if status is not None:
-        stmt = stmt.where(Complaint.status == status)
-    if agency_id is not None:
-        stmt = stmt.where(Complaint.agency_id == agency_id)
+    stmt = where_given(select(Complaint).where(Complaint.institution_id == institution_id),
+                       (Complaint.status, status), (Complaint.agency_id, agency_id), (Complaint.channel, channel),
+                       (Complaint.collector_id, collector_id), (Complaint.debtor_id, debtor_id))
     if agencies is not None:
         stmt = stmt.where(Complaint.agency_id.in_(list(agencies)))
-    if channel is not None:
-        stmt = stmt.where(Complaint.channel == channel)
-    if collector_id is not None:
-        stmt = stmt.where(Complaint.collector_id == collector_id)
-    if debtor_id is not None:
-        stmt = stmt.where(Complaint.debtor_id == debtor_id)
     if overdue_on is not None:
         stmt = stmt.where(Complaint.status != RESOLVED,
                           func.coalesce(Complaint.extended_due_date, Complaint.due_date) < overdue_on)
-    return _page(session, stmt.order_by(Complaint.received_at.desc(), Complaint.id), limit, offset)
+    return paged(session, stmt.order_by(Complaint.received_at.desc(), Complaint.id), limit, offset)
 
 
 def of_debtor(session: Session, debtor_id: str) -> list[Complaint]:
     return list(session.execute(select(Complaint).where(Complaint.debtor_id == debtor_id)
                                 .order_by(Complaint.id)).scalars())
-
-
-def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -> tuple[list[Any], int]:
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return list(session.execute(stmt).scalars()), total
 
 
 def deadline_rows(session: Session, institution_id: str, day: date) -> list[Any]:

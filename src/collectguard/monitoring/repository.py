@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from collectguard.collectors.models import Collector
 from collectguard.complaints.models import Complaint
+from collectguard.db.query import where_given
 from collectguard.errors import NotFound
 from collectguard.gate.figures import day_bounds, in_window
 from collectguard.gate.models import AttemptRow
@@ -425,17 +426,11 @@ def flag(session: Session, institution_id: str, flag_id: int, orgs: Collection[s
 def flags(session: Session, institution_id: str, limit: int, offset: int, *, orgs: Collection[str] | None = None,
           day: date | None = None, status: str | None = None, collector: str | None = None,
           agency: str | None = None) -> tuple[Sequence[CollectorFlag], int]:
-    stmt = select(CollectorFlag).where(CollectorFlag.institution_id == institution_id)
+    stmt = where_given(select(CollectorFlag).where(CollectorFlag.institution_id == institution_id),
+                       (CollectorFlag.day, day), (CollectorFlag.status, status), (CollectorFlag.collector_id, collector),
+                       (CollectorFlag.agency_id, agency))
     if orgs is not None:
         stmt = stmt.where(CollectorFlag.agency_id.in_(orgs))
-    if day is not None:
-        stmt = stmt.where(CollectorFlag.day == day)
-    if status is not None:
-        stmt = stmt.where(CollectorFlag.status == status)
-    if collector is not None:
-        stmt = stmt.where(CollectorFlag.collector_id == collector)
-    if agency is not None:
-        stmt = stmt.where(CollectorFlag.agency_id == agency)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(stmt.order_by(CollectorFlag.day.desc(), CollectorFlag.id).limit(limit).offset(offset))
     return rows.scalars().all(), total

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from collectguard.db.query import paged
 from collectguard.debts.models import Debt, Placement
 from collectguard.oversight import models as om
 from collectguard.oversight.schemas import Commitment, EvaluationKind
@@ -41,7 +41,7 @@ def evaluations(session: Session, institution_id: str, *, agency_id: str | None 
         stmt = stmt.where(om.AgencyEvaluation.agency_id.in_(agencies))
     if kind is not None:
         stmt = stmt.where(om.AgencyEvaluation.kind == kind)
-    return _page(session, stmt.order_by(om.AgencyEvaluation.at.desc(), om.AgencyEvaluation.id), limit, offset)
+    return paged(session, stmt.order_by(om.AgencyEvaluation.at.desc(), om.AgencyEvaluation.id), limit, offset)
 
 
 def latest_admission(session: Session, institution_id: str, agency_id: str) -> om.AgencyEvaluation | None:
@@ -67,7 +67,7 @@ def inspections(session: Session, institution_id: str, *, orgs: Sequence[str] | 
     stmt = select(om.Inspection).where(om.Inspection.institution_id == institution_id)
     if orgs is not None:
         stmt = stmt.where(om.Inspection.org_id.in_(orgs))
-    return _page(session, stmt.order_by(om.Inspection.at.desc(), om.Inspection.id), limit, offset)
+    return paged(session, stmt.order_by(om.Inspection.at.desc(), om.Inspection.id), limit, offset)
 
 
 def findings(session: Session, inspection_ids: Sequence[str]) -> dict[str, list[om.InspectionFinding]]:
@@ -91,7 +91,7 @@ def orders(session: Session, institution_id: str, *, agency_id: str | None = Non
         stmt = stmt.where(om.RectificationOrder.done_at.is_(None))
     if stop_only:
         stmt = stmt.where(om.RectificationOrder.stop_collection.is_(True))
-    return _page(session, stmt.order_by(om.RectificationOrder.opened_at.desc(), om.RectificationOrder.id),
+    return paged(session, stmt.order_by(om.RectificationOrder.opened_at.desc(), om.RectificationOrder.id),
                  limit, offset)
 
 
@@ -105,11 +105,4 @@ def placed_debts(session: Session, institution_id: str, agency_id: str, day: dat
 
 def staff(session: Session, orgs: Sequence[str], limit: int | None = None,
           offset: int = 0) -> tuple[list[om.Staff], int]:
-    return _page(session, select(om.Staff).where(om.Staff.org_id.in_(orgs)).order_by(om.Staff.id), limit, offset)
-
-
-def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -> tuple[list[Any], int]:
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return list(session.execute(stmt).scalars()), total
+    return paged(session, select(om.Staff).where(om.Staff.org_id.in_(orgs)).order_by(om.Staff.id), limit, offset)

@@ -8,11 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, and_, case, column, exists, func, or_, select, table
+from sqlalchemy import String, and_, case, column, exists, func, or_, select, table
 from sqlalchemy.orm import Session
 
 from collectguard.complaints.models import Complaint
 from collectguard.db.base import UTCDateTime
+from collectguard.db.query import paged, where_given
 from collectguard.debts.models import Debt, DebtGuarantor, Debtor
 from collectguard.holds.models import HoldRow
 from collectguard.ledger.models import LedgerRecord
@@ -142,22 +143,15 @@ def deletion_log(session: Session, institution_id: str, *, subject_kind: str | N
                  until: datetime | None = None, limit: int | None = 50,
                  offset: int = 0) -> tuple[list[rm.DeletionLogEntry], int]:
     e = rm.DeletionLogEntry
-    stmt = select(e).where(e.institution_id == institution_id)
-    if subject_kind:
-        stmt = stmt.where(e.subject_kind == subject_kind)
-    if reason:
-        stmt = stmt.where(e.reason == reason)
-    if subject_id:
-        stmt = stmt.where(e.subject_id == subject_id)
-    if run_id:
-        stmt = stmt.where(e.run_id == run_id)
+    stmt = where_given(select(e).where(e.institution_id == institution_id), (e.subject_kind, subject_kind or None),
+                       (e.reason, reason or None), (e.subject_id, subject_id or None), (e.run_id, run_id or None))
     if request_ids is not None:
         stmt = stmt.where(e.request_id.in_(list(request_ids)))
     if since is not None:
         stmt = stmt.where(e.at >= since)
     if until is not None:
         stmt = stmt.where(e.at < until)
-    return _page(session, stmt.order_by(e.at.desc(), e.id.desc()), limit, offset)
+    return paged(session, stmt.order_by(e.at.desc(), e.id.desc()), limit, offset)
 
 
 def requests(session: Session, institution_id: str, *, agency_id: str | None = None, status: str | None = None,
@@ -168,7 +162,7 @@ def requests(session: Session, institution_id: str, *, agency_id: str | None = N
         stmt = stmt.where(r.agency_id == agency_id)
     if status is not None:
         stmt = stmt.where(r.status == status)
-    return _page(session, stmt.order_by(r.requested_at.desc(), r.id), limit, offset)
+    return paged(session, stmt.order_by(r.requested_at.desc(), r.id), limit, offset)
 
 
 def pending_request(session: Session, institution_id: str, agency_id: str) -> rm.DestructionRequest | None:
@@ -193,10 +187,3 @@ def placed_debtors(session: Session, institution_id: str, agency_id: str) -> int
     return int(session.execute(select(func.count(func.distinct(Debt.debtor_id))).select_from(m.Placement).join(
         Debt, and_(Debt.id == m.Placement.debt_id, Debt.institution_id == institution_id))
         .where(m.Placement.agency_id == agency_id)).scalar_one())
-
-
-def _page(session: Session, stmt: Select[Any], limit: int | None, offset: int) -> tuple[list[Any], int]:
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
-    if limit is not None:
-        stmt = stmt.limit(limit).offset(offset)
-    return list(session.execute(stmt).scalars()), total
