@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import secrets
 import socket
@@ -29,6 +30,16 @@ def pct_ms(values: list[float], q: float) -> float:
     if len(values) < 2:
         return round(values[0] * 1000, 3) if values else 0.0
     return round(statistics.quantiles(values, n=100)[int(q) - 1] * 1000, 3)
+
+
+def emit(result: dict[str, Any], as_json: bool) -> None:
+    """A bench's figures on stdout: one JSON object, or a `key  value` line each."""
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    else:
+        width = max((len(k) for k in result), default=0) + 2
+        for key, value in result.items():
+            print(f"{key:{width}}{value}")
 
 
 def ratio(a: float, b: float) -> float:

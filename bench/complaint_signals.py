@@ -18,17 +18,15 @@ The ratio examine ÷ baseline says what detection costs over touching the compla
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from bench.common import log, pct_ms, ratio, sqlite_url
+from bench.common import emit, log, pct_ms, ratio, sqlite_url
 from collectguard.complaints import service, signal_store
 from collectguard.complaints.models import Complaint
 from collectguard.complaints.schemas import ComplaintIn
@@ -162,11 +160,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         result = {"populate_s": round(populate_s, 1), **measure(store, args.complaints, args.probes, rng)}
     finally:
         store.dispose()
-    if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
-    else:
-        for key, value in result.items():
-            print(f"{key:30} {value}")
+    emit(result, args.json)
     return result
 
 

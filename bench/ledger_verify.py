@@ -15,11 +15,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import time
 
 from sqlalchemy import select
 
+from bench.common import emit
 from collectguard.db.store import Store
 from collectguard.ledger.chain import GENESIS, digest
 from collectguard.ledger.models import LedgerRecord
@@ -77,11 +77,7 @@ def main(argv: list[str] | None = None) -> dict[str, float | int | bool]:
         result = bench_verify(store)
     finally:
         store.dispose()
-    if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
-    else:
-        for key, value in result.items():
-            print(f"{key:24} {value}")
+    emit(result, args.json)
     return result
 
 

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import PeakMemory, cpu_jiffies, log, ratio, steal_share
+from bench.common import PeakMemory, cpu_jiffies, emit, log, ratio, steal_share
 from collectguard.replay import parallel, synthetic
 from collectguard.replay.mapping import parse_map
 from collectguard.replay.world import load_world
@@ -122,11 +120,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
-    if args.json:
-        sys.stdout.write(json.dumps(result) + "\n")
-    else:
-        for key, value in result.items():
-            print(f"{key:28} {value}")
+    emit(result, args.json)
     return result
 
 
