@@ -46,6 +46,11 @@ def pg_url(worker_id: str) -> Iterator[str]:
         if os.environ.get("CI"):
             pytest.fail(f"{reason}: CI must test PostgreSQL, so this fails instead of skipping")
         pytest.skip(f"{reason}; PostgreSQL tests skipped on this machine (set COLLECTGUARD_TEST_PG)")
+    yield from _fresh_pg_database(worker_id)
+
+
+def _fresh_pg_database(worker_id: str) -> Iterator[str]:
+    """A new, migrated PostgreSQL database for as long as the generator runs; dropped (forcibly) after."""
     name = f"cg_test_{worker_id}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -55,6 +60,13 @@ def pg_url(worker_id: str) -> Iterator[str]:
     yield url
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def own_pg_url(pg_url: str, worker_id: str) -> Iterator[str]:
+    """A PostgreSQL database of this test's own, which no connection left open by an earlier test can reach: for a
+    test that needs to know every transaction in its database (VACUUM keeps what an open snapshot still sees)."""
+    yield from _fresh_pg_database(worker_id)
 
 
 @pytest.fixture(scope="session")

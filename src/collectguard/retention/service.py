@@ -344,7 +344,16 @@ def compact(units: Units, mode: str = "auto") -> str:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for name in TOUCHED:
             conn.exec_driver_sql(f"VACUUM {full}{name}")
-    return f"postgresql: VACUUM {full}of {', '.join(TOUCHED)}"
+        # VACUUM keeps every row version a running transaction's snapshot can still see: say so when one is open
+        open_now = conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL").scalar_one()
+    done = f"postgresql: VACUUM {full}of {', '.join(TOUCHED)}"
+    if open_now:
+        done += (f"; {open_now} other open transaction(s) in the database: old row versions they can still see "
+                 "stay until they end — run the purge again then (nothing is left to purge: it only compacts) / "
+                 f"数据库中另有 {open_now} 个未结束的事务，其可见的旧行版本在事务结束前保留，结束后请再次运行")
+    return done
 
 
 # -- agencies' copies at the end of an agreement (art. 20(四)) -------------------------------------------------------
