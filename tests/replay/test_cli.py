@@ -107,12 +107,10 @@ def test_several_logs_keep_file_order_across_files(tmp_path: Path) -> None:
     want = run(*ARGS)
     assert {k: got[k] for k in ("calls", "judged", "unmatched", "denied", "by_rule")} == \
         {k: want[k] for k in ("calls", "judged", "unmatched", "denied", "by_rule")}
-    from collectguard.replay.logs import read_file
     from collectguard.replay.mapping import load_map
+    from collectguard.replay.parallel import read_logs
 
     errors: list[tuple[str, int, str]] = []
-    mapping = load_map(EXAMPLE / "map.yaml")
-    a = read_file(first, mapping, errors=errors)
-    b = read_file(second, mapping, order_start=a[-1].order, errors=errors)
+    calls = read_logs([first, second], load_map(EXAMPLE / "map.yaml"), errors, progress=False)
     assert errors == [(str(first), 31, errors[0][2])]
-    assert len({c.order for c in a + b}) == len(a + b) == 60
+    assert len({c.order for c in calls}) == len(calls) == 60

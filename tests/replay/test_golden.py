@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from collectguard.replay.judge import replay_in_process
-from collectguard.replay.logs import read_file
 from collectguard.replay.mapping import load_map
+from collectguard.replay.parallel import replay_logs
 from collectguard.replay.world import load_world
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -26,9 +25,7 @@ def test_golden(name: str) -> None:
     d = GOLDEN / name
     expected = json.loads((d / "expected.json").read_text(encoding="utf-8"))
     mapping = load_map(d / "map.yaml")
-    errors: list[tuple[str, int, str]] = []
-    calls = read_file(d / "log.csv", mapping, errors=errors)
-    result = replay_in_process(load_world(d / "world.yaml"), calls, errors)
+    result = replay_logs(load_world(d / "world.yaml"), [d / "log.csv"], mapping, workers=1, progress=False)
     summary = result.summary()
     got = {k: summary[k] for k in expected if k in summary}
     if "violation_lines" in expected:

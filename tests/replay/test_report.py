@@ -177,16 +177,11 @@ def test_an_empty_result() -> None:
 
 
 def _example_result() -> ReplayResult:
-    from collectguard.replay.judge import judge
-    from collectguard.replay.logs import read_file
     from collectguard.replay.mapping import load_map
-    from collectguard.replay.world import load_world
+    from collectguard.replay.parallel import replay_logs
 
-    world = load_world(EXAMPLES / "world.yaml")
-    errors: list[tuple[str, int, str]] = []
-    calls = read_file(EXAMPLES / "Master.csv", load_map(EXAMPLES / "map.yaml"), errors=errors)
-    verdicts = sorted(judge(world, calls), key=lambda v: v.call.order)
-    return ReplayResult.of(verdicts, errors)
+    return replay_logs(EXAMPLES / "world.yaml", [EXAMPLES / "Master.csv"], load_map(EXAMPLES / "map.yaml"),
+                       workers=1, progress=False)
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,21 @@
 """判定 / Judging a partition of calls against the history as it actually happened (FORMAT.md, Meaning).
 
 `judge(world, calls)` takes the calls of one partition (a set of debtors / parties), sorts them by start
-(ties: file order) and judges each with the rulebook's own rules (`engine.failures`: what `evaluate` checks). No database, no leases: every call
-joins the history with its real outcome, whatever its verdict.
+(ties: file order) and judges each with the rulebook's own rules (`engine.failures`: what `evaluate` checks).
+No database, no leases: every call joins the history with its real outcome, whatever its verdict.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from collectguard.gate.repository import history_days
-from collectguard.replay.model import Call, ReplayResult, Verdict
+from collectguard.replay.logs import flag
+from collectguard.replay.model import Call, Verdict
 from collectguard.replay.world import ReplayWorld
 from collectguard.rulebook import facts as f
 from collectguard.rulebook.engine import failures
@@ -29,13 +30,10 @@ from collectguard.rulebook.vocabulary import (
     Purpose,
 )
 
-MIN_EFFECTIVE_S = 6
-
 # A letter's delivery and envelope template, a visit's team (id → collector) and whether IDs were shown.
 _Paper = tuple["Delivery | None", "str | None", "dict[str, f.Collector | None]", "bool | None"]
 _NO_PAPER: _Paper = (None, None, {}, None)
 _PAPER_OR_VISIT = frozenset({Channel.LETTER, Channel.VISIT})
-_YES = frozenset({"1", "true", "yes", "y", "on"})
 
 
 class _History:
@@ -73,8 +71,6 @@ class _Lookups:
         self._working_for: dict[tuple[str, str], tuple[f.Collector, Any, Any, Any, tuple[f.Agreement, ...]]] = {}
         self._reached: dict[tuple[str, str], _Reached] = {}
         self._on_debt: dict[tuple[str, str, str], tuple[tuple[f.Placement, ...], tuple[f.Hold, ...]]] = {}
-        self._quota: dict[tuple[Channel, Mode, PartyKind], str | None] = {}
-        self._paper: dict[tuple[int, Channel, str], tuple[dict[str, str], _Paper | None]] = {}
 
     def collector(self, collector_id: str) -> tuple[Any, frozenset[str], str] | None:
         """(registry row, institutions it can work for, agency label) of a collector, None if unknown."""
@@ -173,26 +169,14 @@ class _Lookups:
         extra (`delivery=post`, `envelope=T`, `team=c2,c3`, `ids_shown=true`); None when a value is not one the
         rulebook knows."""
         extra = call.extra
-        key = (id(extra), channel, inst)  # extras are shared between rows with the same text and live as long
-        got = self._paper.get(key)
-        if got is None or got[0] is not extra:
-            try:
-                delivery = Delivery(extra["delivery"]) if extra.get("delivery") else None
-            except ValueError:
-                self._paper[key] = (extra, None)
-                return None
-            members = [m for m in extra.get("team", "").replace(",", " ").split() if m]
-            team = {m: self.world.snap.collector(m, inst) for m in members} if channel is Channel.VISIT else {}
-            ids = extra.get("ids_shown")
-            got = self._paper[key] = (extra, (delivery, extra.get("envelope") or None, team,
-                                              None if ids is None else ids.strip().lower() in _YES))
-        return got[1]
-
-    def quota(self, channel: Channel, mode: Mode, kind: PartyKind) -> str | None:
-        key = (channel, mode, kind)
-        if key not in self._quota:
-            self._quota[key] = quota_rule_for(channel, mode, kind)
-        return self._quota[key]
+        try:
+            delivery = Delivery(extra["delivery"]) if extra.get("delivery") else None
+        except ValueError:
+            return None
+        members = [m for m in extra.get("team", "").replace(",", " ").split() if m]
+        team = {m: self.world.snap.collector(m, inst) for m in members} if channel is Channel.VISIT else {}
+        ids = extra.get("ids_shown")
+        return delivery, extra.get("envelope") or None, team, None if ids is None else flag(ids)
 
 
 @dataclass(slots=True)
@@ -206,19 +190,12 @@ class _Reached:
     zone: Any
 
 
-def judge(world: ReplayWorld, calls: list[Call], *, on_progress: Callable[[int], None] | None = None,
-          every: int = 20_000) -> list[Verdict]:
+def judge(world: ReplayWorld, calls: list[Call]) -> list[Verdict]:
     """Verdicts for the calls of one partition, in the order of `calls`; judged in start order (ties: file
-    order), each against the earlier calls of the partition. `on_progress(n)` is told every `every` calls
-    (and at the end) how many more were judged."""
+    order), each against the earlier calls of the partition."""
     out: list[Verdict | None] = [None] * len(calls)
-    done = 0
-    for done, (i, verdict) in enumerate(judge_in_order(world, calls), start=1):
+    for i, verdict in judge_in_order(world, calls):
         out[i] = verdict
-        if on_progress is not None and done % every == 0:
-            on_progress(every)
-    if on_progress is not None and done % every:
-        on_progress(done % every)
     return out  # type: ignore[return-value]
 
 
@@ -227,6 +204,7 @@ def judge_in_order(world: ReplayWorld, calls: list[Call]) -> Iterator[tuple[int,
     against the earlier calls of the partition — so a caller may drop a call once its verdict is out."""
     ordered = sorted(range(len(calls)), key=lambda i: (calls[i].start, calls[i].order))
     snap, profile = world.snap, world.profile
+    min_effective_s = profile.effective_call_min_duration_s  # what makes an interactive call effective
     look = _Lookups(world)
     days: dict[Any, str] = {}  # local date → its ISO text
     for i in ordered:
@@ -287,11 +265,11 @@ def judge_in_order(world: ReplayWorld, calls: list[Call]) -> Iterator[tuple[int,
             call=call, judged=True, rules=rules, agency=label, collector=call.collector, debtor_id=debtor_id,
             debt_id=debt.id, local_day=day_text, local_hour=local.hour)
         # the call as it happened joins the history, whatever its verdict
-        rule = look.quota(channel, mode, party.kind)
+        rule = quota_rule_for(channel, mode, party.kind)
         if rule is None:
             state = LeaseState.NONE
         elif lease_consumed(rule, connected=call.connected, duration_s=call.duration_s, meaningful=None,
-                            effective=None, min_duration_s=MIN_EFFECTIVE_S):
+                            effective=None, min_duration_s=min_effective_s):
             state = LeaseState.CONSUMED
         else:
             state = LeaseState.RELEASED
@@ -301,8 +279,3 @@ def judge_in_order(world: ReplayWorld, calls: list[Call]) -> Iterator[tuple[int,
             quota_rule=rule, lease_state=state, connected=call.connected, product=debt.product,
             ended_at=at + timedelta(seconds=call.duration_s)))
         yield i, verdict
-
-
-def replay_in_process(world: ReplayWorld, calls: list[Call], errors: list[tuple[str, int, str]]) -> ReplayResult:
-    """All calls as one partition, verdicts in file order."""
-    return ReplayResult.of(judge(world, calls), errors)

@@ -5,10 +5,8 @@ Pure on text: `parse_rows(rows, mapping, file)` takes the rows already split by 
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from collectguard.replay.mapping import ASTERISK_COLUMNS, MapError, Mapping
@@ -47,7 +45,8 @@ def parse_extra(text: str) -> dict[str, str]:
     return out
 
 
-def _flag(value: object) -> bool:
+def flag(value: object) -> bool:
+    """A yes/no cell or extra value: 1, true, yes, y or on (any case) is yes."""
     return str(value).strip().lower() in ("1", "true", "yes", "y", "on")
 
 
@@ -58,18 +57,6 @@ def file_order(index: int) -> int:
     """The `order_start` of a replay's `index`-th log file (0-based, command-line order): every call of a file
     orders before every call of the next."""
     return index * FILE_ORDER_STEP
-
-
-def read_file(path: str | Path, mapping: Mapping, *, order_start: int = 0,
-              errors: list[tuple[str, int, str]]) -> list[Call]:
-    """Read one log file into calls (malformed rows go to `errors`, (file, line, message))."""
-    name = str(path)
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            return list(parse_rows(csv.reader(fh), mapping, name, order_start=order_start, errors=errors))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
-        return []
 
 
 def _cells(row: list[str], n: int) -> Callable[[int], str]:
@@ -157,7 +144,7 @@ def parse_rows(rows: Iterable[list[str]], mapping: Mapping, file: str, *, order_
             extra = {**defaults, **parse_extra(extra_text)} if extra_text else dict(defaults)
             kinds = extras[extra_text] = (
                 extra, extra.get("channel", "voice"), extra.get("mode", "notification"), extra.get("template") or None,
-                extra.get("purpose") or None, _flag(extra.get("recording", "true")))
+                extra.get("purpose") or None, flag(extra.get("recording", "true")))
         extra, channel, mode, template, purpose, recording = kinds
         tool = col(i_tool) if i_tool >= 0 else (mapping.tool_default or "")
         if not tool and vicidial:

@@ -36,10 +36,6 @@ class Call:
     def debt(self) -> str | None:
         return self.extra.get("debt") or None
 
-    @property
-    def effective(self) -> bool:
-        return self.connected and self.duration_s >= 6
-
 
 @dataclass(slots=True)
 class Verdict:

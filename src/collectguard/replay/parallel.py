@@ -4,17 +4,16 @@ Every rule with state (voice and effective-call caps, visits, a contact's precon
 counts per debtor — per (institution, debtor) — and everything else a replay reads (agencies, agreements,
 collectors, tools, templates, refusals) is static for the replay. So debtors are independent: the calls of
 one debtor (and of the debtors a debt ties to it as guarantors, and of its contacts) form one partition,
-judged in start order by `judge.judge` exactly as in one process, and the partitions can run anywhere.
+judged in start order (`judge.judge_in_order`) exactly as in one process, and the partitions can run anywhere.
 
 - A number goes to its debtor's group (`debtor_groups`, a dictionary look-up; for a database world through
   the number's keyed hash); a number that is no party goes to a partition by its own value (the judge marks
   it unmatched).
-- `replay_logs` (the command's way): each forked worker reads every log itself, parses only the rows of its
-  own debtors (`logs.parse_rows(keep=...)`: splitting a CSV row costs a tenth of parsing it), judges them, and
-  sends back a compact tuple per call; the parent rebuilds the verdicts in file order. Parsing thus runs in
-  parallel too, and the parent never holds the calls before they are judged.
-- `run` judges calls already in memory: workers are forked after the world and the calls are loaded, so
-  neither is pickled; a task is a list of call positions.
+- `replay_logs`: each forked worker (forked after the world is loaded, so the world is never pickled) reads
+  every log itself, parses only the rows of its own debtors (`read_logs(keep=...)`: splitting a CSV row costs
+  a tenth of parsing it), judges them, and sends back its counts (`model.Tally`) and its denied calls as
+  compact tuples; the parent merges them, denied calls in file order. Parsing thus runs in parallel too, and
+  no process holds a verdict for every call.
 - Where fork is not available (or `workers <= 1`), everything runs in the parent.
 """
 
@@ -68,11 +67,13 @@ def compact(calls: Iterable[Call]) -> Iterator[Call]:
 
 
 def read_logs(paths: Sequence[str | Path], mapping: Any, errors: list[tuple[str, int, str]], *,
-              progress: bool | None = None) -> list[Call]:
+              progress: bool | None = None, keep: Callable[[str | None], bool] | None = None,
+              report_unreadable: bool = True) -> list[Call]:
     """Parse log files with `replay.logs.parse_rows`, streaming (never the whole file as rows in memory),
     compacted; `order` runs on across files (command-line order, `logs.file_order`). Malformed rows go to
-    `errors`.
-    `progress`: a bar over the files' sizes on a terminal (None: only when stderr is one)."""
+    `errors`; an unreadable file too, unless `report_unreadable` is false (another worker reports it).
+    `keep`: only the rows it selects (`parse_rows`). `progress`: a bar over the files' sizes on a terminal
+    (None: only when stderr is one)."""
     import csv
     import os
 
@@ -92,9 +93,11 @@ def read_logs(paths: Sequence[str | Path], mapping: Any, errors: list[tuple[str,
             try:
                 with open(path, encoding="utf-8-sig", newline="") as fh:
                     rows = csv.reader(fh if bar is None else _counted(fh, bar))
-                    calls.extend(compact(parse_rows(rows, mapping, name, order_start=start, errors=errors)))
+                    calls.extend(compact(parse_rows(rows, mapping, name, order_start=start, errors=errors,
+                                                    keep=keep)))
             except (OSError, UnicodeDecodeError, csv.Error) as exc:
-                errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
+                if report_unreadable:
+                    errors.append((name, 0, f"无法读取日志 / cannot read the log: {exc}"))
     finally:
         if bar is not None:
             bar.stop()
@@ -223,25 +226,10 @@ def _received(row: _Sent) -> Verdict:
     return Verdict(Call(*row[:16]), *row[16:])
 
 
-def _parse_own(world: Any, paths: Sequence[str | Path], mapping: Any, mine: Callable[[str | None], bool],
-               errors: list[tuple[str, int, str]], report_unreadable: bool) -> list[Call]:
-    """The calls of every log whose rows `mine` selects, compacted (`read_logs`, for one worker's rows)."""
-    import csv
-
-    from collectguard.replay.logs import file_order, parse_rows
-
-    calls: list[Call] = []
-    for index, path in enumerate(paths):
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as fh:
-                calls.extend(compact(parse_rows(csv.reader(fh), mapping, str(path), order_start=file_order(index),
-                                                errors=errors, keep=mine)))
-        except (OSError, UnicodeDecodeError, csv.Error) as exc:
-            if report_unreadable:
-                errors.append((str(path), 0, f"无法读取日志 / cannot read the log: {exc}"))
+def _find_parties(world: Any, calls: list[Call]) -> None:
+    """For a database world: look up the parties of these calls' numbers (by keyed hash) before judging."""
     if hasattr(world, "add_numbers"):
         world.add_numbers({c.party_number for c in calls})
-    return calls
 
 
 def _judge_all(world: Any, calls: list[Call], tick: Callable[[int], None],
@@ -283,7 +271,8 @@ def _worker(index: int, n: int, paths: Sequence[str | Path], mapping: Any, queue
             return (0 if number is None else bucket_of(number)) == index
 
         errors: list[tuple[str, int, str]] = []
-        calls = _parse_own(world, paths, mapping, mine, errors, report_unreadable=index == 0)
+        calls = read_logs(paths, mapping, errors, progress=False, keep=mine, report_unreadable=index == 0)
+        _find_parties(world, calls)
         queue.put(("parsed", index, len(calls)))
         batch: list[_Sent] = []
 
@@ -401,8 +390,7 @@ def _replay_here(world: Any, paths: Sequence[str | Path], mapping: Any, *, progr
     """`replay_logs` in this process: the same reading, judging and counting, without workers."""
     errors: list[tuple[str, int, str]] = []
     calls = read_logs(paths, mapping, errors, progress=progress)
-    if hasattr(world, "add_numbers"):
-        world.add_numbers({c.party_number for c in calls})
+    _find_parties(world, calls)
     bar = _progress(progress, len(calls))
     denied: list[Verdict] = []
 
