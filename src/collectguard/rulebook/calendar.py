@@ -80,8 +80,8 @@ def _bounds_around(windows: tuple[Window, ...], day: date, zone: ZoneInfo) -> tu
 
 
 def within(at: datetime, windows: tuple[Window, ...], zone: ZoneInfo) -> bool:
+    day = local_date(at, zone)  # refuses a naive datetime
     moment = _utc(at)
-    day = moment.astimezone(zone).date()
     return any(begin <= moment < end for begin, end in _bounds_around(windows, day, zone))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from functools import cache
+from types import MappingProxyType
 from typing import Protocol
 
 from collectguard.rulebook.calendar import local_date
@@ -15,6 +16,8 @@ EFFECTIVE_CALL_CAP = "art16-effective-call-cap"
 VISIT_CAP = "art16-visit-cap"
 CAP_RULES = (VOICE_CAP, EFFECTIVE_CALL_CAP, VISIT_CAP)
 VOICE_RULES = (VOICE_CAP, EFFECTIVE_CALL_CAP)
+_CAP_LIMIT = MappingProxyType({VOICE_CAP: "voice_cap", EFFECTIVE_CALL_CAP: "effective_call_cap",  # Limits' fields
+                                VISIT_CAP: "visit_cap"})
 
 
 @cache  # three enums in, a rule id out: asked by every cap rule of every decision
@@ -87,11 +90,7 @@ def count_used_today(facts: Facts) -> dict[str, int]:
 def remaining(facts: Facts, rule: str, *, taking: str | None) -> int:
     """What is left of a per-day limit after this attempt's own lease (`taking`), never below 0."""
     limits = facts.limits
-    cap = limits.voice_cap if rule == VOICE_CAP else limits.effective_call_cap if rule == EFFECTIVE_CALL_CAP else \
-        limits.visit_cap if rule == VISIT_CAP else None
-    if cap is None:
-        raise KeyError(rule)
-    left = cap - used_today(facts, rule) - (1 if taking == rule else 0)
+    left = getattr(limits, _CAP_LIMIT[rule]) - used_today(facts, rule) - (1 if taking == rule else 0)
     if rule in VOICE_RULES and limits.combined_voice_cap is not None:
         combined = sum(used_today(facts, r) for r in VOICE_RULES) + (1 if taking in VOICE_RULES else 0)
         left = min(left, limits.combined_voice_cap - combined)
