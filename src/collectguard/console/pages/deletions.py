@@ -13,14 +13,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from collectguard.auth.roles import Permission
 from collectguard.console import web
 from collectguard.console.reads import deletions as reads
-from collectguard.errors import CollectGuardError, Conflict, InvalidInput, NotFound
+from collectguard.errors import CollectGuardError, InvalidInput, NotFound
 from collectguard.retention import service
 from collectguard.retention.schemas import DestructionDecisionIn, DestructionRequestIn
 
@@ -101,12 +100,7 @@ async def decide(request: Request, request_id: RequestId, decision: str, v: Deci
 
 
 async def _act(request: Request, v: web.Viewer, run: Any, form: FormData, done: str) -> Response:
-    try:
-        await run_in_threadpool(run)
-    except ValidationError as exc:
-        said = "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in exc.errors(include_url=False))
-        return await _page(request, v, error=InvalidInput(f"表单有误：{said}", f"the form is not valid: {said}"),
-                           status=422, form=dict(form))
-    except (Conflict, InvalidInput, NotFound) as exc:
-        return await _page(request, v, error=exc, status=exc.status, form=dict(form))
-    return web.redirect(f"{web.PREFIX}/deletions?done={done}", request)
+    async def again(error: CollectGuardError, status: int) -> Response:
+        return await _page(request, v, error=error, status=status, form=dict(form))
+
+    return await web.act(request, run, again, lambda _: f"{web.PREFIX}/deletions?done={done}", also=(NotFound,))
