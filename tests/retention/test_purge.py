@@ -7,6 +7,8 @@ The debtor whose debt is still open keeps his data."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -145,17 +147,20 @@ def table_files(db_url: str) -> dict[str, bytes] | None:
     return out
 
 
+def _readable_table_files(db_url: str) -> dict[str, bytes] | None:
+    try:
+        return table_files(db_url)
+    except OSError:
+        return None
+
+
 @pytest.mark.postgres
 def test_on_postgresql_vacuum_full_leaves_no_purged_byte_in_the_table_files(own_pg_url):
     """A plain VACUUM leaves dead rows' bytes in free space; the purge's default VACUUM FULL rewrites the tables.
     In a database of its own: a connection an earlier test left in a transaction would keep old row versions
     visible, and VACUUM FULL copies what a snapshot can still see (the run says so: see the next test)."""
     db_url = own_pg_url
-    try:
-        readable = table_files(db_url)
-    except OSError:
-        readable = None
-    if readable is None:
+    if _readable_table_files(db_url) is None:
         pytest.skip("the server's data directory is not readable from here")
     made = live(db_url)
     store = Store(db_url)
@@ -165,7 +170,7 @@ def test_on_postgresql_vacuum_full_leaves_no_purged_byte_in_the_table_files(own_
     out = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
                          "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", db_url))
     assert out["count"] == 2 and "VACUUM FULL" in out["vacuum"]
-    assert found(table_files(db_url) or {}, wanted) == []
+    assert found(table_files(db_url) or {}, wanted) == [], out["vacuum"]
 
 
 @pytest.mark.parametrize("years", [0, 1])
@@ -188,10 +193,40 @@ def test_a_purge_says_when_an_open_transaction_keeps_old_row_versions(own_pg_url
         # compact (a lock on one would only make the VACUUM FULL wait for it)
         reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         reader.execute("SELECT count(*) FROM ledger_records").fetchone()
+        started = time.monotonic()
         out = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
-                             "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", own_pg_url))
+                             "--at", "2031-06-01T00:00:00+08:00", "--vacuum-wait", "0.5", "--json",
+                             "--db", own_pg_url))
         assert out["count"] == 2 and "1 other open transaction(s)" in out["vacuum"]
+        assert time.monotonic() - started >= 0.5  # it waited for the reader first
     # once it has ended, running again compacts with nothing in the way
     again = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
                            "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", own_pg_url))
     assert again["count"] == 0
+
+
+@pytest.mark.postgres
+def test_a_purge_waits_for_a_transaction_that_still_sees_the_old_rows_then_compacts(own_pg_url):
+    """A snapshot taken before the purge (another session's, or an autovacuum worker's ANALYZE) ends a moment
+    later: the compact waits for it, so VACUUM FULL drops the old row versions and the run reports nothing open."""
+    made = live(own_pg_url)
+    store = Store(own_pg_url)
+    wanted = needles(secrets_of(store, ["d1", made["api_debtor"]]))
+    store.dispose()
+    plain = make_url(own_pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    reader = psycopg.connect(plain)
+    reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+    reader.execute("SELECT count(*) FROM ledger_records").fetchone()  # its snapshot is older than the purge
+    ending = threading.Timer(1.5, reader.close)
+    ending.start()
+    try:
+        started = time.monotonic()
+        out = json.loads(cli("retention", "run", "--institution", "bank", "--approved-by", "合规 钱",
+                             "--at", "2031-06-01T00:00:00+08:00", "--json", "--db", own_pg_url))
+    finally:
+        ending.join()
+    assert out["count"] == 2 and "open transaction" not in out["vacuum"], out["vacuum"]
+    assert time.monotonic() - started >= 1.0
+    files = _readable_table_files(own_pg_url)
+    if files is not None:
+        assert found(files, wanted) == []

@@ -107,6 +107,9 @@ def run(
     batch: Annotated[int, typer.Option("--batch", min=1, max=5000, help="每批债务人数 debtors per transaction")] = 200,
     vacuum: Annotated[str, typer.Option("--vacuum", help="auto/full (SQLite VACUUM; PostgreSQL VACUUM FULL), plain "
                                                          "(PostgreSQL VACUUM: no exclusive lock) or none")] = "auto",
+    vacuum_wait: Annotated[float | None, typer.Option(
+        "--vacuum-wait", min=0, max=600, help="PostgreSQL: 最多等待多少秒，待仍可见旧数据的事务结束 seconds to wait for "
+                                              "transactions that can still see the old rows to end (default 10)")] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -118,7 +121,7 @@ def run(
     with _units(db) as units:
         out = _guarded(lambda: service.run(units, institution, approved_by=approved_by, at=when,
                                            now=datetime.now(UTC) if at else None, dry_run=dry_run, limit=limit,
-                                           batch=batch, vacuum=vacuum))
+                                           batch=batch, vacuum=vacuum, vacuum_wait_s=vacuum_wait))
     head = (f"到期债务人 past retention: {out.count}（保存 {out.years} 年 kept {out.years} years, 截至 at {out.at})"
             if out.dry_run else
             f"已清除 purged {out.count} 位债务人 debtors, {out.entries} 条删除记录 deletion-log entries, "

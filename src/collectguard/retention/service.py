@@ -62,6 +62,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, String, cast, column, delete, insert, or_, select, table, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -105,6 +106,7 @@ AGENCY_COPY_KINDS = ["name", "phone", "id_number", "address", "contact.name", "c
 TOUCHED = ("debtors", "contacts", "qa_calls", "holds", "outbox", "external_refs", "idempotency_keys", "complaints",
            "complaint_steps")
 VACUUM_MODES = ("auto", "full", "plain", "none")  # auto = full: SQLite VACUUM; PostgreSQL VACUUM FULL
+VACUUM_WAIT_S = 10.0  # how long a PostgreSQL compact waits for older snapshots to end (see compact)
 ATTEMPTS = table("attempts", column("id", String), column("debtor_id", String))
 # The HTTP layer's cache of answers (api/models.py), read as a table: a service knows nothing of HTTP.
 IDEMPOTENCY = table("idempotency_keys", column("key_id", String), column("key", String), column("body", JSON))
@@ -288,7 +290,8 @@ def _chunks(items: Sequence[str], size: int) -> list[list[str]]:
 
 
 def run(units: Units, institution: str, *, approved_by: str, at: datetime, now: datetime | None = None,
-        dry_run: bool = False, limit: int | None = None, batch: int = 200, vacuum: str = "auto") -> RunOut:
+        dry_run: bool = False, limit: int | None = None, batch: int = 200, vacuum: str = "auto",
+        vacuum_wait_s: float | None = None) -> RunOut:
     """`collectguard retention run` / POST /v1/retention/runs: the plan (a dry run stops there), then the purge in
     batches of `batch` debtors, each batch its own transaction (a crash loses no finished batch; a new run
     continues: purged debtors have their deletion-log entry), the run's summary, then `compact`."""
@@ -315,7 +318,8 @@ def run(units: Units, institution: str, *, approved_by: str, at: datetime, now: 
         unit.session.add(rm.RetentionRun(id=run_id, institution_id=institution, at=at, approved_by=approved_by,
                                          years=years, debtors=len(ids), entries=entries, ledger_seq=seq))
     try:
-        done = compact(units, vacuum) if ids else "nothing purged"
+        wait = VACUUM_WAIT_S if vacuum_wait_s is None else vacuum_wait_s
+        done = compact(units, vacuum, wait_s=wait) if ids else "nothing purged"
     except DBAPIError as exc:  # the purge is committed; the bytes wait for the next compact (another reader held on)
         done = f"compact failed, run it again later: {type(exc.orig).__name__}: {exc.orig}"
     return RunOut(institution=institution, at=at, years=years, dry_run=False, debtors=ids, count=len(ids),
@@ -323,9 +327,13 @@ def run(units: Units, institution: str, *, approved_by: str, at: datetime, now: 
                   vacuum=done)
 
 
-def compact(units: Units, mode: str = "auto") -> str:
+def compact(units: Units, mode: str = "auto", wait_s: float = VACUUM_WAIT_S) -> str:
     """Make the freed bytes go (see the module's docstring): SQLite VACUUM + WAL checkpoint(TRUNCATE);
-    PostgreSQL VACUUM FULL (`plain`: VACUUM) of the tables a purge touches. Returns what was done."""
+    PostgreSQL VACUUM FULL (`plain`: VACUUM) of the tables a purge touches. Returns what was done.
+
+    PostgreSQL's VACUUM keeps every row version that a transaction open in the database might still see: any whose
+    snapshot is older than the purge's commit (another session's, or an autovacuum worker's ANALYZE). So it first
+    waits, up to `wait_s`, for those to end, then compacts, and says how many were still open when it did."""
     if mode == "none":
         return "none"
     engine = units.store.engine
@@ -342,18 +350,34 @@ def compact(units: Units, mode: str = "auto") -> str:
         return f"sqlite: VACUUM, wal_checkpoint(TRUNCATE) busy={busy} log={log} checkpointed={moved}"
     full = "" if mode == "plain" else "FULL "
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        open_now = _wait_for_older_snapshots(conn, wait_s)
         for name in TOUCHED:
             conn.exec_driver_sql(f"VACUUM {full}{name}")
-        # VACUUM keeps every row version a running transaction's snapshot can still see: say so when one is open
-        open_now = conn.exec_driver_sql(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL").scalar_one()
     done = f"postgresql: VACUUM {full}of {', '.join(TOUCHED)}"
     if open_now:
         done += (f"; {open_now} other open transaction(s) in the database: old row versions they can still see "
                  "stay until they end — run the purge again then (nothing is left to purge: it only compacts) / "
                  f"数据库中另有 {open_now} 个未结束的事务，其可见的旧行版本在事务结束前保留，结束后请再次运行")
     return done
+
+
+# the other sessions in this database whose snapshot (or own transaction) is older than the mark, a transaction id
+# taken after the purge committed: the row versions the purge replaced are visible to them, so VACUUM keeps them
+_OLDER_SNAPSHOTS = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND (age(backend_xmin) >= age(CAST(%(mark)s AS xid)) "
+                    "OR age(backend_xid) >= age(CAST(%(mark)s AS xid)))")
+
+
+def _wait_for_older_snapshots(conn: Connection, wait_s: float) -> int:
+    """Polls until no other transaction can see what the purge replaced, or `wait_s` has passed; returns how many
+    still can (0 when the way is clear)."""
+    mark = conn.exec_driver_sql("SELECT CAST(CAST(pg_current_xact_id() AS xid) AS text)").scalar_one()
+    deadline = time.monotonic() + wait_s
+    while True:
+        older = conn.exec_driver_sql(_OLDER_SNAPSHOTS, {"mark": mark}).scalar_one()
+        if not older or time.monotonic() >= deadline:
+            return int(older)
+        time.sleep(0.05)
 
 
 # -- agencies' copies at the end of an agreement (art. 20(四)) -------------------------------------------------------
