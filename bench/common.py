@@ -77,6 +77,17 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def _status_kb(pid: int, field: str) -> int:
+    """A `kB` field of /proc/<pid>/status (VmRSS, VmHWM: the peak resident set), 0 when it cannot be read."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
 def _children(pid: int) -> list[int]:
     kids: list[int] = []
     try:
@@ -109,14 +120,16 @@ class PeakMemory:
     None elsewhere."""
 
     def __init__(self, every: float = 0.2) -> None:
-        self.every, self.peak_kb, self._stop = every, 0, False
+        self.every, self.peak_kb, self.child_peak_rss_kb, self._stop = every, 0, 0, False
         self._thread: Any = None
 
     def _sample(self) -> None:
         me = os.getpid()
         while not self._stop:
-            total = sum(_pss_kb(pid) for pid in (me, *_children(me)))
+            kids = _children(me)
+            total = sum(_pss_kb(pid) for pid in (me, *kids))
             self.peak_kb = max(self.peak_kb, total)
+            self.child_peak_rss_kb = max(self.child_peak_rss_kb, *(_status_kb(k, "VmHWM") for k in kids), 0)
             time.sleep(self.every)
 
     def __enter__(self) -> PeakMemory:
@@ -133,6 +146,11 @@ class PeakMemory:
     @property
     def peak_mb(self) -> float | None:
         return round(self.peak_kb / 1024, 1) if self.peak_kb else None
+
+    @property
+    def child_peak_rss_mb(self) -> float | None:
+        """The largest peak resident set of one child seen in the block (its shared pages counted in full)."""
+        return round(self.child_peak_rss_kb / 1024, 1) if self.child_peak_rss_kb else None
 
 
 def pg_reachable(url: str, timeout: float = 3.0) -> bool:

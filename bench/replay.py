@@ -14,6 +14,7 @@ deterministic, cached under $TMPDIR/cg-bench-replay-<N>-<debtors>/. Measured in 
 Prints calls/s of both, their ratio (replay ÷ baseline), the summary's counts, peak resident memory of the
 parent and of the largest worker (forked: their shared pages are counted in both), the peak of parent and
 workers together while replaying (`replay_peak_pss_all_mb`: proportional set sizes summed, shared pages once),
+the peak of the child that loaded the world before (`replay_world_loader_peak_rss_mb`: it has exited by then),
 the share of the machine's CPU time the hypervisor stole meanwhile (`replay_cpu_stolen_share`: a noisy host), and the replay's CPU
 seconds (parent + workers: calls per CPU second holds up when other processes share the cores). Progress: stderr.
 """
@@ -32,7 +33,7 @@ from typing import Any
 from bench.common import PeakMemory, cpu_jiffies, emit, log, ratio, steal_share
 from collectguard.replay import parallel, synthetic
 from collectguard.replay.mapping import parse_map
-from collectguard.replay.world import load_world
+from collectguard.replay.world import load_world_apart
 
 
 def data(n_calls: int) -> tuple[Path, Path]:
@@ -65,8 +66,9 @@ def _cpu_s() -> float:
 
 def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
     t0 = time.perf_counter()
-    world = load_world(world_path)
+    world = load_world_apart(world_path)
     world_s = time.perf_counter() - t0
+    loader_rss_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
     mapping = parse_map(synthetic.MAP)
     t0 = time.perf_counter()
     cpu0 = _cpu_s()
@@ -86,6 +88,8 @@ def replay(world_path: Path, path: Path, workers: int) -> dict[str, Any]:
         "total_s": round(total_s, 2),
         "summary_s": round(summary_s, 2),
         "peak_pss_all_mb": memory.peak_mb,
+        "peak_rss_worker_mb": memory.child_peak_rss_mb,
+        "world_loader_peak_rss_mb": loader_rss_mb,
         "cpu_stolen_share": stolen,
         "judged": summary["judged"],
         "unmatched": summary["unmatched"],
@@ -118,7 +122,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "replay_ratio": ratio(rate, base_rate),
         **{f"replay_{k}": v for k, v in got.items() if k != "calls"},
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "peak_rss_worker_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
     }
     emit(result, args.json)
     return result

@@ -13,7 +13,7 @@ from collectguard.replay.judge import judge
 from collectguard.replay.logs import parse_rows
 from collectguard.replay.mapping import MapError, parse_map
 from collectguard.replay.model import ReplayResult
-from collectguard.replay.world import load_world
+from collectguard.replay.world import WorldError, load_world, load_world_apart
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,29 @@ def test_read_logs_streams_the_same_calls(tmp_path: Path) -> None:
     assert len({id(c.extra) for c in got}) < len(got)  # shared extras
     barred = parallel.read_logs([log], mapping, [], progress=True)  # a bar on a non-terminal: same calls
     assert barred == plain
+
+
+def test_a_world_loaded_apart_judges_exactly_as_one_loaded_here(replay_input, tmp_path: Path) -> None:
+    """`load_world_apart` loads in a forked child and sends the world back pickled: the same world, the profile
+    by reference (the same object), and a replay gives the same verdicts."""
+    world, calls, log = replay_input
+    apart = load_world_apart(log.parent / "world.yaml")
+    assert apart.profile is world.profile
+    assert apart.party_kind.keys() == world.party_kind.keys() and apart.tools_by_number == world.tools_by_number
+    mapping = parse_map(synthetic.MAP)
+    here = parallel.replay_logs(world, [log], mapping, workers=1, progress=False)
+    there = parallel.replay_logs(apart, [log], mapping, workers=2, progress=False)
+    assert there.summary() == here.summary() and _flat(there.denied) == _flat(here.denied)
+
+
+def test_a_bad_world_loaded_apart_is_the_same_world_error(replay_input, tmp_path: Path) -> None:
+    bad = tmp_path / "world.yaml"
+    bad.write_text("setup:\n  institutions: [{id: bank}]\n  debtors: [{id: d1, phone: '13800138000', "
+                   "debts: oops}]\n", encoding="utf-8")
+    with pytest.raises(WorldError) as here:
+        load_world(bad)
+    with pytest.raises(WorldError) as there:
+        load_world_apart(bad)
+    assert str(there.value) == str(here.value) and str(bad) in str(there.value)
+    # the parent's template for worlds loaded here survives the child
+    load_world(replay_input[2].parent / "world.yaml")

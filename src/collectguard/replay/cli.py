@@ -14,7 +14,7 @@ import typer
 
 from collectguard.replay.mapping import MapError, load_map
 from collectguard.replay.parallel import replay_logs
-from collectguard.replay.world import WorldError, load_world, load_world_db, normalise_number
+from collectguard.replay.world import WorldError, load_world_apart, load_world_db, normalise_number
 
 AUTO_PARALLEL_BYTES = 500_000  # about 5,000 calls: below that, forking costs more than it saves
 
@@ -64,7 +64,7 @@ def replay(
         raise typer.Exit(2)
     try:
         mapping = load_map(map_file)
-        world = load_world(world_file) if world_file is not None else load_world_db(db)  # type: ignore[arg-type]
+        world = load_world_apart(world_file) if world_file is not None else load_world_db(db)  # type: ignore[arg-type]
         for number, tool_id in mapping.tool_numbers.items():
             world.tools_by_number[normalise_number(number) or number] = tool_id
         result = replay_logs(world, logs, mapping, workers=workers or _auto_workers(logs), progress=progress)
