@@ -54,7 +54,18 @@ def local_date(at: datetime, zone: ZoneInfo) -> date:
 
 
 def start_of_day(day: date, zone: ZoneInfo) -> datetime:
+    """The first instant of local day `day` (a midnight that a transition skips resolves, fold 0, to the
+    transition itself; a repeated one to its first occurrence)."""
     return datetime.combine(day, time(0, 0), zone)
+
+
+@lru_cache(maxsize=4_096)
+def day_instants(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """[first instant of local day `day`, first instant of the next), in UTC: an instant falls on `day` in
+    `zone` exactly when it lies between them (local dates never run backwards across a midnight). Memoised:
+    counting a day's quota asks for the same few days over and over; comparing instants with these is cheaper
+    than converting each to its local date."""
+    return _utc(start_of_day(day, zone)), _utc(start_of_day(day + timedelta(days=1), zone))
 
 
 def _instances(windows: tuple[Window, ...], first: date, days: int, zone: ZoneInfo):

@@ -7,7 +7,7 @@ from functools import cache
 from types import MappingProxyType
 from typing import Protocol
 
-from collectguard.rulebook.calendar import local_date
+from collectguard.rulebook.calendar import day_instants, local_date
 from collectguard.rulebook.facts import Facts, PastAttempt
 from collectguard.rulebook.vocabulary import COUNTING_LEASE_STATES, Channel, Mode, PartyKind, effective_mode
 
@@ -77,12 +77,12 @@ def count_used_today(facts: Facts) -> dict[str, int]:
     memoises: a decision asks for several quotas several times)."""
     assert facts.party is not None
     zone, party_id = facts.party.zone, facts.party.id
-    today = local_date(facts.at, zone)
+    first, after = day_instants(local_date(facts.at, zone), zone)  # today, as instants
     counts: dict[str, int] = {}
     for past in facts.history:
         rule = past.quota_rule
         if (rule is not None and past.party_id == party_id and past.lease_state in COUNTING_LEASE_STATES
-                and local_date(counted_at(past), zone) == today):
+                and first <= counted_at(past) < after):
             counts[rule] = counts.get(rule, 0) + 1
     return counts
 
