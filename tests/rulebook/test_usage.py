@@ -5,13 +5,14 @@ other, on the day it ended when its outcome says so; a letter sent despite a den
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from collectguard.rulebook import facts as f
 from collectguard.rulebook import load_profile
+from collectguard.rulebook.calendar import day_instants, local_date
 from collectguard.rulebook.policy import resolve_limits
 from collectguard.rulebook.usage import (
     VOICE_CAP,
@@ -74,3 +75,19 @@ def test_a_letter_counts_as_sent_when_allowed_and_not_returned_or_denied_but_rep
     past = letter(datetime(2026, 5, 18, 10, 0, tzinfo=SH), allowed=allowed, connected=connected)
     assert letter_sent(past) is sent
     assert last_letter_date(facts(past), "card") == (date(2026, 5, 18) if sent else None)
+
+
+@pytest.mark.parametrize("zone_name", ["Asia/Shanghai", "America/Santiago", "America/Havana", "Europe/London",
+                                       "Australia/Lord_Howe", "Pacific/Apia"])
+def test_a_days_instants_hold_exactly_the_instants_of_that_local_day(zone_name: str) -> None:
+    """`day_instants` (what the quotas count between) agrees with the local date of every instant, across the
+    year's transitions: Santiago and Havana skip or repeat a midnight, Lord Howe moves by half an hour, Apia
+    once skipped a whole day."""
+    zone = ZoneInfo(zone_name)
+    moment = datetime(2011, 1, 1, tzinfo=UTC)
+    while moment < datetime(2012, 12, 31, tzinfo=UTC):
+        day = local_date(moment, zone)
+        for candidate in (day - timedelta(days=1), day, day + timedelta(days=1)):
+            first, after = day_instants(candidate, zone)
+            assert (first <= moment < after) == (candidate == day), (zone_name, moment, candidate)
+        moment += timedelta(minutes=30)
