@@ -206,18 +206,25 @@ def test_a_purge_says_when_an_open_transaction_keeps_old_row_versions(own_pg_url
 
 
 @pytest.mark.postgres
-def test_a_purge_waits_for_a_transaction_that_still_sees_the_old_rows_then_compacts(own_pg_url):
-    """A snapshot taken before the purge (another session's, or an autovacuum worker's ANALYZE) ends a moment
-    later: the compact waits for it, so VACUUM FULL drops the old row versions and the run reports nothing open."""
+def test_a_purge_waits_for_transactions_that_keep_the_old_rows_then_compacts(own_pg_url, pg_url):
+    """Two transactions older than the purge end a moment later: a snapshot in the purged database (another
+    session's, or an autovacuum worker's ANALYZE), and a write in another database of the server (it is in the
+    VACUUM FULL's own snapshot, which would keep every row it replaced). The compact waits for both, so VACUUM
+    FULL drops the old row versions and the run reports nothing open."""
     made = live(own_pg_url)
     store = Store(own_pg_url)
     wanted = needles(secrets_of(store, ["d1", made["api_debtor"]]))
     store.dispose()
-    plain = make_url(own_pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    reader = psycopg.connect(plain)
+
+    def plain(url: str) -> str:
+        return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    reader = psycopg.connect(plain(own_pg_url))
     reader.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
     reader.execute("SELECT count(*) FROM ledger_records").fetchone()  # its snapshot is older than the purge
-    ending = threading.Timer(1.5, reader.close)
+    writer = psycopg.connect(plain(pg_url))  # the shared test database: another database of the same server
+    writer.execute("SELECT pg_current_xact_id()").fetchone()  # a transaction id, as any write takes one
+    ending = threading.Timer(1.5, lambda: (reader.close(), writer.close()))
     ending.start()
     try:
         started = time.monotonic()

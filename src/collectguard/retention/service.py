@@ -331,9 +331,13 @@ def compact(units: Units, mode: str = "auto", wait_s: float = VACUUM_WAIT_S) -> 
     """Make the freed bytes go (see the module's docstring): SQLite VACUUM + WAL checkpoint(TRUNCATE);
     PostgreSQL VACUUM FULL (`plain`: VACUUM) of the tables a purge touches. Returns what was done.
 
-    PostgreSQL's VACUUM keeps every row version that a transaction open in the database might still see: any whose
-    snapshot is older than the purge's commit (another session's, or an autovacuum worker's ANALYZE). So it first
-    waits, up to `wait_s`, for those to end, then compacts, and says how many were still open when it did."""
+    PostgreSQL's VACUUM FULL keeps every row version that a transaction might still see: one whose snapshot is
+    older than the purge's commit in this database (another session's, an autovacuum worker's ANALYZE), and —
+    since its own snapshot counts every transaction running on the server — one that has written in ANY database
+    of the server and not yet ended since before it. So it first waits, up to `wait_s`, for those to end, then
+    compacts, and says how many were still open when it did (where the role may see them: pg_stat_activity shows
+    other roles' transactions to a superuser or a member of pg_read_all_stats).
+    """
     if mode == "none":
         return "none"
     engine = units.store.engine
@@ -355,17 +359,20 @@ def compact(units: Units, mode: str = "auto", wait_s: float = VACUUM_WAIT_S) -> 
             conn.exec_driver_sql(f"VACUUM {full}{name}")
     done = f"postgresql: VACUUM {full}of {', '.join(TOUCHED)}"
     if open_now:
-        done += (f"; {open_now} other open transaction(s) in the database: old row versions they can still see "
-                 "stay until they end — run the purge again then (nothing is left to purge: it only compacts) / "
-                 f"数据库中另有 {open_now} 个未结束的事务，其可见的旧行版本在事务结束前保留，结束后请再次运行")
+        done += (f"; {open_now} other open transaction(s) older than the purge (in this database, or writing in "
+                 "another of the server): old row versions they can still see stay until they end — run the purge "
+                 "again then (nothing is left to purge: it only compacts) / "
+                 f"另有 {open_now} 个早于本次清除且未结束的事务（本库中的，或在同一服务器其他库中写入的），"
+                 "其可见的旧行版本在事务结束前保留，结束后请再次运行")
     return done
 
 
-# the other sessions in this database whose snapshot (or own transaction) is older than the mark, a transaction id
-# taken after the purge committed: the row versions the purge replaced are visible to them, so VACUUM keeps them
-_OLDER_SNAPSHOTS = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND (age(backend_xmin) >= age(CAST(%(mark)s AS xid)) "
-                    "OR age(backend_xid) >= age(CAST(%(mark)s AS xid)))")
+# the other sessions whose transaction is older than the mark, a transaction id taken after the purge committed:
+# in this database, any that has a snapshot or has written; in another, any that has written (it is in every new
+# snapshot's list of running transactions, the VACUUM FULL's own included, which then keeps the replaced rows)
+_OLDER_SNAPSHOTS = ("SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND ("
+                    "age(backend_xid) >= age(CAST(%(mark)s AS xid)) OR (datname = current_database() "
+                    "AND age(backend_xmin) >= age(CAST(%(mark)s AS xid))))")
 
 
 def _wait_for_older_snapshots(conn: Connection, wait_s: float) -> int:
