@@ -114,3 +114,11 @@ def test_several_logs_keep_file_order_across_files(tmp_path: Path) -> None:
     calls = read_logs([first, second], load_map(EXAMPLE / "map.yaml"), errors, progress=False)
     assert errors == [(str(first), 31, errors[0][2])]
     assert len({c.order for c in calls}) == len(calls) == 60
+
+
+def test_progress_forced_on_a_non_terminal_still_prints_the_same_summary() -> None:
+    """--progress shows a spinner while the world loads and a bar while judging (on stderr); --json's object
+    on stdout is the same."""
+    result = CliRunner().invoke(app, [*ARGS, "--progress", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == run(*ARGS)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +30,20 @@ def _auto_workers(logs: list[Path]) -> int:
         except OSError:
             pass
     return min(4, os.cpu_count() or 1) if size > AUTO_PARALLEL_BYTES else 1
+
+
+@contextmanager
+def _loading_status(progress: bool | None) -> Iterator[None]:
+    """A spinner on a terminal (stderr) while the world loads — tens of seconds for tens of thousands of
+    debtors, before the replay's own bar; nothing when stderr is not one, or with --no-progress."""
+    shown = sys.stderr.isatty() if progress is None else progress
+    if not shown:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("加载世界 / loading the world …"):
+        yield
 
 
 def _text_summary(summary: dict, errors: list[tuple[str, int, str]]) -> str:  # type: ignore[type-arg]
@@ -64,7 +81,8 @@ def replay(
         raise typer.Exit(2)
     try:
         mapping = load_map(map_file)
-        world = load_world_apart(world_file) if world_file is not None else load_world_db(db)  # type: ignore[arg-type]
+        with _loading_status(progress):
+            world = load_world_apart(world_file) if world_file is not None else load_world_db(db)  # type: ignore[arg-type]
         for number, tool_id in mapping.tool_numbers.items():
             world.tools_by_number[normalise_number(number) or number] = tool_id
         result = replay_logs(world, logs, mapping, workers=workers or _auto_workers(logs), progress=progress)
