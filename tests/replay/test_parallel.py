@@ -164,3 +164,17 @@ def test_a_bad_world_loaded_apart_is_the_same_world_error(replay_input, tmp_path
     assert str(there.value) == str(here.value) and str(bad) in str(there.value)
     # the parent's template for worlds loaded here survives the child
     load_world(replay_input[2].parent / "world.yaml")
+
+
+def test_a_world_file_reads_the_same_through_libyaml_as_through_pure_python(replay_input) -> None:
+    """world.py parses world files with libyaml's safe loader when PyYAML has it: the same data as the pure-
+    Python safe loader, on the synthetic world and on the shared example."""
+    import yaml
+
+    from collectguard.replay import world as world_module
+
+    _, _, log = replay_input
+    for path in (log.parent / "world.yaml", Path(__file__).parent / "golden" / "shared-example" / "world.yaml"):
+        text = path.read_text(encoding="utf-8")
+        assert yaml.load(text, Loader=world_module._SAFE_YAML) == yaml.safe_load(text)  # noqa: S506
+    assert yaml.__with_libyaml__ and world_module._SAFE_YAML is yaml.CSafeLoader  # the pinned wheel bundles it

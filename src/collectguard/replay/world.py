@@ -25,6 +25,9 @@ from collectguard.rulebook.profile import Profile
 from collectguard.rulebook.vocabulary import DebtorStatus, DebtStatus, PartyKind
 
 _NON_DIGITS = re.compile(r"\D+")
+# libyaml's parser where PyYAML has it (its wheels do): the same safe constructors, ten times the pure-Python
+# parser's speed — which took half of loading a 20,000-debtor world file
+_SAFE_YAML: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def normalise_number(raw: str | None) -> str:
@@ -144,7 +147,7 @@ class ReplayWorld:
 
 def _read_world_yaml(path: Path) -> tuple[dict[str, Any], str, dict[str, Any], dict[str, str]]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_YAML)  # noqa: S506 — a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise WorldError(f"{path}: 无法读取世界文件 / cannot read the world file: {exc}") from exc
     if not isinstance(raw, dict) or not isinstance(raw.get("setup"), dict):
